@@ -1,0 +1,38 @@
+# ADAM: `make run` serves the demo, `make test` runs every test. Both build .venv on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install db refdata demo serve bench eval assets clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+db: install
+	$(BIN)/flask --app adam db upgrade
+
+refdata: db
+	$(BIN)/flask --app adam refdata
+
+demo: refdata
+	$(BIN)/flask --app adam demo
+
+run: demo
+	@echo "ADAM is serving on http://$(HOST):$(PORT)"
+	$(BIN)/flask --app adam run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,83 @@
+"""ADAM: the Automated Donor Assistance Mechanism (who is doing what, where and when)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from adam.config import load_config
+from adam.extensions import csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(load_config(Path(app.instance_path), config))
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_errorhandlers(app)
+    register_security(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    import adam.models  # noqa: F401  (every table on the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from adam.models import User
+
+        user = db.session.get(User, int(user_id))
+        return user if user and user.active else None
+
+
+def register_blueprints(app: Flask) -> None:
+    from adam.accounts.routes import bp as accounts_bp
+    from adam.admin.routes import bp as admin_bp
+    from adam.main.routes import bp as main_bp
+    from adam.projects.routes import bp as projects_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(projects_bp)
+    app.register_blueprint(admin_bp)
+
+
+def register_commands(app: Flask) -> None:
+    from adam.cli import register
+
+    register(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from adam.errors import register
+
+    register(app)
+
+
+def register_security(app: Flask) -> None:
+    from adam.security import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from adam.formatting import register
+
+    register(app)

@@ -1,0 +1,14 @@
+"""All models, imported so that metadata (and Alembic autogenerate) sees every table."""
+from adam.models.base import Base, utcnow
+from adam.models.history import AuditEvent, Notification, ProjectChange
+from adam.models.organisation import ALIAS_LANGUAGES, ORGANISATION_TYPES, Organisation, OrganisationAlias, normalise_name
+from adam.models.project import ACTIVITY_TYPES, STATUSES, Project, ProjectFunder, ProjectLink, ProjectLocation
+from adam.models.reference import Country, Currency, Pillar, Region, Theme
+from adam.models.user import ROLES, ApiToken, User
+
+__all__ = [
+    "ACTIVITY_TYPES", "ALIAS_LANGUAGES", "ORGANISATION_TYPES", "ROLES", "STATUSES",
+    "ApiToken", "AuditEvent", "Base", "Country", "Currency", "Notification", "Organisation",
+    "OrganisationAlias", "Pillar", "Project", "ProjectChange", "ProjectFunder", "ProjectLink",
+    "ProjectLocation", "Region", "Theme", "User", "normalise_name", "utcnow",
+]

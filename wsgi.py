@@ -1,0 +1,3 @@
+from adam import create_app
+
+app = create_app()
