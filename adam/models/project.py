@@ -94,6 +94,8 @@ class Project(Base):
     contact_name: Mapped[str] = mapped_column(String(200), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     iati_identifier: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # Language of the title and summary (ISO 639-1), so that text is compared within one language.
+    language: Mapped[str | None] = mapped_column(String(5))
 
     # The organisation whose focal point registered the project (also allowed to edit it).
     owner_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
@@ -128,6 +130,12 @@ class Project(Base):
     )
     links: Mapped[list["ProjectLink"]] = relationship(
         back_populates="project", cascade="all, delete-orphan", order_by="ProjectLink.id"
+    )
+    sectors: Mapped[list["ProjectSector"]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", order_by="ProjectSector.id"
+    )
+    related_activities: Mapped[list["ProjectRelatedActivity"]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", order_by="ProjectRelatedActivity.id"
     )
 
     @property
@@ -202,6 +210,38 @@ class ProjectLink(Base):
     label: Mapped[str] = mapped_column(String(200), default="")
 
     project: Mapped[Project] = relationship(back_populates="links")
+
+
+class ProjectSector(Base):
+    """A sector code as published (DAC 5-digit purpose code, vocabulary 1; DAC 3-digit category, vocabulary 2)."""
+
+    __tablename__ = "project_sectors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    vocabulary: Mapped[str] = mapped_column(String(10), default="1")
+    code: Mapped[str] = mapped_column(String(20), index=True)
+    percentage: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+
+    project: Mapped[Project] = relationship(back_populates="sectors")
+
+
+class ProjectRelatedActivity(Base):
+    """A link the data itself states to another activity, by IATI identifier.
+
+    kind: related-activity (with IATI RelatedActivityType code in relation_type), provider-activity,
+    receiver-activity or participating-org. A stated link is always flagged by the overlap check.
+    """
+
+    __tablename__ = "project_related_activities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    iati_identifier: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(30), default="related-activity")
+    relation_type: Mapped[str | None] = mapped_column(String(5))
+
+    project: Mapped[Project] = relationship(back_populates="related_activities")
 
 
 @event.listens_for(Session, "before_flush")

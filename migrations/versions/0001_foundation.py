@@ -2,7 +2,7 @@
 
 Revision ID: 0001_foundation
 Revises: 
-Create Date: 2026-11-22 21:49:57.568707
+Create Date: 2026-11-22 21:52:49.767464
 
 """
 from alembic import op
@@ -163,6 +163,7 @@ def upgrade():
     sa.Column('contact_name', sa.String(length=200), nullable=False),
     sa.Column('contact_email', sa.String(length=254), nullable=False),
     sa.Column('iati_identifier', sa.String(length=200), nullable=True),
+    sa.Column('language', sa.String(length=5), nullable=True),
     sa.Column('owner_organisation_id', sa.Integer(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
@@ -305,6 +306,32 @@ def upgrade():
     with op.batch_alter_table('project_regions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_project_regions_region_id'), ['region_id'], unique=False)
 
+    op.create_table('project_related_activities',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('iati_identifier', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('relation_type', sa.String(length=5), nullable=True),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_project_related_activities_project_id_projects'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_project_related_activities'))
+    )
+    with op.batch_alter_table('project_related_activities', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_related_activities_iati_identifier'), ['iati_identifier'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_related_activities_project_id'), ['project_id'], unique=False)
+
+    op.create_table('project_sectors',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('vocabulary', sa.String(length=10), nullable=False),
+    sa.Column('code', sa.String(length=20), nullable=False),
+    sa.Column('percentage', sa.Numeric(precision=6, scale=2), nullable=True),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_project_sectors_project_id_projects'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_project_sectors'))
+    )
+    with op.batch_alter_table('project_sectors', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_sectors_code'), ['code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_sectors_project_id'), ['project_id'], unique=False)
+
     op.create_table('project_themes',
     sa.Column('project_id', sa.Integer(), nullable=False),
     sa.Column('theme_id', sa.Integer(), nullable=False),
@@ -324,6 +351,16 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_project_themes_theme_id'))
 
     op.drop_table('project_themes')
+    with op.batch_alter_table('project_sectors', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_sectors_project_id'))
+        batch_op.drop_index(batch_op.f('ix_project_sectors_code'))
+
+    op.drop_table('project_sectors')
+    with op.batch_alter_table('project_related_activities', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_related_activities_project_id'))
+        batch_op.drop_index(batch_op.f('ix_project_related_activities_iati_identifier'))
+
+    op.drop_table('project_related_activities')
     with op.batch_alter_table('project_regions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_project_regions_region_id'))
 
