@@ -119,7 +119,8 @@ def app(_migrated_app):
 
         load_organisations(db.session)
         db.session.commit()
-        limiter.reset()
+        if limiter.enabled:  # reset() needs a storage, which a disabled limiter never creates
+            limiter.reset()
         yield app
         db.session.rollback()
         db.session.remove()
