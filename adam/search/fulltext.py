@@ -23,8 +23,8 @@ _pg_index = table("project_search", column("project_id"), column("document", TSV
 
 
 def tokens(text: str) -> list[str]:
-    """The words of a free-text query, case-folded, at most MAX_TOKENS."""
-    return [t.casefold() for t in _WORD.findall(text or "")][:MAX_TOKENS]
+    """The words of a free-text query, case-folded (and ё as е, as in the index), at most MAX_TOKENS."""
+    return [t.casefold().replace("ё", "е") for t in _WORD.findall(text or "")][:MAX_TOKENS]
 
 
 def sqlite_match_expression(words: list[str]) -> str:

@@ -46,8 +46,9 @@ class Timeline:
     undated: int         # matching projects without a start date (cannot be placed)
     truncated: bool
 
-    def years(self) -> list[int]:
-        return list(range(self.start.year, self.end.year + 1))
+    def year_marks(self) -> list[tuple[int, float]]:
+        """Each year on the axis with the position of its 1 January."""
+        return [(year, self.fraction(dt.date(year, 1, 1))) for year in range(self.start.year, self.end.year + 1)]
 
     def fraction(self, day: dt.date) -> float:
         """Position of a day on the axis, 0..1."""

@@ -22,9 +22,17 @@ down_revision = "0001_foundation"
 branch_labels = None
 depends_on = None
 
+
+
+def _fold(expression: str) -> str:
+    """SQLite's remove_diacritics folds Latin letters only; Russian ё is commonly written е (PostgreSQL's
+    unaccent maps it too), so fold it here and in adam.search.fulltext.tokens."""
+    return f"replace(replace(coalesce({expression}, ''), 'ё', 'е'), 'Ё', 'Е')"
+
+
 # Beneficiary-institution names (and acronyms) of one project, as one string.
-_SQLITE_INSTITUTIONS = (
-    "(SELECT coalesce(group_concat(o.name || ' ' || coalesce(o.acronym, ''), ' '), '') "
+_SQLITE_INSTITUTIONS = _fold(
+    "(SELECT group_concat(o.name || ' ' || coalesce(o.acronym, ''), ' ') "
     "FROM project_institutions pi JOIN organisations o ON o.id = pi.organisation_id "
     "WHERE pi.project_id = {pid})"
 )
@@ -32,13 +40,13 @@ _SQLITE_INSTITUTIONS = (
 SQLITE_UP = [
     """CREATE VIRTUAL TABLE project_search USING fts5(
         title, summary, description, institutions, tokenize="unicode61 remove_diacritics 2")""",
-    """CREATE TRIGGER project_search_ai AFTER INSERT ON projects BEGIN
+    f"""CREATE TRIGGER project_search_ai AFTER INSERT ON projects BEGIN
         INSERT INTO project_search (rowid, title, summary, description, institutions)
-        VALUES (new.id, new.title, coalesce(new.summary, ''), coalesce(new.description, ''), '');
+        VALUES (new.id, {_fold('new.title')}, {_fold('new.summary')}, {_fold('new.description')}, '');
     END""",
-    """CREATE TRIGGER project_search_au AFTER UPDATE OF title, summary, description ON projects BEGIN
-        UPDATE project_search SET title = new.title, summary = coalesce(new.summary, ''),
-            description = coalesce(new.description, '') WHERE rowid = new.id;
+    f"""CREATE TRIGGER project_search_au AFTER UPDATE OF title, summary, description ON projects BEGIN
+        UPDATE project_search SET title = {_fold('new.title')}, summary = {_fold('new.summary')},
+            description = {_fold('new.description')} WHERE rowid = new.id;
     END""",
     """CREATE TRIGGER project_search_ad AFTER DELETE ON projects BEGIN
         DELETE FROM project_search WHERE rowid = old.id;
@@ -56,7 +64,7 @@ SQLITE_UP = [
         WHERE rowid IN (SELECT project_id FROM project_institutions WHERE organisation_id = new.id);
     END""",
     f"""INSERT INTO project_search (rowid, title, summary, description, institutions)
-        SELECT p.id, p.title, coalesce(p.summary, ''), coalesce(p.description, ''),
+        SELECT p.id, {_fold('p.title')}, {_fold('p.summary')}, {_fold('p.description')},
                {_SQLITE_INSTITUTIONS.format(pid='p.id')} FROM projects p""",
 ]
 SQLITE_DOWN = [

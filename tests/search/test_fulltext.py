@@ -73,3 +73,9 @@ def test_operators_typed_by_users_are_plain_words(session, register):
     assert search(session, register, 'container" OR title:* NEAR(') == []
     assert search(session, register, "container & | ! :*") == ["tjk_border"]
     assert search(session, register, "   ") != []  # no words: no free-text filter
+
+
+def test_russian_yo_and_ye_are_the_same_letter(session, register):
+    # "молодёжи" is stored with ё; Russian text often writes е instead, and both engines must agree.
+    assert search(session, register, "молодежи") == ["russian"]
+    assert search(session, register, "МОЛОДЁЖИ") == ["russian"]
