@@ -83,10 +83,10 @@ def matching(session: Session, f: SearchFilters) -> Select:
     )
 
 
-def matching_ids(session: Session, f: SearchFilters) -> Select:
-    """SELECT project_id of the matching set, for IN (...) in the other views."""
+def matching_ids(session: Session, f: SearchFilters, *columns) -> Select:
+    """SELECT Project.id (and any further Project columns) of the matching set, for the other views."""
     fts = ranked_matches(session.get_bind().dialect.name, f.q) if f.q else None
-    query = select(Project.id).where(*conditions(f))
+    query = select(Project.id, *columns).where(*conditions(f))
     if fts is not None:
         query = query.where(Project.id.in_(select(fts.subquery("fts").c.project_id)))
     return query
