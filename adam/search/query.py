@@ -70,26 +70,22 @@ def conditions(f: SearchFilters) -> list[ColumnElement[bool]]:
     return where
 
 
-def matching(session: Session, f: SearchFilters) -> Select:
-    """SELECT Project.id AS project_id, score for the matching set (score is 0 without free text)."""
-    fts = ranked_matches(session.get_bind().dialect.name, f.q) if f.q else None
-    if fts is None:
-        return select(Project.id.label("project_id"), literal(0).label("score")).where(*conditions(f))
-    ranked = fts.subquery("fts")
-    return (
-        select(Project.id.label("project_id"), ranked.c.score)
-        .join(ranked, ranked.c.project_id == Project.id)
-        .where(*conditions(f))
-    )
+def _fts(session: Session, f: SearchFilters) -> Select | None:
+    return ranked_matches(session.get_bind().dialect.name, f.q) if f.q else None
+
+
+def where_clauses(session: Session, f: SearchFilters) -> list[ColumnElement[bool]]:
+    """Every filter, free text included (as Project.id IN the full-text matches)."""
+    where = conditions(f)
+    fts = _fts(session, f)
+    if fts is not None:
+        where.append(Project.id.in_(select(fts.subquery("fts").c.project_id)))
+    return where
 
 
 def matching_ids(session: Session, f: SearchFilters, *columns) -> Select:
     """SELECT Project.id (and any further Project columns) of the matching set, for the other views."""
-    fts = ranked_matches(session.get_bind().dialect.name, f.q) if f.q else None
-    query = select(Project.id, *columns).where(*conditions(f))
-    if fts is not None:
-        query = query.where(Project.id.in_(select(fts.subquery("fts").c.project_id)))
-    return query
+    return select(Project.id, *columns).where(*where_clauses(session, f))
 
 
 @dataclasses.dataclass
@@ -100,23 +96,21 @@ class Totals:
 
 
 def totals(session: Session, f: SearchFilters) -> Totals:
-    ids = matching_ids(session, f).subquery()
-    count, budget, without = session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(Project.budget_usd), 0),
-            func.count().filter(Project.budget_usd.is_(None)),
-        ).select_from(Project).join(ids, ids.c.id == Project.id)
+    count, budget, with_budget = session.execute(
+        select(func.count(), func.coalesce(func.sum(Project.budget_usd), 0), func.count(Project.budget_usd))
+        .where(*where_clauses(session, f))
     ).one()
+    without = count - with_budget
     return Totals(count=count, budget_usd=Decimal(budget or 0), without_budget=without)
 
 
 def _order(sort: str, score) -> list:
-    nulls_last_start = Project.starts_on.is_(None)
+    # Undated projects last. NULLS LAST is standard on both databases (SQLite >= 3.30); written as a
+    # modifier rather than an "IS NULL" sort key so that an index on starts_on can still serve the order.
     return {
         "relevance": [score.desc(), Project.id.desc()],
-        "start-desc": [nulls_last_start, Project.starts_on.desc(), Project.id.desc()],
-        "start-asc": [nulls_last_start, Project.starts_on.asc(), Project.id.asc()],
+        "start-desc": [Project.starts_on.desc().nulls_last(), Project.id.desc()],
+        "start-asc": [Project.starts_on.asc().nulls_last(), Project.id.asc()],
         "budget-desc": [Project.budget_usd.is_(None), Project.budget_usd.desc(), Project.id.desc()],
         "budget-asc": [Project.budget_usd.is_(None), Project.budget_usd.asc(), Project.id.asc()],
         "title": [Project.title.asc(), Project.id.asc()],
@@ -136,12 +130,13 @@ def _with_display_relations(query: Select) -> Select:
 
 def results(session: Session, f: SearchFilters, limit: int | None = None, offset: int = 0) -> list[Project]:
     """Matching projects in the requested order, with what the results table shows already loaded."""
-    ranked = matching(session, f).subquery("matching")
-    query = (
-        select(Project)
-        .join(ranked, ranked.c.project_id == Project.id)
-        .order_by(*_order(f.effective_sort, ranked.c.score))
-    )
+    fts = _fts(session, f)
+    if fts is None:
+        query = select(Project).where(*conditions(f)).order_by(*_order(f.effective_sort, literal(0)))
+    else:
+        ranked = fts.subquery("fts")
+        query = (select(Project).join(ranked, ranked.c.project_id == Project.id).where(*conditions(f))
+                 .order_by(*_order(f.effective_sort, ranked.c.score)))
     if limit is not None:
         query = query.limit(limit).offset(offset)
     return list(session.scalars(_with_display_relations(query)))

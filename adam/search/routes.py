@@ -5,17 +5,22 @@ shared and exported as it is. Visible to every logged-in user: the register is s
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
 from flask_login import login_required
 
 from adam.extensions import db
 from adam.navigation import add_nav_item
 from adam.search import coverage, export, query
+from adam.search.cache import AggregateCache, register_version
 from adam.search.choices import search_choices
 from adam.search.filters import PER_PAGE_CHOICES, SORTS, SearchFilters, parse_filters
 from adam.search.timeline import GROUPINGS, MAX_PROJECTS, build_timeline
 
 bp = Blueprint("search", __name__, url_prefix="/search")
+T = TypeVar("T")
 
 TABS = {
     "index": "Projects",
@@ -27,8 +32,21 @@ TABS = {
 
 
 @bp.record_once
-def _menu(state) -> None:  # noqa: ANN001
+def _setup(state) -> None:  # noqa: ANN001
     add_nav_item(state.app, "Who does what", "search.index", order=20)
+    # Tests change data behind the operations' back, so they opt in to the cache explicitly.
+    if state.app.config.get("SEARCH_CACHE", not state.app.config.get("TESTING")):
+        state.app.extensions["adam_search_cache"] = AggregateCache()
+
+
+def cached(kind: str, filters: SearchFilters, compute: Callable[[], T]) -> T:
+    """An aggregate of the current search, from the per-process cache while the register is unchanged."""
+    cache: AggregateCache | None = current_app.extensions.get("adam_search_cache")
+    if cache is None:
+        return compute()
+    if "search_version" not in g:
+        g.search_version = register_version(db.session)
+    return cache.get((kind, filters.narrowing() if kind != "choices" else None), g.search_version, compute)
 
 
 @bp.app_template_filter("usd")
@@ -49,9 +67,10 @@ def current_filters() -> tuple[SearchFilters, list[str]]:
 def _page(template: str, tab: str, **context):
     filters, errors = context.pop("state")
     if "totals" not in context:
-        context["totals"] = query.totals(db.session, filters)
+        context["totals"] = cached("totals", filters, lambda: query.totals(db.session, filters))
     return render_template(
-        template, filters=filters, errors=errors, tab=tab, tabs=TABS, choices=search_choices(db.session),
+        template, filters=filters, errors=errors, tab=tab, tabs=TABS,
+        choices=cached("choices", filters, lambda: search_choices(db.session)),
         sorts=SORTS, per_page_choices=PER_PAGE_CHOICES, groupings=GROUPINGS, **context,
     )
 
@@ -61,7 +80,7 @@ def _page(template: str, tab: str, **context):
 def index():
     state = current_filters()
     filters = state[0]
-    totals = query.totals(db.session, filters)
+    totals = cached("totals", filters, lambda: query.totals(db.session, filters))
     return _page("search/results.html", "index", state=state, totals=totals,
                  page=query.results_page(db.session, filters, totals.count))
 
@@ -71,7 +90,8 @@ def index():
 def matrix():
     state = current_filters()
     return _page("search/matrix.html", "matrix", state=state,
-                 matrix=coverage.country_pillar_matrix(db.session, state[0]), row_header="Country")
+                 matrix=cached("matrix", state[0], lambda: coverage.country_pillar_matrix(db.session, state[0])),
+                 row_header="Country")
 
 
 @bp.get("/donors")
@@ -79,7 +99,8 @@ def matrix():
 def donors():
     state = current_filters()
     return _page("search/matrix.html", "donors", state=state,
-                 matrix=coverage.donor_country_matrix(db.session, state[0]), row_header="Donor")
+                 matrix=cached("donors", state[0], lambda: coverage.donor_country_matrix(db.session, state[0])),
+                 row_header="Donor")
 
 
 @bp.get("/map", endpoint="map")
@@ -88,7 +109,7 @@ def map_view():
     state = current_filters()
     measure = "budget" if request.args.get("measure") == "budget" else "count"
     return _page("search/map.html", "map", state=state, measure=measure,
-                 figures=coverage.country_figures(db.session, state[0]))
+                 figures=cached("figures", state[0], lambda: coverage.country_figures(db.session, state[0])))
 
 
 @bp.get("/map.json")
@@ -98,7 +119,7 @@ def map_data():
     return jsonify([
         {"iso3": c.iso3, "numeric": c.numeric, "name": c.name, "count": c.count, "budget_usd": float(c.budget_usd),
          "search": filters.query_string(countries=(c.iso3,), page=1)}
-        for c in coverage.country_figures(db.session, filters)
+        for c in cached("figures", filters, lambda: coverage.country_figures(db.session, filters))
     ])
 
 
