@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate
 
 from adam.models import ACTIVITY_TYPES, STATUSES
 
@@ -32,6 +32,10 @@ class Text(fields.String):
 
 def Id(**kwargs) -> fields.Integer:  # noqa: N802 - reads like a field class
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+def QueryId(**kwargs) -> fields.Integer:  # noqa: N802 - query strings carry numbers as text
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 def Amount(**kwargs) -> fields.Decimal:  # noqa: N802
@@ -199,6 +203,11 @@ class ProjectPageSchema(StrictSchema):
 
 # --- projects: input -------------------------------------------------------------------------------------------
 
+def _email_or_empty(value: str) -> None:
+    if value:
+        validate.Email(error="Not a valid e-mail address.")(value)
+
+
 class DonorInSchema(StrictSchema):
     organisation_id = Id(required=True)
     amount = Amount(allow_none=True, load_default=None)
@@ -220,7 +229,8 @@ class ProjectInSchema(StrictSchema):
     budget_currency = Text(allow_none=True, load_default=None, validate=validate.Length(max=3),
                            metadata={"description": "ISO 4217 code, required with a budget"})
     contact_name = Text(load_default="", validate=validate.Length(max=200))
-    contact_email = Text(load_default="", validate=validate.Length(max=254))
+    contact_email = Text(load_default="", validate=[validate.Length(max=254), _email_or_empty],
+                         metadata={"description": "an e-mail address, or empty"})
     iati_identifier = Text(allow_none=True, load_default=None, validate=validate.Length(max=200))
     country_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=300))
     region_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=100))
@@ -232,12 +242,6 @@ class ProjectInSchema(StrictSchema):
     links = fields.List(fields.Nested(LinkSchema), load_default=list, validate=validate.Length(max=50))
     version = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID),
                              metadata={"description": "the version you read; required unless If-Match is sent"})
-
-    @validates_schema
-    def _email_shape(self, data, **kwargs):
-        email = data.get("contact_email")
-        if email:
-            validate.Email(error="Not a valid e-mail address.")(email)
 
 
 class WithdrawSchema(StrictSchema):
@@ -251,9 +255,9 @@ class ProjectQuerySchema(StrictSchema):
     q = Text(validate=validate.Length(max=200), metadata={"description": "free text in title, summary, description"})
     country = fields.List(Text(validate=validate.Length(max=3)), metadata={"description": "ISO 3166 alpha-3"})
     region = fields.List(Text(validate=validate.Length(max=40)), metadata={"description": "region code"})
-    donor = fields.List(Id(), metadata={"description": "organisation id"})
-    implementer = fields.List(Id(), metadata={"description": "organisation id"})
-    institution = fields.List(Id(), metadata={"description": "organisation id of a beneficiary institution"})
+    donor = fields.List(QueryId(), metadata={"description": "organisation id"})
+    implementer = fields.List(QueryId(), metadata={"description": "organisation id"})
+    institution = fields.List(QueryId(), metadata={"description": "organisation id of a beneficiary institution"})
     pillar = fields.List(fields.Integer(validate=validate.Range(min=1, max=4)), metadata={"description": "1-4"})
     theme = fields.List(Text(validate=validate.Length(max=60)), metadata={"description": "theme code"})
     activity_type = fields.List(fields.String(validate=validate.OneOf(list(ACTIVITY_TYPES))))
