@@ -8,7 +8,7 @@ from flask_smorest import Api
 from flask_smorest.spec import APISpecMixin
 from flask_smorest.utils import prepare_response
 
-from adam.api.schemas import ProblemSchema
+from adam.api.schemas import DecimalString, ProblemSchema
 
 API_PREFIX = "/api/v1"
 PROBLEM_JSON = "application/problem+json"
@@ -67,6 +67,7 @@ def init_api(app: Flask) -> Api:
         "security": [{"bearerAuth": []}],
     })
     api = AdamApi(app)
+    api.register_field(DecimalString, "string", "decimal")
     for blp in (projects_blp, reference_blp, overlaps_blp):
         csrf.exempt(blp)
         api.register_blueprint(blp, url_prefix=API_PREFIX + blp.url_prefix)

@@ -134,7 +134,7 @@ def create_project(payload: dict):
     return _with_etag(project, 201, Location=url_for("api_projects.project", project_id=project.id))
 
 
-@blp.route("/<int:project_id>")
+@blp.route("/<int(max=2147483647):project_id>")
 @blp.response(200, ProjectOutSchema, headers=ETAG_HEADER)
 @blp.alt_response(304, description="Not modified (If-None-Match)")
 @blp.alt_response(404, response="NOT_FOUND")
@@ -180,7 +180,7 @@ def _update(project_id: int, payload: dict, partial: bool):
     return _with_etag(project)
 
 
-@blp.route("/<int:project_id>", methods=["PUT"])
+@blp.route("/<int(max=2147483647):project_id>", methods=["PUT"])
 @blp.doc(parameters=[IF_MATCH])
 @blp.arguments(ProjectInSchema)
 @blp.response(200, ProjectOutSchema, headers=ETAG_HEADER)
@@ -194,7 +194,7 @@ def replace_project(payload: dict, project_id: int):
     return _update(project_id, payload, partial=False)
 
 
-@blp.route("/<int:project_id>", methods=["PATCH"])
+@blp.route("/<int(max=2147483647):project_id>", methods=["PATCH"])
 @blp.doc(parameters=[IF_MATCH])
 @blp.arguments(ProjectPatchSchema(partial=True))
 @blp.response(200, ProjectOutSchema, headers=ETAG_HEADER)
@@ -208,7 +208,7 @@ def patch_project(payload: dict, project_id: int):
     return _update(project_id, payload, partial=True)
 
 
-@blp.route("/<int:project_id>/withdraw", methods=["POST"])
+@blp.route("/<int(max=2147483647):project_id>/withdraw", methods=["POST"])
 @blp.doc(parameters=[IF_MATCH])
 @blp.arguments(WithdrawSchema)
 @blp.response(200, ProjectOutSchema, headers=ETAG_HEADER)

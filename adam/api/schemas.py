@@ -4,6 +4,7 @@ Limits here mirror the database columns, so that bad input is a 422 with the fie
 """
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate
@@ -30,6 +31,22 @@ class Text(fields.String):
         return text
 
 
+class DecimalString(fields.Decimal):
+    """A decimal sent as a string ("1250.50") so no client rounds money through a float; numbers are accepted."""
+
+    def __init__(self, **kwargs):
+        super().__init__(as_string=True, **kwargs)
+
+
+class UtcDateTime(fields.DateTime):
+    """An RFC 3339 timestamp with its offset; SQLite hands back naive datetimes for UTC columns."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
 def Id(**kwargs) -> fields.Integer:  # noqa: N802 - reads like a field class
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
@@ -39,7 +56,7 @@ def QueryId(**kwargs) -> fields.Integer:  # noqa: N802 - query strings carry num
 
 
 def Amount(**kwargs) -> fields.Decimal:  # noqa: N802
-    return fields.Decimal(places=2, as_string=True, validate=validate.Range(min=0, max=MAX_AMOUNT), **kwargs)
+    return DecimalString(places=2, validate=validate.Range(min=0, max=MAX_AMOUNT), **kwargs)
 
 
 class StrictSchema(Schema):
@@ -127,7 +144,7 @@ class ThemeRefSchema(StrictSchema):
 class CurrencySchema(StrictSchema):
     code = fields.String()
     name = fields.String()
-    usd_rate = fields.Decimal(as_string=True, allow_none=True)
+    usd_rate = DecimalString(allow_none=True)
 
 
 class ReferenceQuerySchema(StrictSchema):
@@ -139,7 +156,7 @@ class ReferenceQuerySchema(StrictSchema):
 class DonorOutSchema(StrictSchema):
     organisation_id = fields.Integer()
     name = fields.Function(lambda f: f.organisation.name)
-    amount = fields.Decimal(as_string=True, allow_none=True)
+    amount = DecimalString(allow_none=True)
     currency = fields.String(allow_none=True)
 
 
@@ -162,9 +179,9 @@ class ProjectOutSchema(StrictSchema):
     actual_end_on = fields.Date(allow_none=True)
     starts_on = fields.Date(allow_none=True)
     ends_on = fields.Date(allow_none=True)
-    budget_amount = fields.Decimal(as_string=True, allow_none=True)
+    budget_amount = DecimalString(allow_none=True)
     budget_currency = fields.String(allow_none=True)
-    budget_usd = fields.Decimal(as_string=True, allow_none=True)
+    budget_usd = DecimalString(allow_none=True)
     contact_name = fields.String()
     contact_email = fields.String()
     iati_identifier = fields.String(allow_none=True)
@@ -178,9 +195,9 @@ class ProjectOutSchema(StrictSchema):
     beneficiary_institutions = fields.List(fields.Nested(OrganisationRefSchema))
     links = fields.List(fields.Nested(LinkSchema))
     owner_organisation_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
-    withdrawn_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+    withdrawn_at = UtcDateTime(allow_none=True)
     withdrawn_reason = fields.String()
 
 
