@@ -50,6 +50,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from adam.accounts.routes import bp as accounts_bp
     from adam.admin.routes import bp as admin_bp
+    from adam.api import init_api
     from adam.main.routes import bp as main_bp
     from adam.projects.routes import bp as projects_bp
     from adam.search.routes import bp as search_bp
@@ -59,6 +60,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(projects_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(search_bp)
+    init_api(app)
 
 
 def register_commands(app: Flask) -> None:
