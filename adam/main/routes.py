@@ -1,13 +1,13 @@
-"""The home page."""
+"""The home page: a dashboard per role (my organisation's projects, recent changes where I follow)."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from adam.extensions import db
-from adam.models import Project, ProjectFunder, project_implementers
+from adam.search.dashboard import organisation_projects, recent_changes, watched_countries
+from adam.search.filters import SearchFilters
 
 bp = Blueprint("main", __name__)
 
@@ -15,25 +15,18 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 @login_required
 def index():
-    mine = []
-    if current_user.organisation_id:
-        org = current_user.organisation_id
-        mine = db.session.scalars(
-            select(Project)
-            .options(selectinload(Project.countries))
-            .where(Project.withdrawn_at.is_(None))
-            .where(
-                Project.id.in_(select(ProjectFunder.project_id).where(ProjectFunder.organisation_id == org))
-                | Project.id.in_(select(project_implementers.c.project_id).where(project_implementers.c.organisation_id == org))
-                | (Project.owner_organisation_id == org)
-            )
-            .order_by(Project.updated_at.desc())
-            .limit(20)
-        ).all()
-    recent = db.session.scalars(
-        select(Project).where(Project.withdrawn_at.is_(None)).order_by(Project.updated_at.desc()).limit(10)
-    ).all()
-    return render_template("main/index.html", mine=mine, recent=recent)
+    from adam.search.routes import follow_form
+
+    countries = watched_countries(db.session, current_user)
+    country_ids = [c.id for c in countries]
+    return render_template(
+        "main/index.html",
+        mine=organisation_projects(db.session, current_user.organisation_id),
+        countries=countries,
+        changes=recent_changes(db.session, country_ids),
+        follow_form=follow_form(country_ids),
+        watched_search=SearchFilters(countries=tuple(c.iso3 for c in countries)),
+    )
 
 
 @bp.get("/healthz")

@@ -8,14 +8,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request
-from flask_login import login_required
+from flask import Blueprint, Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from adam.extensions import db
 from adam.navigation import add_nav_item
 from adam.search import coverage, export, query
 from adam.search.cache import AggregateCache, register_version
 from adam.search.choices import search_choices
+from adam.search.dashboard import set_followed_countries
+from adam.search.forms import FollowCountriesForm
+from adam.models import Country
 from adam.search.filters import PER_PAGE_CHOICES, SORTS, SearchFilters, parse_filters
 from adam.search.timeline import GROUPINGS, MAX_PROJECTS, build_timeline
 
@@ -163,3 +167,23 @@ def print_view(view: str):
     table = export.build_table(db.session, view, filters, request.args.get("group", "country"))
     return render_template("search/print.html", table=table, filters=filters, errors=errors,
                            totals=query.totals(db.session, filters), view=view)
+
+
+def follow_form(selected: list[int] | None = None) -> FollowCountriesForm:
+    form = FollowCountriesForm(countries=selected)
+    form.countries.choices = [(cid, name) for cid, name in db.session.execute(select(Country.id, Country.name).order_by(Country.name))]
+    return form
+
+
+@bp.post("/follow")
+@login_required
+def follow():
+    """Save the countries whose recent changes the dashboard shows."""
+    form = follow_form()
+    if form.validate_on_submit():
+        set_followed_countries(db.session, current_user, form.countries.data or [])
+        db.session.commit()
+        flash("The countries you follow were saved.", "success")
+    else:
+        flash("Choose countries from the list.", "danger")
+    return redirect(url_for("main.index"))

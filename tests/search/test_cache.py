@@ -31,7 +31,6 @@ def test_old_entries_leave_when_the_cache_is_full():
 
 
 def test_pages_serve_the_same_figures_with_the_cache_on(client, session, register, app):
-    from adam.search.routes import _setup  # noqa: F401  (the blueprint installs the cache when configured)
     from tests.factories import make_user
     from tests.helpers import login
 
