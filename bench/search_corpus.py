@@ -176,10 +176,15 @@ def build_database(url: str, count: int) -> None:
         db.session.flush()
         generate(db.session, count)
         db.session.commit()
-        # Planner statistics, as a production database would have after its first maintenance run.
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
         db.engine.dispose()
+    # Planner statistics (and, on PostgreSQL, the visibility map that index-only scans need), as a
+    # production database has after its first maintenance run. VACUUM cannot run inside a transaction.
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
+    engine.dispose()
 
 
 def sqlite_path(root: Path, count: int) -> Path:

@@ -97,20 +97,23 @@ def _typed(field: str, key: str):
 
 
 def _matching(session: Session, f: SearchFilters):
-    """The matching set as a subquery of (id, budget): the views join link tables to it, not to projects."""
-    return matching_ids(session, f, Project.budget_usd.label("budget")).subquery("matching")
+    """The matching set as a CTE of (id, budget): the views join link tables to it, not to projects.
+
+    Materialised on SQLite, whose planner otherwise re-reads the filters' subqueries inside the joins;
+    PostgreSQL plans the inlined form better (parallel hash joins)."""
+    return matching_ids(session, f, Project.budget_usd.label("budget")).cte("matching").prefix_with("MATERIALIZED", dialect="sqlite")
 
 
 def country_pillar_matrix(session: Session, f: SearchFilters) -> Matrix:
     m = _matching(session, f)
     # (project, country, pillar) is unique through the two link tables' keys: count(*) counts projects.
+    country_key, pillar_key = (project_countries.c.country_id + 0).label("c"), (project_pillars.c.pillar_id + 0).label("p")
     grouped = session.execute(
-        select(project_countries.c.country_id, project_pillars.c.pillar_id, func.count(),
-               func.coalesce(func.sum(m.c.budget), 0))
+        select(country_key, pillar_key, func.count(), func.coalesce(func.sum(m.c.budget), 0))
         .select_from(m)
         .join(project_countries, project_countries.c.project_id == m.c.id)
         .join(project_pillars, project_pillars.c.project_id == m.c.id)
-        .group_by(project_countries.c.country_id, project_pillars.c.pillar_id)
+        .group_by(country_key, pillar_key)
     ).all()
     by_country = _by_link(session, m, project_countries.c.project_id, project_countries.c.country_id)
     by_pillar = _by_link(session, m, project_pillars.c.project_id, project_pillars.c.pillar_id)
@@ -146,9 +149,12 @@ def country_pillar_matrix(session: Session, f: SearchFilters) -> Matrix:
 
 def _by_link(session: Session, m, project_column, key_column) -> dict[int, Cell]:
     """Projects and summed budget per key of a link table whose primary key is (project, key)."""
+    # Grouping on "key + 0" stops SQLite from walking the key's index (and fetching every project row
+    # out of order through it); it then scans the link table and probes projects: three times faster.
+    key = (key_column + 0).label("key")
     rows = session.execute(
-        select(key_column, func.count(), func.coalesce(func.sum(m.c.budget), 0))
-        .select_from(m).join(project_column.table, project_column == m.c.id).group_by(key_column)
+        select(key, func.count(), func.coalesce(func.sum(m.c.budget), 0))
+        .select_from(m).join(project_column.table, project_column == m.c.id).group_by(key)
     ).all()
     return {key: Cell(count, Decimal(budget)) for key, count, budget in rows}
 

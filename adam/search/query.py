@@ -42,8 +42,11 @@ def conditions(f: SearchFilters) -> list[ColumnElement[bool]]:
         region_ids = select(Region.id).where(Region.code.in_(f.regions))
         # A region matches projects naming the region itself or any of its countries.
         member_ids = select(region_countries.c.country_id).where(region_countries.c.region_id.in_(region_ids))
-        where.append(or_(_in_link(project_regions, "region_id", region_ids),
-                         _in_link(project_countries, "country_id", member_ids)))
+        # One IN over a UNION rather than an OR of two INs: both databases then build one set of ids.
+        where.append(Project.id.in_(
+            select(project_regions.c.project_id).where(project_regions.c.region_id.in_(region_ids))
+            .union(select(project_countries.c.project_id).where(project_countries.c.country_id.in_(member_ids)))
+        ))
     if f.donors:
         where.append(Project.id.in_(select(ProjectFunder.project_id).where(ProjectFunder.organisation_id.in_(f.donors))))
     if f.implementers:

@@ -5,6 +5,7 @@ shared and exported as it is. Visible to every logged-in user: the register is s
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -39,7 +40,8 @@ TABS = {
 def _setup(state) -> None:  # noqa: ANN001
     add_nav_item(state.app, "Who does what", "search.index", order=20)
     # Tests change data behind the operations' back, so they opt in to the cache explicitly.
-    if state.app.config.get("SEARCH_CACHE", not state.app.config.get("TESTING")):
+    enabled = state.app.config.get("SEARCH_CACHE", not state.app.config.get("TESTING"))
+    if enabled and os.environ.get("ADAM_SEARCH_CACHE") != "0":  # "0": measure without it (bench)
         state.app.extensions["adam_search_cache"] = AggregateCache()
 
 
