@@ -1,8 +1,8 @@
 """A small per-process cache of search aggregates (totals, matrices, map figures, form choices).
 
 Entries are keyed by the search and stamped with the register's version (last change recorded in the
-history, highest project id, number of projects): any save, import, withdrawal or deletion changes the
-stamp, so a cached aggregate is never served for data that has moved on. The time limit is a safety net
+history, highest project id): any save, import or withdrawal changes the stamp, so a cached aggregate is
+not served for data that has moved on (projects are withdrawn, never deleted). The time limit is a safety net
 for changes made outside the application's operations (direct SQL), not the freshness mechanism.
 """
 from __future__ import annotations
@@ -22,10 +22,11 @@ T = TypeVar("T")
 
 
 def register_version(session: Session) -> tuple:
-    """A cheap stamp that changes whenever projects are created, changed, withdrawn or deleted."""
-    last_change = session.scalar(select(func.max(ProjectChange.id)))
-    highest, count = session.execute(select(func.max(Project.id), func.count(Project.id))).one()
-    return (last_change, highest, count)
+    """A cheap stamp (two primary-key maxima) that changes whenever a project is created, or changed,
+    withdrawn, restored, imported or merged through the operations, which record every such save."""
+    return session.execute(
+        select(select(func.max(ProjectChange.id)).scalar_subquery(), select(func.max(Project.id)).scalar_subquery())
+    ).one().tuple()
 
 
 class AggregateCache:
