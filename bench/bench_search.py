@@ -199,6 +199,11 @@ def run() -> list[dict]:
         for paths in SCENARIOS.values():  # warm the workers' caches and connections once
             for path in paths:
                 _get(base, path, cookie)
+        # Service time: one client alone, each URL three times (what a request costs without queueing).
+        for group, paths in SCENARIOS.items():
+            alone = [_get(base, path, cookie) for path in paths for _ in range(3)]
+            rows.append({"benchmark": f"{name} ({backend}, gunicorn, 1 client)", "metric": f"{group} p95",
+                         "value": round(_p95(alone), 1), "unit": "ms", "target": None, "ok": None})
         latencies, failures, elapsed = _load(base, cookie, THINK_SECONDS, REQUESTS_PER_CLIENT)
         for group, values in latencies.items():
             p95 = _p95(values)
