@@ -23,8 +23,8 @@ from typing import IO, Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from adam.iati.parser import FileError, Issue, OrgRef, ParsedActivity, iter_activities
-from adam.iati.sector_map import is_known, map_sector
+from adam.iati.mapping import Org, PreparedActivity, ReferenceData, prepare_activity, rejected
+from adam.iati.parser import FileError, Issue, iter_activities
 from adam.models import (
     Country,
     Currency,
@@ -52,10 +52,8 @@ from adam.models.project import (
 )
 
 BATCH_SIZE = 500
-MAX_AMOUNT = Decimal("1e15")  # Numeric(18, 2) holds less than 1e16; larger figures are publishing errors
-CENT = Decimal("0.01")
-# Participating-org roles: 1 funding -> funders; 2 accountable, 3 extending, 4 implementing -> implementers.
-IMPLEMENTER_ROLES = {"2", "3", "4"}
+# Above this many bytes, files are parsed in a separate process while this one writes to the database.
+PARALLEL_BYTES = 8_000_000
 # An IATI organisation identifier: registration agency prefix, a hyphen, an identifier (XM-DAC-41114, GB-GOV-1).
 IATI_ORG_REF = re.compile(r"[A-Za-z]{2,}[A-Za-z0-9]*-\S+")
 # IATI OrganisationType code -> ADAM organisation type (the rest are "other").
@@ -138,82 +136,74 @@ OrgHandle = int | _NewOrganisation
 
 @dataclass(slots=True)
 class _Prepared:
-    """One activity turned into rows, before its organisations have ids."""
+    """A prepared activity whose organisations are resolved to ids (or to organisations created with the batch)."""
 
-    activity: ParsedActivity
-    row: dict[str, Any]
+    data: PreparedActivity
     owner: OrgHandle | None
     funders: list[tuple[OrgHandle, Decimal | None, str | None]]
     implementers: list[OrgHandle]
     institutions: list[OrgHandle]
-    countries: list[int]
-    regions: list[int]
-    pillars: set[int]
-    themes: set[int]
-    sectors: list[tuple[str, str, Decimal | None]]
-    related: list[tuple[str, str, str | None]]
-    locations: list[str]
     digest: str = ""
 
+    @property
+    def row(self) -> dict[str, Any]:
+        return self.data.row  # type: ignore[return-value]
 
-def _amount(value: Decimal) -> Decimal:
-    return value.quantize(CENT)
+    def __getattr__(self, name: str) -> Any:  # countries, regions, pillars, themes, sectors, related, locations
+        return getattr(self.data, name)
+
+
+def reference_data(session: Session, *, ignore_links: bool = False, default_country: Any = None) -> ReferenceData:
+    """Snapshot of the reference tables that mapping needs (one query each)."""
+    return ReferenceData(
+        countries=dict(session.execute(select(Country.iso2, Country.id)).tuples().all()),
+        countries_iso3=dict(session.execute(select(Country.iso3, Country.id)).tuples().all()),
+        regions=dict(session.execute(select(Region.code, Region.id)).tuples().all()),
+        rates=dict(session.execute(select(Currency.code, Currency.usd_rate)).tuples().all()),
+        pillars=dict(session.execute(select(Pillar.number, Pillar.id)).tuples().all()),
+        themes={code: (tid, pillar_id) for tid, code, pillar_id in
+                session.execute(select(Theme.id, Theme.code, Theme.pillar_id))},
+        ignore_links=ignore_links,
+        default_country=getattr(default_country, "iso3", default_country),
+    )
 
 
 class _Importer:
-    def __init__(self, session: Session, *, ignore_links: bool, default_country: Any, user_id: int | None) -> None:
+    def __init__(self, session: Session, *, user_id: int | None) -> None:
         self.session = session
-        self.ignore_links = ignore_links
         self.user_id = user_id
         self.report = ImportReport()
-        conn = session
-        self.countries = {iso2: cid for cid, iso2 in conn.execute(select(Country.id, Country.iso2))}
-        self.country_iso3 = {iso3: cid for cid, iso3 in conn.execute(select(Country.id, Country.iso3))}
-        self.regions = {code: rid for rid, code in conn.execute(select(Region.id, Region.code))}
-        self.rates = {code: rate for code, rate in conn.execute(select(Currency.code, Currency.usd_rate))}
-        self.pillars = {number: pid for pid, number in conn.execute(select(Pillar.id, Pillar.number))}
-        self.themes = {code: (tid, pillar_id) for tid, code, pillar_id in
-                       conn.execute(select(Theme.id, Theme.code, Theme.pillar_id))}
         self.org_by_ref: dict[str, OrgHandle] = {}
         self.org_by_key: dict[str, OrgHandle] = {}
         self.org_names: dict[str, OrgHandle] = {}
-        for oid, name, ref in conn.execute(select(Organisation.id, Organisation.name, Organisation.iati_identifier)):
+        for oid, name, ref in session.execute(select(Organisation.id, Organisation.name, Organisation.iati_identifier)):
             self.org_names[name] = oid
             if ref:
                 self.org_by_ref[ref] = oid
             key = normalise_name(name)
             if key:
                 self.org_by_key.setdefault(key, oid)
-        for oid, key in conn.execute(select(OrganisationAlias.organisation_id, OrganisationAlias.key)):
+        self.alias_keys: set[str] = set()
+        for oid, key in session.execute(select(OrganisationAlias.organisation_id, OrganisationAlias.key)):
             self.org_by_key[key] = oid  # an alias is an explicit statement: it wins over a name's key
-        self.alias_keys = {key for (key,) in conn.execute(select(OrganisationAlias.key))}
-        self.default_country = default_country
+            self.alias_keys.add(key)
+        self.keys: dict[str, str] = {}
+        self.resolved: dict[Org, OrgHandle | None] = {}
         self.pending_orgs: list[_NewOrganisation] = []
         self.pending_aliases: list[dict] = []
 
-    # -- reference look-ups -------------------------------------------------------------------------------------
-
-    def _country_id(self, value: Any) -> int | None:
-        if value is None:
-            return None
-        if isinstance(value, Country):
-            return value.id
-        code = str(value).strip().upper()
-        return self.countries.get(code) if len(code) == 2 else self.country_iso3.get(code)
-
-    def _default_country_for(self, file: str) -> tuple[int | None, str]:
-        value = self.default_country
-        if isinstance(value, Mapping):
-            value = value.get(file) or value.get(Path(file).stem)
-        cid = self._country_id(value)
-        label = value.iso3 if isinstance(value, Country) else str(value or "")
-        return cid, label.upper()
-
-    def _organisation(self, org: OrgRef, fallback_type: str = "other") -> OrgHandle | None:
+    def _organisation(self, org: Org) -> OrgHandle | None:
         """The organisation named by a reporting/participating/provider org: by IATI ref, then name, else new."""
+        # The same organisations recur in thousands of activities: each distinct mention is resolved once.
+        if org in self.resolved:
+            return self.resolved[org]
+        handle = self.resolved[org] = self._match_or_create(org)
+        return handle
+
+    def _match_or_create(self, org: Org) -> OrgHandle | None:
         name = org.name[:255].strip()
         ref = org.ref[:120].strip()
-        key = normalise_name(name) if name else ""
+        key = self._key(name) if name else ""
         if ref and ref in self.org_by_ref:
             handle = self.org_by_ref[ref]
             if key and key not in self.org_by_key:
@@ -231,7 +221,7 @@ class _Importer:
         if name in self.org_names:  # a name whose key is empty ("-"): the exact name still identifies it
             return self.org_names[name]
         good_ref = ref if ref and IATI_ORG_REF.fullmatch(ref) and ref not in self.org_by_ref else None
-        handle = _NewOrganisation(name, key, good_ref, ORG_TYPES.get(org.type.lower(), fallback_type))
+        handle = _NewOrganisation(name, key, good_ref, ORG_TYPES.get(org.type.lower(), org.default_type))
         self.pending_orgs.append(handle)
         self.org_names[name] = handle
         if key:
@@ -241,6 +231,13 @@ class _Importer:
             self.org_by_ref[good_ref] = handle
         return handle
 
+    def _key(self, name: str) -> str:
+        # The same few thousand names recur across tens of thousands of activities: normalise each once.
+        key = self.keys.get(name)
+        if key is None:
+            key = self.keys[name] = normalise_name(name)
+        return key
+
     def _alias(self, handle: OrgHandle, name: str, key: str) -> None:
         self.org_by_key[key] = handle
         if key not in self.alias_keys:
@@ -249,226 +246,23 @@ class _Importer:
 
     # -- one activity -------------------------------------------------------------------------------------------
 
-    def prepare(self, activity: ParsedActivity) -> _Prepared | None:
-        if not activity.identifier:
-            activity.error("missing iati-identifier")
-        elif len(activity.identifier) > 200:
-            activity.error("iati-identifier longer than 200 characters")
-        if activity.rejected:
-            return None
-
-        title = activity.title or activity.summary[:120] or activity.identifier
-        if not activity.title:
-            activity.warn("no title: used the description or the identifier")
-        if len(title) > 300:
-            title = title[:299] + "…"
-
-        dates = activity.dates
-        planned_start, actual_start = dates.get("1"), dates.get("2")
-        planned_end, actual_end = dates.get("3"), dates.get("4")
-        if planned_start and planned_end and planned_end < planned_start:
-            activity.warn(f"planned end {planned_end} before planned start {planned_start}: end ignored")
-            planned_end = None
-        if actual_start and actual_end and actual_end < actual_start:
-            activity.warn(f"actual end {actual_end} before actual start {actual_start}: end ignored")
-            actual_end = None
-        status = activity.status
-        if status is None:
-            if actual_end and actual_end <= dt.date.today():
-                status = "completed"
-            elif actual_start:
-                status = "ongoing"
-            else:
-                status = "pipeline"
-
-        amount, currency = self._budget(activity)
-        budget_usd = None
-        if amount is not None and currency:
-            rate = self.rates.get(currency)
-            budget_usd = _amount(amount * rate) if rate is not None else None
-
-        owner = self._organisation(activity.reporting_org) if activity.reporting_org else None
-        funders: dict[OrgHandle, list] = {}
-        implementers: dict[OrgHandle, None] = {}
-        institutions: dict[OrgHandle, None] = {}
-        for org in activity.participating:
-            if org.role == "1":
-                handle = self._organisation(org, "bilateral_donor")
-                if handle is not None:
-                    funders.setdefault(handle, [None, None])
-            elif org.role in IMPLEMENTER_ROLES:
-                handle = self._organisation(org)
-                if handle is not None:
-                    implementers[handle] = None
-            elif org.role == "beneficiary":
-                handle = self._organisation(org, "recipient_agency")
-                if handle is not None:
-                    institutions[handle] = None
-        self._funder_amounts(activity, funders, amount, currency)
-
-        countries: list[int] = []
-        for code in dict.fromkeys(activity.countries):
-            cid = self.countries.get(code)
-            if cid is None:
-                activity.warn(f"unknown recipient-country code {code!r}, ignored")
-            else:
-                countries.append(cid)
-        regions: list[int] = []
-        for vocabulary, code in dict.fromkeys(activity.regions):
-            if vocabulary != "1":
-                activity.warn(f"recipient-region {code!r} in vocabulary {vocabulary!r} (not OECD DAC), ignored")
-                continue
-            rid = self.regions.get(f"dac-{code}")
-            if rid is None:
-                activity.warn(f"unknown recipient-region code {code!r}, ignored")
-            else:
-                regions.append(rid)
-        if not activity.countries:
-            cid, label = self._default_country_for(activity.file)
-            if cid is not None:
-                countries.append(cid)
-                activity.warn(f"no recipient-country: took the file's country {label}")
-
-        pillars: set[int] = set()
-        themes: set[int] = set()
-        sectors: dict[tuple[str, str], Decimal | None] = {}
-        for sector in activity.sectors:
-            if not is_known(sector.vocabulary, sector.code):
-                activity.warn(f"unknown sector code {sector.code!r} in vocabulary {sector.vocabulary}")
-            sectors.setdefault((sector.vocabulary, sector.code), sector.percentage)
-            mapping = map_sector(sector.vocabulary, sector.code)
-            if mapping:
-                pillars.update(self.pillars[n] for n in mapping.pillars if n in self.pillars)
-                for code in mapping.themes:
-                    if code in self.themes:
-                        theme_id, pillar_id = self.themes[code]
-                        themes.add(theme_id)
-                        if pillar_id:
-                            pillars.add(pillar_id)
-
-        related: dict[tuple[str, str], str | None] = {}
-        if not self.ignore_links:
-            own = activity.identifier
-            for ref, kind in activity.related:
-                related.setdefault((ref, "related-activity"), kind[:5] or None)
-            for transaction in activity.transactions:
-                if transaction.provider is not None and transaction.provider.activity_id:
-                    related.setdefault((transaction.provider.activity_id, "provider-activity"), None)
-                if transaction.receiver is not None and transaction.receiver.activity_id:
-                    related.setdefault((transaction.receiver.activity_id, "receiver-activity"), None)
-            for org in activity.participating:
-                if org.activity_id:
-                    related.setdefault((org.activity_id, "participating-org"), None)
-            related = {k: v for k, v in related.items() if k[0] != own and len(k[0]) <= 200}
-
-        row = {
-            "title": title,
-            "summary": activity.summary,
-            "description": activity.description,
-            "status": status,
-            "planned_start_on": planned_start,
-            "planned_end_on": planned_end,
-            "actual_start_on": actual_start,
-            "actual_end_on": actual_end,
-            "starts_on": actual_start or planned_start,
-            "ends_on": actual_end or planned_end,
-            "budget_amount": amount,
-            "budget_currency": currency if amount is not None else None,
-            "budget_usd": budget_usd,
-            "contact_name": activity.contact_name[:200],
-            "contact_email": activity.contact_email[:254],
-            "iati_identifier": activity.identifier,
-            "language": activity.language,
-        }
-        return _Prepared(
-            activity=activity, row=row, owner=owner,
-            funders=[(h, a, c) for h, (a, c) in funders.items()],
-            implementers=list(implementers), institutions=list(institutions),
-            countries=countries, regions=regions, pillars=pillars, themes=themes,
-            sectors=[(v, c, p) for (v, c), p in sectors.items()],
-            related=[(ident, kind, relation) for (ident, kind), relation in related.items()],
-            locations=list(dict.fromkeys(name[:200] for name in activity.locations)),
-        )
-
-    def _money(self, activity: ParsedActivity, money) -> tuple[Decimal, str] | None:  # noqa: ANN001
-        currency = money.currency or activity.default_currency
-        if not currency:
-            activity.warn(f"amount {money.amount} without a currency, ignored")
-            return None
-        if currency not in self.rates:
-            activity.warn(f"unknown currency {currency!r}, amount ignored")
-            return None
-        return money.amount, currency
-
-    def _sum(self, activity: ParsedActivity, values: list) -> tuple[Decimal | None, str | None]:
-        """Sum of amounts; in their currency when they share one, else converted to USD."""
-        resolved = [m for m in (self._money(activity, v) for v in values) if m is not None]
-        if not resolved:
-            return None, None
-        currencies = {c for _, c in resolved}
-        if len(currencies) == 1:
-            return sum((a for a, _ in resolved), Decimal(0)), resolved[0][1]
-        if all(self.rates.get(c) is not None for c in currencies):
-            return sum((a * self.rates[c] for a, c in resolved), Decimal(0)), "USD"
-        activity.warn(f"amounts in several currencies ({', '.join(sorted(currencies))}) without USD rates: "
-                      f"kept those in {resolved[0][1]}")
-        first = resolved[0][1]
-        return sum((a for a, c in resolved if c == first), Decimal(0)), first
-
-    def _budget(self, activity: ParsedActivity) -> tuple[Decimal | None, str | None]:
-        """Total budget: the budgets (a revised one replaces the original of its period), else the commitments,
-        else the 1.x total-cost."""
-        values: list = []
-        if activity.budgets:
-            by_period: dict[str, Any] = {}
-            for budget in activity.budgets:
-                if budget.type == "2" or budget.period_start not in by_period:
-                    by_period.setdefault(budget.period_start, [])
-                    if budget.type == "2" and any(b.type != "2" for b in by_period[budget.period_start]):
-                        by_period[budget.period_start] = []
-                    by_period[budget.period_start].append(budget)
-            values = [b.value for period in by_period.values() for b in period]
-        if not values:
-            values = [t.value for t in activity.transactions if t.type == "2" and t.value is not None]
-        if not values and activity.total_cost is not None:
-            values = [activity.total_cost]
-        if not values:
-            return None, None
-        amount, currency = self._sum(activity, values)
-        return self._checked(activity, amount, currency, "budget")
-
-    def _checked(self, activity: ParsedActivity, amount: Decimal | None, currency: str | None,
-                 what: str) -> tuple[Decimal | None, str | None]:
-        if amount is None:
-            return None, None
-        if amount < 0:
-            activity.warn(f"{what} {amount} is negative, ignored")
-            return None, None
-        if amount >= MAX_AMOUNT:
-            activity.warn(f"{what} {amount} is implausibly large, ignored")
-            return None, None
-        return _amount(amount), currency
-
-    def _funder_amounts(self, activity: ParsedActivity, funders: dict, budget: Decimal | None,
-                        currency: str | None) -> None:
-        """A funder's amount: its incoming commitments (else incoming funds); a sole funder gets the budget."""
-        incoming: dict[OrgHandle, dict[str, list]] = {}
-        for transaction in activity.transactions:
-            if transaction.type not in ("1", "11") or transaction.provider is None or transaction.value is None:
-                continue
-            handle = self._organisation(transaction.provider, "bilateral_donor")
-            if handle is None:
-                continue
-            funders.setdefault(handle, [None, None])
-            incoming.setdefault(handle, {"1": [], "11": []})[transaction.type].append(transaction.value)
-        for handle, by_type in incoming.items():
-            values = by_type["11"] or by_type["1"]
-            amount, cur = self._checked(activity, *self._sum(activity, values), "funder amount")
-            funders[handle] = [amount, cur if amount is not None else None]
+    def resolve(self, data: PreparedActivity) -> _Prepared:
+        """Turn the organisations an activity names into handles; the same organisation counts once per role."""
+        funders: dict[OrgHandle, tuple[Decimal | None, str | None]] = {}
+        for org, amount, currency in data.funders:
+            handle = self._organisation(org)
+            if handle is not None and (handle not in funders or funders[handle][0] is None):
+                funders[handle] = (amount, currency)
+        budget = data.row["budget_amount"] if data.row else None
         if len(funders) == 1 and budget is not None:
-            (handle, pair), = funders.items()
-            if pair[0] is None:
-                funders[handle] = [budget, currency]
+            # A sole funder is taken to fund the whole budget, unless its own commitments say otherwise.
+            (handle, (amount, _)), = funders.items()
+            if amount is None:
+                funders[handle] = (budget, data.row["budget_currency"])
+        implementers = [h for h in dict.fromkeys(map(self._organisation, data.implementers)) if h is not None]
+        institutions = [h for h in dict.fromkeys(map(self._organisation, data.institutions)) if h is not None]
+        owner = self._organisation(data.owner) if data.owner else None
+        return _Prepared(data, owner, [(h, a, c) for h, (a, c) in funders.items()], implementers, institutions)
 
     # -- batches ------------------------------------------------------------------------------------------------
 
@@ -496,7 +290,7 @@ class _Importer:
             if old is None:
                 to_create.append(prepared)
             elif old["digest"] == prepared.digest:
-                self._outcome(prepared.activity, "unchanged")
+                self._outcome(prepared.data, "unchanged")
             else:
                 to_update.append((prepared, old))
 
@@ -513,12 +307,16 @@ class _Importer:
                 row["created_at"] = row["updated_at"] = now
                 row["version"] = 1
                 rows.append(row)
-            ids = session.execute(
-                insert(projects).returning(projects.c.id, sort_by_parameter_order=True), rows
-            ).scalars().all()
-            for project_id, prepared in zip(ids, to_create, strict=True):
+            # Plain executemany, then the ids back by the unique identifier: RETURNING in parameter order would
+            # make SQLite insert one row per statement.
+            session.execute(insert(projects), rows)
+            ids_by_identifier = dict(session.execute(
+                select(projects.c.iati_identifier, projects.c.id)
+                .where(projects.c.iati_identifier.in_([p.row["iati_identifier"] for p in to_create]))).tuples().all())
+            for prepared in to_create:
+                project_id = ids_by_identifier[prepared.row["iati_identifier"]]
                 written.append((project_id, prepared))
-                self._outcome(prepared.activity, "created")
+                self._outcome(prepared.data, "created")
                 history.append({"project_id": project_id, "user_id": self.user_id, "changed_at": now,
                                 "action": "imported", "changes": {},
                                 "note": f"created from IATI file {source_of[prepared.row['iati_identifier']]}"})
@@ -534,7 +332,7 @@ class _Importer:
                 rows.append(row)
                 changes = {k: [_plain(old[k]), _plain(v)] for k, v in prepared.row.items() if _differs(old[k], v)}
                 written.append((old["id"], prepared))
-                self._outcome(prepared.activity, "updated")
+                self._outcome(prepared.data, "updated")
                 file = source_of[prepared.row["iati_identifier"]]
                 history.append({"project_id": old["id"], "user_id": self.user_id, "changed_at": now,
                                 "action": "imported", "changes": changes, "note": f"updated from IATI file {file}"})
@@ -572,11 +370,11 @@ class _Importer:
             table = Organisation.__table__
             rows = [{"name": o.name, "type": o.type, "iati_identifier": o.ref, "active": True, "created_at": now}
                     for o in self.pending_orgs]
-            ids = self.session.execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-            ).scalars().all()
-            for org, oid in zip(self.pending_orgs, ids, strict=True):
-                org.id = oid
+            self.session.execute(insert(table), rows)
+            ids = dict(self.session.execute(
+                select(table.c.name, table.c.id).where(table.c.name.in_([o.name for o in self.pending_orgs]))).tuples().all())
+            for org in self.pending_orgs:
+                org.id = ids[org.name]
             self.report.organisations_created += len(self.pending_orgs)
             self.pending_orgs = []
         if self.pending_aliases:
@@ -606,10 +404,10 @@ class _Importer:
             ids = list(updated_ids)
             kept_pillars = set(self.session.execute(
                 select(project_pillars.c.project_id, project_pillars.c.pillar_id)
-                .where(project_pillars.c.project_id.in_(ids))).tuples())
+                .where(project_pillars.c.project_id.in_(ids))).tuples().all())
             kept_themes = set(self.session.execute(
                 select(project_themes.c.project_id, project_themes.c.theme_id)
-                .where(project_themes.c.project_id.in_(ids))).tuples())
+                .where(project_themes.c.project_id.in_(ids))).tuples().all())
         for project_id, p in written:
             rows[project_countries].extend({"project_id": project_id, "country_id": c} for c in p.countries)
             rows[project_regions].extend({"project_id": project_id, "region_id": r} for r in p.regions)
@@ -639,19 +437,19 @@ class _Importer:
             if values:
                 self.session.execute(insert(model.__table__), values)
 
-    def _outcome(self, activity: ParsedActivity, outcome: str) -> None:
+    def _outcome(self, data: PreparedActivity, outcome: str) -> None:
         setattr(self.report, outcome, getattr(self.report, outcome) + 1)
-        if activity.issues:
-            self.report.activities.append(_activity_report(activity, outcome))
+        if data.issues:
+            self.report.activities.append(_activity_report(data, outcome))
 
-    def reject(self, activity: ParsedActivity) -> None:
+    def reject(self, data: PreparedActivity) -> None:
         self.report.rejected += 1
-        self.report.activities.append(_activity_report(activity, "rejected"))
+        self.report.activities.append(_activity_report(data, "rejected"))
 
 
-def _activity_report(activity: ParsedActivity, outcome: str) -> ActivityReport:
-    return ActivityReport(activity.file, activity.position, activity.line, activity.identifier, outcome,
-                          [f"{i.severity}: {i.message}" for i in activity.issues])
+def _activity_report(data: PreparedActivity, outcome: str) -> ActivityReport:
+    return ActivityReport(data.file, data.position, data.line, data.identifier, outcome,
+                          [f"{severity}: {message}" for severity, message in data.issues])
 
 
 def _id(handle: OrgHandle | None) -> int | None:
@@ -673,15 +471,14 @@ def _differs(old: Any, new: Any) -> bool:
 
 
 def _digest(p: _Prepared) -> str:
-    """A digest of everything the import would write, organisation ids included (so a new alias counts)."""
+    """A digest of everything the import would write, organisation ids included (so a new alias counts).
+
+    Lists keep the file's order, so the same activity gives the same digest without sorting.
+    """
     parts = (
-        sorted((k, str(v)) for k, v in p.row.items()),
-        _id(p.owner),
-        sorted((_id(o), str(a), c or "") for o, a, c in p.funders),
-        sorted(_id(o) for o in p.implementers), sorted(_id(o) for o in p.institutions),
-        sorted(p.countries), sorted(p.regions), sorted(p.pillars), sorted(p.themes),
-        sorted((v, c, str(pc)) for v, c, pc in p.sectors), sorted((i, k, r or "") for i, k, r in p.related),
-        p.locations,
+        tuple(p.row.values()), _id(p.owner), [(_id(o), a, c) for o, a, c in p.funders],
+        [_id(o) for o in p.implementers], [_id(o) for o in p.institutions], p.countries, p.regions,
+        sorted(p.pillars), sorted(p.themes), p.sectors, p.related, p.locations,
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
@@ -699,6 +496,95 @@ def _size(source: Any) -> int:
         return 0
 
 
+# -- reading the files: inline, or in a worker process ---------------------------------------------------------
+# Both yield the same events: ("file", name), ("chunk", [PreparedActivity, ...], bytes read in this file),
+# ("error", FileError), ("end", name, size).
+
+CHUNK = 250
+
+
+def _prepare_safely(item: Any, ref: ReferenceData) -> PreparedActivity:
+    try:
+        return prepare_activity(item, ref)
+    except Exception as exc:  # noqa: BLE001 (one strange activity must not stop the file)
+        item.issues.append(Issue("error", f"could not be read: {exc.__class__.__name__}: {exc}"))
+        return rejected(item)
+
+
+def _read_one(source: Any, name: str, ref: ReferenceData):  # noqa: ANN202 (a generator of events)
+    chunk: list[PreparedActivity] = []
+    handle = open(source, "rb") if isinstance(source, (str, Path)) else source  # noqa: SIM115
+    try:
+        for item in iter_activities(handle, name):
+            if isinstance(item, FileError):
+                yield ("error", item)
+                continue
+            chunk.append(_prepare_safely(item, ref))
+            if len(chunk) >= CHUNK:
+                yield ("chunk", chunk, _position(handle))
+                chunk = []
+        if chunk:
+            yield ("chunk", chunk, _position(handle))
+    finally:
+        if handle is not source:
+            handle.close()
+
+
+def _source_name(source: Any) -> str:
+    if isinstance(source, (str, Path)):
+        return Path(source).name
+    return getattr(source, "filename", None) or Path(getattr(source, "name", "upload.xml")).name
+
+
+def _read_inline(sources: list, ref: ReferenceData):  # noqa: ANN202
+    for source in sources:
+        name = _source_name(source)
+        yield ("file", name)
+        try:
+            yield from _read_one(source, name, ref)
+        except OSError as exc:
+            yield ("error", FileError(name, f"cannot read the file: {exc.strerror or exc}"))
+        yield ("end", name, _size(source))
+
+
+def _worker(paths: list[str], ref: ReferenceData, queue: Any) -> None:
+    """Parse and map files in a child process; the parent only resolves organisations and writes."""
+    try:
+        for event in _read_inline(paths, ref):
+            queue.put(event)
+    except BaseException as exc:  # noqa: BLE001 (report anything to the parent rather than dying silently)
+        queue.put(("crash", f"{exc.__class__.__name__}: {exc}"))
+    queue.put(None)
+
+
+def _read_parallel(sources: list, ref: ReferenceData):  # noqa: ANN202
+    import multiprocessing
+    import queue as queue_module
+
+    # spawn: a fresh interpreter, safe whatever threads or database connections this process holds.
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue(maxsize=16)  # bounded: the parser never runs far ahead of the database
+    process = context.Process(target=_worker, args=([str(s) for s in sources], ref, queue), daemon=True)
+    process.start()
+    try:
+        while True:
+            try:
+                event = queue.get(timeout=5)
+            except queue_module.Empty:
+                if not process.is_alive():
+                    raise RuntimeError("the IATI parse worker stopped unexpectedly") from None
+                continue
+            if event is None:
+                break
+            if event[0] == "crash":
+                raise RuntimeError(f"the IATI parse worker failed: {event[1]}")
+            yield event
+    finally:
+        if process.is_alive():
+            process.terminate()
+        process.join(timeout=5)
+
+
 def import_files(
     session: Session,
     paths: Iterable[str | Path | IO[bytes]],
@@ -708,22 +594,29 @@ def import_files(
     progress: ProgressCallback | None = None,
     user_id: int | None = None,
     batch_size: int = BATCH_SIZE,
+    parallel: bool | None = None,
 ) -> ImportReport:
     """Import IATI activity files; returns the report. Adds and flushes, never commits.
 
     default_country (a Country, an ISO code, or a mapping of file name or stem to one) is given to activities
     that name no recipient country, as the aid registers in iati-aims/ need; each such activity is reported.
     progress(bytes read, total bytes, activities done) is called after every batch and at the end of each file.
+    parallel: parse in a worker process (default: when the files are paths and larger than PARALLEL_BYTES).
     """
     started = time.perf_counter()
     session.flush()  # pending ORM changes first: the Core statements below read and write the same tables
-    importer = _Importer(session, ignore_links=ignore_links, default_country=default_country, user_id=user_id)
+    ref = reference_data(session, ignore_links=ignore_links, default_country=default_country)
+    importer = _Importer(session, user_id=user_id)
     report = importer.report
     sources = list(paths)
     total = sum(_size(s) for s in sources)
-    done_before = 0
+    if parallel is None:
+        parallel = total > PARALLEL_BYTES and all(isinstance(s, (str, Path)) for s in sources)
+    events = _read_parallel(sources, ref) if parallel else _read_inline(sources, ref)
     batch: list[_Prepared] = []
     source_of: dict[str, str] = {}
+    done_before = 0
+    name = ""
 
     def flush_batch() -> None:
         if batch:
@@ -731,44 +624,34 @@ def import_files(
             batch.clear()
             source_of.clear()
 
-    for source in sources:
-        if isinstance(source, (str, Path)):
-            name = Path(source).name
-            handle = open(source, "rb")  # noqa: SIM115 (closed below; the position gives the progress)
-        else:
-            name = getattr(source, "filename", None) or Path(getattr(source, "name", "upload.xml")).name
-            handle = source
-        report.files.append(name)
-        try:
-            for item in iter_activities(handle, name):
-                if isinstance(item, FileError):
-                    report.file_errors.append(item)
-                    continue
+    for event in events:
+        kind = event[0]
+        if kind == "chunk":
+            for data in event[1]:
                 report.seen += 1
-                try:
-                    prepared = importer.prepare(item)
-                except Exception as exc:  # noqa: BLE001 (one strange activity must not stop the file)
-                    item.issues.append(Issue("error", f"could not be read: {exc.__class__.__name__}: {exc}"))
-                    prepared = None
-                if prepared is None:
-                    importer.reject(item)
+                if data.rejected:
+                    importer.reject(data)
                     continue
-                identifier = prepared.row["iati_identifier"]
-                if identifier in source_of:
+                if data.identifier in source_of:
                     flush_batch()  # the same activity twice: write the first before the second updates it
-                batch.append(prepared)
-                source_of[identifier] = name
+                batch.append(importer.resolve(data))
+                source_of[data.identifier] = name
                 if len(batch) >= batch_size:
                     flush_batch()
                     if progress:
-                        progress(done_before + _position(handle), total, report.seen)
-            flush_batch()
-        finally:
-            if isinstance(source, (str, Path)):
-                handle.close()
-        done_before += _size(source)
-        if progress:
-            progress(done_before, total, report.seen)
+                        progress(done_before + event[2], total, report.seen)
+        elif kind == "file":
+            name = event[1]
+            report.files.append(name)
+        elif kind == "error":
+            report.file_errors.append(event[1])
+        elif kind == "end":
+            done_before += event[2]
+            if progress:
+                progress(done_before, total, report.seen)
+    flush_batch()
+    if progress:
+        progress(total, total, report.seen)
     session.expire_all()  # the Core writes bypassed the identity map
     report.seconds = time.perf_counter() - started
     return report

@@ -145,9 +145,10 @@ def _clean(text: str | None) -> str:
 def _narratives(element: etree._Element) -> list[tuple[str | None, str]]:
     """(language, text) of every narrative; 1.x elements carry their text directly."""
     found = []
-    for child in element:
-        if child.tag == "narrative":
-            text = _clean(child.text)
+    for child in element.iterchildren("narrative"):
+        text = child.text
+        if text:
+            text = " ".join(text.split())
             if text:
                 found.append((child.get(XML_LANG), text))
     if not found:
@@ -226,24 +227,35 @@ def _role(value: str) -> str:
 
 
 def _transaction(activity: ParsedActivity, element: etree._Element) -> Transaction:
-    language = activity.language
+    # Real files carry tens of thousands of transactions: read only what the import uses (type, value, the
+    # providers' names of incoming funds, the activity ids of both sides) and skip the rest cheaply.
     kind = ""
     value = provider = receiver = None
+    provider_element = None
     for child in element:
         tag = child.tag
         if tag == "transaction-type":
-            kind = _code(child)
+            kind = child.get("code") or child.get("ref") or (child.text or "").strip()
         elif tag == "value":
             value = _parse_money(activity, child, "transaction value")
         elif tag == "provider-org":
-            provider = _org(child, language)
+            provider_element = child
         elif tag == "receiver-org":
-            receiver = _org(child, language)
+            activity_id = child.get("receiver-activity-id")
+            if activity_id:
+                receiver = OrgRef(name="", activity_id=activity_id.strip())
     if not kind:
         # 1.x put the type on the element; the pre-1.0 OCHA dialect says flow="incoming".
         kind = element.get("type") or ("1" if element.get("flow") == "incoming" else "")
     if kind and not kind.isdigit():
         kind = TRANSACTION_WORDS.get(kind.lower(), kind)
+    if provider_element is not None:
+        if kind in ("1", "11"):
+            provider = _org(provider_element, activity.language)
+        else:
+            activity_id = provider_element.get("provider-activity-id")
+            if activity_id:
+                provider = OrgRef(name="", activity_id=activity_id.strip())
     return Transaction(kind, value, provider, receiver)
 
 
