@@ -78,6 +78,7 @@ def register_security(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from adam.formatting import register
+    from adam import formatting, navigation
 
-    register(app)
+    formatting.register(app)
+    navigation.register(app)
