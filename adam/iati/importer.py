@@ -156,11 +156,11 @@ class _Prepared:
 def reference_data(session: Session, *, ignore_links: bool = False, default_country: Any = None) -> ReferenceData:
     """Snapshot of the reference tables that mapping needs (one query each)."""
     return ReferenceData(
-        countries=dict(session.execute(select(Country.iso2, Country.id)).tuples().all()),
-        countries_iso3=dict(session.execute(select(Country.iso3, Country.id)).tuples().all()),
-        regions=dict(session.execute(select(Region.code, Region.id)).tuples().all()),
-        rates=dict(session.execute(select(Currency.code, Currency.usd_rate)).tuples().all()),
-        pillars=dict(session.execute(select(Pillar.number, Pillar.id)).tuples().all()),
+        countries=dict(session.execute(select(Country.iso2, Country.id)).all()),
+        countries_iso3=dict(session.execute(select(Country.iso3, Country.id)).all()),
+        regions=dict(session.execute(select(Region.code, Region.id)).all()),
+        rates=dict(session.execute(select(Currency.code, Currency.usd_rate)).all()),
+        pillars=dict(session.execute(select(Pillar.number, Pillar.id)).all()),
         themes={code: (tid, pillar_id) for tid, code, pillar_id in
                 session.execute(select(Theme.id, Theme.code, Theme.pillar_id))},
         ignore_links=ignore_links,
@@ -312,7 +312,7 @@ class _Importer:
             session.execute(insert(projects), rows)
             ids_by_identifier = dict(session.execute(
                 select(projects.c.iati_identifier, projects.c.id)
-                .where(projects.c.iati_identifier.in_([p.row["iati_identifier"] for p in to_create]))).tuples().all())
+                .where(projects.c.iati_identifier.in_([p.row["iati_identifier"] for p in to_create]))).all())
             for prepared in to_create:
                 project_id = ids_by_identifier[prepared.row["iati_identifier"]]
                 written.append((project_id, prepared))
@@ -372,7 +372,7 @@ class _Importer:
                     for o in self.pending_orgs]
             self.session.execute(insert(table), rows)
             ids = dict(self.session.execute(
-                select(table.c.name, table.c.id).where(table.c.name.in_([o.name for o in self.pending_orgs]))).tuples().all())
+                select(table.c.name, table.c.id).where(table.c.name.in_([o.name for o in self.pending_orgs]))).all())
             for org in self.pending_orgs:
                 org.id = ids[org.name]
             self.report.organisations_created += len(self.pending_orgs)
@@ -404,10 +404,10 @@ class _Importer:
             ids = list(updated_ids)
             kept_pillars = set(self.session.execute(
                 select(project_pillars.c.project_id, project_pillars.c.pillar_id)
-                .where(project_pillars.c.project_id.in_(ids))).tuples().all())
+                .where(project_pillars.c.project_id.in_(ids))).all())
             kept_themes = set(self.session.execute(
                 select(project_themes.c.project_id, project_themes.c.theme_id)
-                .where(project_themes.c.project_id.in_(ids))).tuples().all())
+                .where(project_themes.c.project_id.in_(ids))).all())
         for project_id, p in written:
             rows[project_countries].extend({"project_id": project_id, "country_id": c} for c in p.countries)
             rows[project_regions].extend({"project_id": project_id, "region_id": r} for r in p.regions)
