@@ -326,6 +326,8 @@ class _Importer:
         if to_update:
             rows = []
             for prepared, old in to_update:
+                if prepared.row["activity_type"] is None:
+                    prepared.row["activity_type"] = old["activity_type"]  # IATI rarely says; keep ADAM's own
                 row = {f"new_{k}": v for k, v in prepared.row.items()}
                 row["new_owner_organisation_id"] = _id(prepared.owner) or old["owner_organisation_id"]
                 row["project_id"] = old["id"]

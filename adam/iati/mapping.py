@@ -16,6 +16,11 @@ from typing import Any, NamedTuple
 
 from adam.iati.parser import Money, OrgRef, ParsedActivity
 from adam.iati.sector_map import is_known, map_sector
+from adam.models.project import ACTIVITY_TYPES
+
+# ADAM's own classification, as the exporter writes it (reporting-organisation vocabulary 99).
+OWN_VOCABULARIES = {"98", "99"}
+PILLAR_PREFIX, THEME_PREFIX, ACTIVITY_TYPE_PREFIX = "adam-pillar-", "adam-theme-", "adam-activity-type-"
 
 MAX_AMOUNT = Decimal("1e15")  # Numeric(18, 2) holds less than 1e16; larger figures are publishing errors
 CENT = Decimal("0.01")
@@ -243,8 +248,23 @@ def prepare_activity(activity: ParsedActivity, ref: ReferenceData) -> PreparedAc
 
     pillars: set[int] = set()
     themes: set[int] = set()
+    own_pillars: set[int] = set()
+    own_themes: set[int] = set()
     sectors: dict[tuple[str, str], Decimal | None] = {}
     for sector in activity.sectors:
+        if sector.vocabulary in OWN_VOCABULARIES and sector.code.lower().startswith("adam-"):
+            code = sector.code.lower()
+            if code.startswith(PILLAR_PREFIX) and code[len(PILLAR_PREFIX):].isdigit() \
+                    and int(code[len(PILLAR_PREFIX):]) in ref.pillars:
+                own_pillars.add(ref.pillars[int(code[len(PILLAR_PREFIX):])])
+            elif code.startswith(THEME_PREFIX) and code[len(THEME_PREFIX):] in ref.themes:
+                own_themes.add(ref.themes[code[len(THEME_PREFIX):]][0])
+            else:
+                activity.warn(f"unknown ADAM classification {sector.code!r}, ignored")
+            continue
+        if len(sector.code) > 20 or len(sector.vocabulary) > 10:
+            activity.warn(f"sector code {sector.code[:40]!r} too long, ignored")
+            continue
         if not is_known(sector.vocabulary, sector.code):
             activity.warn(f"unknown sector code {sector.code!r} in vocabulary {sector.vocabulary}")
         sectors.setdefault((sector.vocabulary, sector.code), sector.percentage)
@@ -257,6 +277,9 @@ def prepare_activity(activity: ParsedActivity, ref: ReferenceData) -> PreparedAc
                     themes.add(theme_id)
                     if pillar_id:
                         pillars.add(pillar_id)
+    if own_pillars or own_themes:
+        # A file written by ADAM states its classification: it replaces what the DAC codes would suggest.
+        pillars, themes = own_pillars, own_themes
 
     related: dict[tuple[str, str], str | None] = {}
     if not ref.ignore_links:
@@ -271,9 +294,17 @@ def prepare_activity(activity: ParsedActivity, ref: ReferenceData) -> PreparedAc
             if org.activity_id:
                 related.setdefault((org.activity_id, "participating-org"), None)
 
+    activity_type = None
+    for vocabulary, code in activity.tags:
+        if vocabulary in OWN_VOCABULARIES and code.startswith(ACTIVITY_TYPE_PREFIX):
+            if code[len(ACTIVITY_TYPE_PREFIX):] in ACTIVITY_TYPES:
+                activity_type = code[len(ACTIVITY_TYPE_PREFIX):]
+
     row = {
         "title": title,
-        "summary": activity.summary,
+        # A description that only repeats the title (common in aid registers) says nothing more.
+        "summary": activity.summary if activity.summary != activity.title else "",
+        "activity_type": activity_type,
         "description": activity.description,
         "status": status,
         "planned_start_on": planned_start,

@@ -7,6 +7,7 @@ Nothing here touches the database: codes are read and normalised, problems becom
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -18,6 +19,7 @@ from lxml import etree
 from adam.iati.sector_map import normalise_vocabulary
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 # IATI OrganisationRole codes, and the words of versions 1.x and earlier.
 ROLE_WORDS = {
@@ -117,6 +119,7 @@ class ParsedActivity:
     contact_name: str = ""
     contact_email: str = ""
     locations: list[str] = field(default_factory=list)
+    tags: list[tuple[str, str]] = field(default_factory=list)  # (vocabulary, code)
     issues: list[Issue] = field(default_factory=list)
 
     def error(self, message: str) -> None:
@@ -142,17 +145,25 @@ def _clean(text: str | None) -> str:
     return " ".join(text.split()) if text else ""
 
 
-def _narratives(element: etree._Element) -> list[tuple[str | None, str]]:
+def _paragraphs(text: str | None) -> str:
+    """Whitespace collapsed within paragraphs, blank lines between them kept (descriptions)."""
+    if not text:
+        return ""
+    return "\n\n".join(p for p in (" ".join(block.split()) for block in PARAGRAPH_BREAK.split(text)) if p)
+
+
+def _narratives(element: etree._Element, paragraphs: bool = False) -> list[tuple[str | None, str]]:
     """(language, text) of every narrative; 1.x elements carry their text directly."""
+    clean = _paragraphs if paragraphs else _clean
     found = []
     for child in element.iterchildren("narrative"):
         text = child.text
         if text:
-            text = " ".join(text.split())
+            text = clean(text)
             if text:
                 found.append((child.get(XML_LANG), text))
     if not found:
-        text = _clean(element.text)
+        text = clean(element.text)
         if text:
             found.append((element.get(XML_LANG), text))
     return found
@@ -276,7 +287,7 @@ def parse_activity(element: etree._Element, file: str, position: int) -> ParsedA
         elif tag == "title":
             titles.extend(_narratives(child))
         elif tag == "description":
-            _, text = _pick(_narratives(child), language)
+            _, text = _pick(_narratives(child, paragraphs=True), language)
             kind = child.get("type") or "1"
             if text and text.lower() != "n/a":
                 (general if kind in ("1", "summary", "general") else other_descriptions).append(text)
@@ -326,7 +337,7 @@ def parse_activity(element: etree._Element, file: str, position: int) -> ParsedA
                 else:
                     if not percentage.is_finite() or not 0 <= percentage <= 1000:
                         percentage = None
-            activity.sectors.append(Sector(vocabulary[:10], code[:20], percentage))
+            activity.sectors.append(Sector(vocabulary, code, percentage))
         elif tag == "budget":
             value = _parse_money(activity, child.find("value"), "budget value")
             if value is not None:
@@ -349,6 +360,10 @@ def parse_activity(element: etree._Element, file: str, position: int) -> ParsedA
                     activity.contact_name = _pick(_narratives(part), language)[1]
                 elif part.tag == "email":
                     activity.contact_email = _clean(part.text)
+        elif tag == "tag":
+            code = (child.get("code") or "").strip()
+            if code:
+                activity.tags.append(((child.get("vocabulary") or "1").strip(), code))
         elif tag == "location":
             name = child.find("name")
             if name is not None:
