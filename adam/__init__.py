@@ -61,8 +61,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from adam.cli import register
+    from adam.exchange.cli import register as register_exchange
 
     register(app)
+    register_exchange(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
