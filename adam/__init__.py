@@ -50,6 +50,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from adam.accounts.routes import bp as accounts_bp
     from adam.admin.routes import bp as admin_bp
+    from adam.exchange.routes import bp as exchange_bp
     from adam.main.routes import bp as main_bp
     from adam.projects.routes import bp as projects_bp
 
@@ -57,6 +58,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(projects_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(exchange_bp)
 
 
 def register_commands(app: Flask) -> None:
