@@ -51,6 +51,7 @@ def register_blueprints(app: Flask) -> None:
     from adam.accounts.routes import bp as accounts_bp
     from adam.admin.routes import bp as admin_bp
     from adam.api import init_api
+    from adam.exchange.routes import bp as exchange_bp
     from adam.main.routes import bp as main_bp
     from adam.projects.routes import bp as projects_bp
     from adam.search.routes import bp as search_bp
@@ -60,13 +61,16 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(projects_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(exchange_bp)
     init_api(app)
 
 
 def register_commands(app: Flask) -> None:
     from adam.cli import register
+    from adam.exchange.cli import register as register_exchange
 
     register(app)
+    register_exchange(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

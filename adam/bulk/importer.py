@@ -1,0 +1,207 @@
+"""Bulk import of projects from a spreadsheet: a dry run that reports every row's errors, then an all-or-nothing
+commit that creates every project or none.
+
+Rows become ProjectInput and go through adam.projects.operations (the same validation, permissions and history
+as the web form). Plain Python: takes a session and rows, returns data.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adam.bulk.columns import REQUIRED
+from adam.bulk.spreadsheet import SheetRow
+from adam.models import Country, Organisation, OrganisationAlias, Pillar, Project, Region, Theme, User, normalise_name
+from adam.projects.operations import (
+    DonorInput,
+    PermissionDenied,
+    ProjectInput,
+    ProjectValidationError,
+    can_create,
+    create_project,
+    validate,
+)
+
+# Column names as the web form labels them, for messages that come from the shared validation.
+FIELD_COLUMNS = {
+    "planned_end_on": "planned_end", "actual_end_on": "actual_end", "planned_start_on": "planned_start",
+    "actual_start_on": "actual_start", "institutions": "beneficiary_institutions",
+}
+
+
+class BulkImportError(RuntimeError):
+    """A commit was attempted while some rows still have errors: nothing was written."""
+
+
+@dataclass
+class RowResult:
+    line: int
+    title: str
+    errors: list[str] = field(default_factory=list)
+    data: ProjectInput | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class BulkReport:
+    rows: list[RowResult]
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.rows) and all(r.ok for r in self.rows)
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for r in self.rows if not r.ok)
+
+
+def _split(cell: str) -> list[str]:
+    return [part.strip() for part in cell.split(";") if part.strip()]
+
+
+class _Lookup:
+    """Names, codes, acronyms and aliases of the reference data, normalised once per file."""
+
+    def __init__(self, session: Session) -> None:
+        self.countries: dict[str, int] = {}
+        for country in session.scalars(select(Country)):
+            for key in (country.iso3, country.iso2, country.name):
+                self.countries[normalise_name(key)] = country.id
+        self.regions = {normalise_name(r.code): r.id for r in session.scalars(select(Region))}
+        for region in session.scalars(select(Region)):
+            self.regions.setdefault(normalise_name(region.name), region.id)
+        self.pillars = {str(p.number): p.id for p in session.scalars(select(Pillar))}
+        for pillar in session.scalars(select(Pillar)):
+            self.pillars[normalise_name(pillar.name)] = pillar.id
+        self.themes: dict[str, int] = {}
+        for theme in session.scalars(select(Theme).where(Theme.active.is_(True))):
+            self.themes[normalise_name(theme.code)] = theme.id
+            self.themes.setdefault(normalise_name(theme.name), theme.id)
+        self.organisations: dict[str, int] = {}
+        for org in session.scalars(select(Organisation).where(Organisation.active.is_(True))):
+            self.organisations.setdefault(normalise_name(org.name), org.id)
+            if org.acronym:
+                self.organisations.setdefault(normalise_name(org.acronym), org.id)
+        for key, org_id in session.execute(select(OrganisationAlias.key, OrganisationAlias.organisation_id)):
+            self.organisations.setdefault(key, org_id)
+
+    def ids(self, table: dict[str, int], cell: str, label: str, errors: list[str]) -> list[int]:
+        found = []
+        for name in _split(cell):
+            key = normalise_name(name)
+            if key in table:
+                found.append(table[key])
+            else:
+                errors.append(f"Unknown {label} {name!r}.")
+        return found
+
+
+def _date(value: str, column: str, errors: list[str]) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        errors.append(f"{column}: {value!r} is not a date; write YYYY-MM-DD.")
+        return None
+
+
+def _decimal(value: str, column: str, errors: list[str]) -> Decimal | None:
+    if not value:
+        return None
+    try:
+        number = Decimal(value.replace(" ", ""))
+    except InvalidOperation:
+        hint = " (no thousands separators)" if "," in value else ""
+        errors.append(f"{column}: {value!r} is not a number{hint}.")
+        return None
+    if not number.is_finite():
+        errors.append(f"{column}: {value!r} is not a number.")
+        return None
+    return number
+
+
+def row_input(row: SheetRow, lookup: _Lookup, errors: list[str]) -> ProjectInput:
+    """A spreadsheet row as ProjectInput; problems with names, dates and numbers go to errors."""
+    v = row.values
+    for column in sorted(REQUIRED):
+        if not v.get(column):
+            errors.append(f"{column}: required.")
+    donors: list[DonorInput] = []
+    for part in _split(v.get("donors", "")):
+        name, _, amount = part.partition(":")
+        org_ids = lookup.ids(lookup.organisations, name, "donor", errors)
+        if org_ids:
+            donors.append(DonorInput(org_ids[0], _decimal(amount.strip(), f"donors ({name.strip()})", errors)))
+    return ProjectInput(
+        title=v.get("title", ""),
+        summary=v.get("summary", ""),
+        description=v.get("description", ""),
+        activity_type=(v.get("activity_type") or "").lower() or None,
+        status=(v.get("status") or "pipeline").lower(),
+        planned_start_on=_date(v.get("planned_start", ""), "planned_start", errors),
+        planned_end_on=_date(v.get("planned_end", ""), "planned_end", errors),
+        actual_start_on=_date(v.get("actual_start", ""), "actual_start", errors),
+        actual_end_on=_date(v.get("actual_end", ""), "actual_end", errors),
+        budget_amount=_decimal(v.get("budget_amount", ""), "budget_amount", errors),
+        budget_currency=v.get("budget_currency") or None,
+        contact_name=v.get("contact_name", ""),
+        contact_email=v.get("contact_email", ""),
+        iati_identifier=v.get("iati_identifier") or None,
+        country_ids=lookup.ids(lookup.countries, v.get("countries", ""), "country", errors),
+        region_ids=lookup.ids(lookup.regions, v.get("regions", ""), "region", errors),
+        pillar_ids=lookup.ids(lookup.pillars, v.get("pillars", ""), "pillar", errors),
+        theme_ids=lookup.ids(lookup.themes, v.get("themes", ""), "theme", errors),
+        donors=donors,
+        implementer_ids=lookup.ids(lookup.organisations, v.get("implementers", ""), "implementer", errors),
+        institution_ids=lookup.ids(lookup.organisations, v.get("beneficiary_institutions", ""),
+                                   "beneficiary institution", errors),
+        links=[(url, "") for url in _split(v.get("links", ""))],
+    )
+
+
+def dry_run(session: Session, rows: list[SheetRow], user: User | None) -> BulkReport:
+    """Check every row as if it were saved; nothing is written. Every problem is reported with its row."""
+    lookup = _Lookup(session)
+    results: list[RowResult] = []
+    identifiers: dict[str, int] = {}
+    for row in rows:
+        errors: list[str] = []
+        data = row_input(row, lookup, errors)
+        if user is not None and not can_create(user):
+            errors.append("You may not register projects.")
+        if data.iati_identifier:
+            first = identifiers.setdefault(data.iati_identifier, row.line)
+            if first != row.line:
+                errors.append(f"iati_identifier: {data.iati_identifier} is also on row {first}.")
+        if not errors:
+            try:
+                validate(session, data, user)
+            except ProjectValidationError as exc:
+                for key, messages in exc.errors.items():
+                    errors.extend(f"{FIELD_COLUMNS.get(key, key)}: {m}" for m in messages)
+        results.append(RowResult(row.line, row.values.get("title", ""), errors, data))
+    return BulkReport(results)
+
+
+def commit(session: Session, rows: list[SheetRow], user: User | None) -> list[Project]:
+    """Create every project of the file, or none: raises BulkImportError if any row fails; the caller then rolls
+    back (rows are checked before the first write, so that is the rare case of a rule failing at save time).
+    Adds and flushes; the caller commits once."""
+    report = dry_run(session, rows, user)
+    if not report.ok:
+        raise BulkImportError(f"{report.error_count} row(s) have errors; nothing was imported.")
+    created = []
+    try:
+        for result in report.rows:
+            created.append(create_project(session, result.data, user))  # type: ignore[arg-type]
+    except (ProjectValidationError, PermissionDenied) as exc:
+        raise BulkImportError(f"{exc}; nothing was imported.") from exc
+    return created

@@ -1,0 +1,231 @@
+"""Exchange pages: IATI upload with progress (coordinators), IATI export, spreadsheet bulk import."""
+from __future__ import annotations
+
+import secrets
+import shutil
+from pathlib import Path
+
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   session as web_session, url_for)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.utils import secure_filename
+
+from adam.bulk.columns import COLUMNS
+from adam.bulk.importer import BulkImportError, commit as bulk_commit, dry_run
+from adam.bulk.spreadsheet import SpreadsheetError, read_spreadsheet, template_csv, template_xlsx
+from adam.exchange import jobs
+from adam.exchange.forms import BulkCommitForm, BulkUploadForm, IatiUploadForm
+from adam.exchange.operations import ExportError, export_query, iter_export
+from adam.exchange.overlap_hook import check_projects
+from adam.extensions import db
+from adam.iati.exporter import export_bytes
+from adam.models import STATUSES, Country, ImportJob, Organisation, Pillar, Region, Theme
+from adam.projects.operations import can_create
+from adam.security import coordinator_required
+
+bp = Blueprint("exchange", __name__, url_prefix="/exchange")
+
+
+@bp.record_once
+def _menu(state) -> None:  # noqa: ANN001
+    from adam.navigation import add_nav_item
+
+    add_nav_item(state.app, "Exchange", "exchange.index", order=60)
+
+
+def _upload_root(kind: str) -> Path:
+    root = Path(current_app.instance_path) / kind
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+@bp.get("/")
+@login_required
+def index():
+    jobs_list = []
+    if current_user.is_coordinator:
+        jobs_list = db.session.scalars(select(ImportJob).order_by(ImportJob.id.desc()).limit(10)).all()
+    countries = db.session.scalars(select(Country).order_by(Country.name)).all()
+    organisations = db.session.scalars(select(Organisation).where(Organisation.active.is_(True))
+                                       .order_by(Organisation.name)).all()
+    return render_template("exchange/index.html", jobs=jobs_list, countries=countries, organisations=organisations,
+                           statuses=STATUSES, upload_form=_iati_form())
+
+
+# --- IATI import -----------------------------------------------------------------------------------------------
+
+def _iati_form() -> IatiUploadForm:
+    form = IatiUploadForm()
+    form.default_country.choices = [("", "None (report such activities without a country)")] + [
+        (c.iso3, c.name) for c in db.session.scalars(select(Country).order_by(Country.name))]
+    return form
+
+
+@bp.route("/iati/import", methods=["GET", "POST"])
+@coordinator_required
+def iati_import():
+    form = _iati_form()
+    if form.validate_on_submit():
+        upload = form.file.data
+        name = secure_filename(upload.filename or "") or "upload.xml"
+        job = ImportJob(user_id=current_user.id, file_name=name, status="queued")
+        db.session.add(job)
+        db.session.flush()
+        folder = _upload_root("imports") / f"job-{job.id}-{secrets.token_hex(4)}"
+        folder.mkdir()
+        path = folder / name
+        upload.save(path)  # streamed to disk: a large file never sits in memory
+        job.bytes_total = path.stat().st_size
+        db.session.commit()
+        try:
+            jobs.start(job, path, {"default_country": form.default_country.data or None,
+                                   "ignore_links": form.ignore_links.data})
+        except Exception:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return redirect(url_for("exchange.iati_job", job_id=job.id))
+    return render_template("exchange/iati_import.html", form=form)
+
+
+@bp.get("/iati/jobs/<int:job_id>")
+@coordinator_required
+def iati_job(job_id: int):
+    job = db.get_or_404(ImportJob, job_id)
+    return render_template("exchange/iati_job.html", job=job, progress=jobs.progress_of(job))
+
+
+@bp.get("/iati/jobs/<int:job_id>/status")
+@coordinator_required
+def iati_job_status(job_id: int):
+    job = db.get_or_404(ImportJob, job_id)
+    db.session.refresh(job)
+    return jsonify(jobs.progress_of(job))
+
+
+@bp.get("/iati/jobs/<int:job_id>/report.json")
+@coordinator_required
+def iati_job_report(job_id: int):
+    job = db.get_or_404(ImportJob, job_id)
+    response = jsonify(job.report or {})
+    response.headers["Content-Disposition"] = f'attachment; filename="import-{job.id}-report.json"'
+    return response
+
+
+# --- IATI export -----------------------------------------------------------------------------------------------
+
+@bp.get("/iati/export.xml")
+@login_required
+def iati_export():
+    """IATI 2.03 XML of the projects matching the filters (the same parameters a search page can pass on)."""
+    try:
+        query = export_query(
+            db.session,
+            ids=request.args.getlist("id", type=int),
+            countries=[c for c in request.args.getlist("country") if c],
+            organisation=request.args.get("organisation") or None,
+            statuses=[s for s in request.args.getlist("status") if s in STATUSES],
+            include_withdrawn=current_user.is_coordinator and request.args.get("withdrawn") == "1",
+        )
+    except ExportError as exc:
+        flash(f"Nothing exported: {exc}.", "danger")
+        return redirect(url_for("exchange.index"))
+    if db.session.scalars(query.limit(1)).first() is None:
+        flash("No project matches these filters: nothing to export.", "warning")
+        return redirect(url_for("exchange.index"))
+    xml = export_bytes(iter_export(db.session, query))
+    return Response(xml, mimetype="application/xml",
+                    headers={"Content-Disposition": 'attachment; filename="adam-iati-activities.xml"'})
+
+
+# --- spreadsheet bulk import -------------------------------------------------------------------------------------
+
+def _reference_lists() -> dict[str, list[str]]:
+    return {
+        "pillars": [f"{p.number} {p.name}" for p in db.session.scalars(select(Pillar).order_by(Pillar.number))],
+        "themes": [t.code for t in db.session.scalars(select(Theme).where(Theme.active.is_(True)).order_by(Theme.code))],
+        "regions": [r.code for r in db.session.scalars(select(Region).order_by(Region.code))],
+        "countries": [f"{c.iso3} {c.name}" for c in db.session.scalars(select(Country).order_by(Country.name))],
+        "organisations": [o.name for o in db.session.scalars(select(Organisation).where(Organisation.active.is_(True))
+                                                             .order_by(Organisation.name))],
+    }
+
+
+@bp.get("/bulk/template.<fmt>")
+@login_required
+def bulk_template(fmt: str):
+    if fmt == "csv":
+        return Response(template_csv(), mimetype="text/csv",
+                        headers={"Content-Disposition": 'attachment; filename="adam-projects-template.csv"'})
+    if fmt == "xlsx":
+        return Response(template_xlsx(_reference_lists()),
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": 'attachment; filename="adam-projects-template.xlsx"'})
+    abort(404)
+
+
+def _stored_upload(token: str) -> Path | None:
+    """The file a dry run kept for the commit, if it belongs to this user's session."""
+    pending = web_session.get("bulk_upload") or {}
+    if not token or pending.get("token") != token or pending.get("user_id") != current_user.id:
+        return None
+    path = _upload_root("bulk") / f"{token}{pending.get('suffix', '')}"
+    return path if path.exists() else None
+
+
+@bp.route("/bulk", methods=["GET", "POST"])
+@login_required
+def bulk():
+    if not can_create(current_user):
+        abort(403)
+    form = BulkUploadForm()
+    report = None
+    commit_form = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read()
+        filename = upload.filename or ""
+        try:
+            rows = read_spreadsheet(filename, data)
+        except SpreadsheetError as exc:
+            form.file.errors.append(str(exc))
+        else:
+            if not rows:
+                form.file.errors.append("The file has no project rows below the header.")
+            else:
+                report = dry_run(db.session, rows, current_user)  # reads only
+                if report.ok:
+                    token = secrets.token_urlsafe(16)
+                    suffix = Path(filename).suffix.lower()
+                    (_upload_root("bulk") / f"{token}{suffix}").write_bytes(data)
+                    web_session["bulk_upload"] = {"token": token, "suffix": suffix, "user_id": current_user.id,
+                                                  "filename": secure_filename(filename)}
+                    commit_form = BulkCommitForm(token=token)
+    return render_template("exchange/bulk.html", form=form, report=report, commit_form=commit_form, columns=COLUMNS)
+
+
+@bp.post("/bulk/commit")
+@login_required
+def bulk_commit_view():
+    form = BulkCommitForm()
+    if not form.validate_on_submit():
+        abort(400)
+    path = _stored_upload(form.token.data)
+    if path is None:
+        flash("That upload is no longer available; upload the file again.", "warning")
+        return redirect(url_for("exchange.bulk"))
+    try:
+        rows = read_spreadsheet(path.name, path.read_bytes())
+        created = bulk_commit(db.session, rows, current_user)
+        check_projects(db.session, [p.id for p in created], current_user)
+        db.session.commit()
+    except (SpreadsheetError, BulkImportError) as exc:
+        db.session.rollback()
+        flash(f"Nothing was imported: {exc}", "danger")
+        return redirect(url_for("exchange.bulk"))
+    finally:
+        if path.exists():
+            path.unlink()
+        web_session.pop("bulk_upload", None)
+    flash(f"{len(created)} projects imported.", "success")
+    return redirect(url_for("projects.index"))

@@ -1,0 +1,683 @@
+"""Import IATI activity files into the project register, in bulk, idempotently, with a per-activity report.
+
+The parser streams activities; they are handled in batches: organisations resolved through caches (IATI ref,
+then normalised name or alias, else created), projects inserted or updated with SQLAlchemy Core statements of
+many rows at once, children replaced, history recorded. An activity that says exactly what it said at its last
+import (same digest in iati_activity_sources) is left alone. Nothing here commits: the caller does, once.
+
+Plain Python: takes a SQLAlchemy session, imports neither Flask nor the request.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from adam.iati.mapping import Org, PreparedActivity, ReferenceData, prepare_activity, rejected
+from adam.iati.parser import FileError, Issue, iter_activities
+from adam.models import (
+    Country,
+    Currency,
+    IatiActivitySource,
+    Organisation,
+    OrganisationAlias,
+    Pillar,
+    Project,
+    ProjectChange,
+    ProjectFunder,
+    ProjectLocation,
+    ProjectRelatedActivity,
+    ProjectSector,
+    Region,
+    Theme,
+    normalise_name,
+)
+from adam.models.project import (
+    project_countries,
+    project_implementers,
+    project_institutions,
+    project_pillars,
+    project_regions,
+    project_themes,
+)
+
+BATCH_SIZE = 500
+# Above this many bytes, files are parsed in a separate process while this one writes to the database.
+PARALLEL_BYTES = 8_000_000
+# An IATI organisation identifier: registration agency prefix, a hyphen, an identifier (XM-DAC-41114, GB-GOV-1).
+IATI_ORG_REF = re.compile(r"[A-Za-z]{2,}[A-Za-z0-9]*-\S+")
+# IATI OrganisationType code -> ADAM organisation type (the rest are "other").
+ORG_TYPES = {"10": "bilateral_donor", "11": "recipient_agency", "15": "recipient_agency", "21": "ngo",
+             "22": "ngo", "23": "ngo", "24": "ngo", "40": "multilateral",
+             "government": "bilateral_donor", "multilateral": "multilateral", "ngo": "ngo"}
+
+ProgressCallback = Callable[[int, int, int], None]  # (bytes read, bytes in all files, activities done)
+
+
+@dataclass(slots=True)
+class ActivityReport:
+    """What happened to one activity that has something to say: rejected (with the reason) or imported with warnings."""
+
+    file: str
+    position: int
+    line: int | None
+    identifier: str
+    outcome: str  # rejected | created | updated | unchanged
+    messages: list[str]
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "position": self.position, "line": self.line, "identifier": self.identifier,
+                "outcome": self.outcome, "messages": list(self.messages)}
+
+
+@dataclass
+class ImportReport:
+    """Counts and per-activity messages of one import; seen == created + updated + unchanged + rejected."""
+
+    files: list[str] = field(default_factory=list)
+    file_errors: list[FileError] = field(default_factory=list)
+    seen: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    organisations_created: int = 0
+    activities: list[ActivityReport] = field(default_factory=list)
+    # Projects written by this import (created or changed): the ones to pass through the overlap check.
+    project_ids: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def imported(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    @property
+    def rejections(self) -> list[ActivityReport]:
+        return [a for a in self.activities if a.outcome == "rejected"]
+
+    @property
+    def warnings(self) -> list[ActivityReport]:
+        return [a for a in self.activities if a.outcome != "rejected"]
+
+    def as_dict(self, limit: int | None = 1000) -> dict:
+        return {
+            "files": self.files,
+            "file_errors": [{"file": e.file, "message": e.message} for e in self.file_errors],
+            "seen": self.seen, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+            "rejected": self.rejected, "organisations_created": self.organisations_created,
+            "seconds": round(self.seconds, 3),
+            "activities": [a.as_dict() for a in self.activities[:limit]],
+            "activities_left_off": max(0, len(self.activities) - limit) if limit is not None else 0,
+        }
+
+
+class _NewOrganisation:
+    """An organisation to be created with the current batch; gets its id when the batch is written."""
+
+    __slots__ = ("id", "name", "key", "ref", "type")
+
+    def __init__(self, name: str, key: str, ref: str | None, type: str) -> None:
+        self.id: int | None = None
+        self.name, self.key, self.ref, self.type = name, key, ref, type
+
+
+OrgHandle = int | _NewOrganisation
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """A prepared activity whose organisations are resolved to ids (or to organisations created with the batch)."""
+
+    data: PreparedActivity
+    owner: OrgHandle | None
+    funders: list[tuple[OrgHandle, Decimal | None, str | None]]
+    implementers: list[OrgHandle]
+    institutions: list[OrgHandle]
+    digest: str = ""
+
+    @property
+    def row(self) -> dict[str, Any]:
+        return self.data.row  # type: ignore[return-value]
+
+    def __getattr__(self, name: str) -> Any:  # countries, regions, pillars, themes, sectors, related, locations
+        return getattr(self.data, name)
+
+
+def reference_data(session: Session, *, ignore_links: bool = False, default_country: Any = None) -> ReferenceData:
+    """Snapshot of the reference tables that mapping needs (one query each)."""
+    return ReferenceData(
+        countries=dict(session.execute(select(Country.iso2, Country.id)).all()),
+        countries_iso3=dict(session.execute(select(Country.iso3, Country.id)).all()),
+        regions=dict(session.execute(select(Region.code, Region.id)).all()),
+        rates=dict(session.execute(select(Currency.code, Currency.usd_rate)).all()),
+        pillars=dict(session.execute(select(Pillar.number, Pillar.id)).all()),
+        themes={code: (tid, pillar_id) for tid, code, pillar_id in
+                session.execute(select(Theme.id, Theme.code, Theme.pillar_id))},
+        ignore_links=ignore_links,
+        default_country=getattr(default_country, "iso3", default_country),
+    )
+
+
+class _Importer:
+    def __init__(self, session: Session, *, user_id: int | None) -> None:
+        self.session = session
+        self.user_id = user_id
+        self.report = ImportReport()
+        self.org_by_ref: dict[str, OrgHandle] = {}
+        self.org_by_key: dict[str, OrgHandle] = {}
+        self.org_names: dict[str, OrgHandle] = {}
+        for oid, name, ref in session.execute(select(Organisation.id, Organisation.name, Organisation.iati_identifier)):
+            self.org_names[name] = oid
+            if ref:
+                self.org_by_ref[ref] = oid
+            key = normalise_name(name)
+            if key:
+                self.org_by_key.setdefault(key, oid)
+        self.alias_keys: set[str] = set()
+        for oid, key in session.execute(select(OrganisationAlias.organisation_id, OrganisationAlias.key)):
+            self.org_by_key[key] = oid  # an alias is an explicit statement: it wins over a name's key
+            self.alias_keys.add(key)
+        self.keys: dict[str, str] = {}
+        self.resolved: dict[Org, OrgHandle | None] = {}
+        self.pending_orgs: list[_NewOrganisation] = []
+        self.pending_aliases: list[dict] = []
+
+    def _organisation(self, org: Org) -> OrgHandle | None:
+        """The organisation named by a reporting/participating/provider org: by IATI ref, then name, else new."""
+        # The same organisations recur in thousands of activities: each distinct mention is resolved once.
+        if org in self.resolved:
+            return self.resolved[org]
+        handle = self.resolved[org] = self._match_or_create(org)
+        return handle
+
+    def _match_or_create(self, org: Org) -> OrgHandle | None:
+        name = org.name[:255].strip()
+        ref = org.ref[:120].strip()
+        key = self._key(name) if name else ""
+        if ref and ref in self.org_by_ref:
+            handle = self.org_by_ref[ref]
+            if key and key not in self.org_by_key:
+                # Remember the name as an alias so that a later mention without the ref finds the same one.
+                self._alias(handle, name, key)
+            return handle
+        if key and key in self.org_by_key:
+            return self.org_by_key[key]
+        if not name:
+            if not ref:
+                return None
+            name, key = ref, normalise_name(ref)
+            if key in self.org_by_key:
+                return self.org_by_key[key]
+        if name in self.org_names:  # a name whose key is empty ("-"): the exact name still identifies it
+            return self.org_names[name]
+        good_ref = ref if ref and IATI_ORG_REF.fullmatch(ref) and ref not in self.org_by_ref else None
+        handle = _NewOrganisation(name, key, good_ref, ORG_TYPES.get(org.type.lower(), org.default_type))
+        self.pending_orgs.append(handle)
+        self.org_names[name] = handle
+        if key:
+            self.org_by_key[key] = handle
+            self._alias(handle, name, key)
+        if good_ref:
+            self.org_by_ref[good_ref] = handle
+        return handle
+
+    def _key(self, name: str) -> str:
+        # The same few thousand names recur across tens of thousands of activities: normalise each once.
+        key = self.keys.get(name)
+        if key is None:
+            key = self.keys[name] = normalise_name(name)
+        return key
+
+    def _alias(self, handle: OrgHandle, name: str, key: str) -> None:
+        self.org_by_key[key] = handle
+        if key not in self.alias_keys:
+            self.alias_keys.add(key)
+            self.pending_aliases.append({"org": handle, "alias": name, "key": key})
+
+    # -- one activity -------------------------------------------------------------------------------------------
+
+    def resolve(self, data: PreparedActivity) -> _Prepared:
+        """Turn the organisations an activity names into handles; the same organisation counts once per role."""
+        funders: dict[OrgHandle, tuple[Decimal | None, str | None]] = {}
+        for org, amount, currency in data.funders:
+            handle = self._organisation(org)
+            if handle is not None and (handle not in funders or funders[handle][0] is None):
+                funders[handle] = (amount, currency)
+        budget = data.row["budget_amount"] if data.row else None
+        if len(funders) == 1 and budget is not None:
+            # A sole funder is taken to fund the whole budget, unless its own commitments say otherwise.
+            (handle, (amount, _)), = funders.items()
+            if amount is None:
+                funders[handle] = (budget, data.row["budget_currency"])
+        implementers = [h for h in dict.fromkeys(map(self._organisation, data.implementers)) if h is not None]
+        institutions = [h for h in dict.fromkeys(map(self._organisation, data.institutions)) if h is not None]
+        owner = self._organisation(data.owner) if data.owner else None
+        return _Prepared(data, owner, [(h, a, c) for h, (a, c) in funders.items()], implementers, institutions)
+
+    # -- batches ------------------------------------------------------------------------------------------------
+
+    def write(self, batch: list[_Prepared], source_of: dict[str, str]) -> None:
+        """Write a batch: organisations first, then projects (insert or update), children, history, sources."""
+        session = self.session
+        self._write_organisations()
+        for prepared in batch:
+            prepared.digest = _digest(prepared)
+        identifiers = [p.row["iati_identifier"] for p in batch]
+        projects = Project.__table__
+        sources = IatiActivitySource.__table__
+        existing: dict[str, dict] = {}
+        for found in session.execute(
+            select(projects, sources.c.digest)
+            .outerjoin(sources, sources.c.project_id == projects.c.id)
+            .where(projects.c.iati_identifier.in_(identifiers))
+        ).mappings():
+            existing[found["iati_identifier"]] = dict(found)
+
+        to_create: list[_Prepared] = []
+        to_update: list[tuple[_Prepared, dict]] = []
+        for prepared in batch:
+            old = existing.get(prepared.row["iati_identifier"])
+            if old is None:
+                to_create.append(prepared)
+            elif old["digest"] == prepared.digest:
+                self._outcome(prepared.data, "unchanged")
+            else:
+                to_update.append((prepared, old))
+
+        now = dt.datetime.now(dt.timezone.utc)
+        history: list[dict] = []
+        source_rows: list[dict] = []
+        written: list[tuple[int, _Prepared]] = []
+        if to_create:
+            rows = []
+            for prepared in to_create:
+                row = dict(prepared.row)
+                row["owner_organisation_id"] = _id(prepared.owner)
+                row["created_by_id"] = row["updated_by_id"] = self.user_id
+                row["created_at"] = row["updated_at"] = now
+                row["version"] = 1
+                rows.append(row)
+            # Plain executemany, then the ids back by the unique identifier: RETURNING in parameter order would
+            # make SQLite insert one row per statement.
+            session.execute(insert(projects), rows)
+            ids_by_identifier = dict(session.execute(
+                select(projects.c.iati_identifier, projects.c.id)
+                .where(projects.c.iati_identifier.in_([p.row["iati_identifier"] for p in to_create]))).all())
+            for prepared in to_create:
+                project_id = ids_by_identifier[prepared.row["iati_identifier"]]
+                written.append((project_id, prepared))
+                self._outcome(prepared.data, "created")
+                history.append({"project_id": project_id, "user_id": self.user_id, "changed_at": now,
+                                "action": "imported", "changes": {},
+                                "note": f"created from IATI file {source_of[prepared.row['iati_identifier']]}"})
+                source_rows.append({"project_id": project_id, "digest": prepared.digest,
+                                    "source_file": source_of[prepared.row["iati_identifier"]][:255],
+                                    "imported_at": now})
+        if to_update:
+            rows = []
+            for prepared, old in to_update:
+                if prepared.row["activity_type"] is None:
+                    prepared.row["activity_type"] = old["activity_type"]  # IATI rarely says; keep ADAM's own
+                row = {f"new_{k}": v for k, v in prepared.row.items()}
+                row["new_owner_organisation_id"] = _id(prepared.owner) or old["owner_organisation_id"]
+                row["project_id"] = old["id"]
+                rows.append(row)
+                changes = {k: [_plain(old[k]), _plain(v)] for k, v in prepared.row.items() if _differs(old[k], v)}
+                written.append((old["id"], prepared))
+                self._outcome(prepared.data, "updated")
+                file = source_of[prepared.row["iati_identifier"]]
+                history.append({"project_id": old["id"], "user_id": self.user_id, "changed_at": now,
+                                "action": "imported", "changes": changes, "note": f"updated from IATI file {file}"})
+                source_rows.append({"project_id": old["id"], "digest": prepared.digest, "source_file": file[:255],
+                                    "imported_at": now, "had_source": old["digest"] is not None})
+            columns = [*prepared.row.keys(), "owner_organisation_id"]
+            session.execute(
+                update(projects)
+                .where(projects.c.id == bindparam("project_id"))
+                .values({c: bindparam(f"new_{c}") for c in columns}
+                        | {"version": projects.c.version + 1, "updated_at": now, "updated_by_id": self.user_id}),
+                rows,
+            )
+            self._clear_children([old["id"] for _, old in to_update],
+                                 with_optional=[old["id"] for p, old in to_update if p.institutions or p.locations])
+        self._write_children(written, {old["id"] for _, old in to_update})
+        if history:
+            session.execute(insert(ProjectChange.__table__), history)
+        new_sources = [r for r in source_rows if not r.pop("had_source", False)]
+        old_sources = [r for r in source_rows if r not in new_sources]
+        if new_sources:
+            session.execute(insert(sources), new_sources)
+        if old_sources:
+            session.execute(
+                update(sources).where(sources.c.project_id == bindparam("b_project_id"))
+                .values(digest=bindparam("b_digest"), source_file=bindparam("b_source_file"),
+                        imported_at=bindparam("b_imported_at")),
+                [{f"b_{k}": v for k, v in r.items()} for r in old_sources],
+            )
+        self.report.project_ids.extend(project_id for project_id, _ in written)
+
+    def _write_organisations(self) -> None:
+        if self.pending_orgs:
+            now = dt.datetime.now(dt.timezone.utc)
+            table = Organisation.__table__
+            rows = [{"name": o.name, "type": o.type, "iati_identifier": o.ref, "active": True, "created_at": now}
+                    for o in self.pending_orgs]
+            self.session.execute(insert(table), rows)
+            ids = dict(self.session.execute(
+                select(table.c.name, table.c.id).where(table.c.name.in_([o.name for o in self.pending_orgs]))).all())
+            for org in self.pending_orgs:
+                org.id = ids[org.name]
+            self.report.organisations_created += len(self.pending_orgs)
+            self.pending_orgs = []
+        if self.pending_aliases:
+            rows = [{"organisation_id": _id(a["org"]), "alias": a["alias"], "key": a["key"][:255], "language": None}
+                    for a in self.pending_aliases]
+            self.session.execute(insert(OrganisationAlias.__table__), rows)
+            self.pending_aliases = []
+
+    def _clear_children(self, project_ids: list[int], with_optional: list[int]) -> None:
+        for table in (project_countries, project_regions, project_implementers, ProjectFunder.__table__,
+                      ProjectSector.__table__, ProjectRelatedActivity.__table__):
+            self.session.execute(delete(table).where(table.c.project_id.in_(project_ids)))
+        # Beneficiary institutions and places are often added by hand in ADAM: replaced only when the file has some.
+        if with_optional:
+            for table in (project_institutions, ProjectLocation.__table__):
+                self.session.execute(delete(table).where(table.c.project_id.in_(with_optional)))
+
+    def _write_children(self, written: list[tuple[int, _Prepared]], updated_ids: set[int]) -> None:
+        rows: dict[Any, list[dict]] = {t: [] for t in (
+            project_countries, project_regions, project_implementers, project_institutions, project_pillars,
+            project_themes)}
+        funders, sectors, related, locations = [], [], [], []
+        # Pillars and themes are only ever added by an import: a coordinator's own classification stays.
+        kept_pillars: set[tuple[int, int]] = set()
+        kept_themes: set[tuple[int, int]] = set()
+        if updated_ids:
+            ids = list(updated_ids)
+            kept_pillars = set(self.session.execute(
+                select(project_pillars.c.project_id, project_pillars.c.pillar_id)
+                .where(project_pillars.c.project_id.in_(ids))).all())
+            kept_themes = set(self.session.execute(
+                select(project_themes.c.project_id, project_themes.c.theme_id)
+                .where(project_themes.c.project_id.in_(ids))).all())
+        for project_id, p in written:
+            rows[project_countries].extend({"project_id": project_id, "country_id": c} for c in p.countries)
+            rows[project_regions].extend({"project_id": project_id, "region_id": r} for r in p.regions)
+            rows[project_implementers].extend({"project_id": project_id, "organisation_id": _id(o)}
+                                              for o in p.implementers)
+            if project_id not in updated_ids or p.institutions:
+                rows[project_institutions].extend({"project_id": project_id, "organisation_id": _id(o)}
+                                                  for o in p.institutions)
+            if project_id not in updated_ids or p.locations:
+                locations.extend({"project_id": project_id, "name": name, "country_id":
+                                  p.countries[0] if len(p.countries) == 1 else None} for name in p.locations)
+            rows[project_pillars].extend({"project_id": project_id, "pillar_id": x} for x in p.pillars
+                                         if (project_id, x) not in kept_pillars)
+            rows[project_themes].extend({"project_id": project_id, "theme_id": x} for x in p.themes
+                                        if (project_id, x) not in kept_themes)
+            funders.extend({"project_id": project_id, "organisation_id": _id(o), "amount": a, "currency": c}
+                           for o, a, c in p.funders)
+            sectors.extend({"project_id": project_id, "vocabulary": v, "code": c, "percentage": pc}
+                           for v, c, pc in p.sectors)
+            related.extend({"project_id": project_id, "iati_identifier": i, "kind": k, "relation_type": r}
+                           for i, k, r in p.related)
+        for table, values in rows.items():
+            if values:
+                self.session.execute(insert(table), values)
+        for model, values in ((ProjectFunder, funders), (ProjectSector, sectors),
+                              (ProjectRelatedActivity, related), (ProjectLocation, locations)):
+            if values:
+                self.session.execute(insert(model.__table__), values)
+
+    def _outcome(self, data: PreparedActivity, outcome: str) -> None:
+        setattr(self.report, outcome, getattr(self.report, outcome) + 1)
+        if data.issues:
+            self.report.activities.append(_activity_report(data, outcome))
+
+    def reject(self, data: PreparedActivity) -> None:
+        self.report.rejected += 1
+        self.report.activities.append(_activity_report(data, "rejected"))
+
+
+def _activity_report(data: PreparedActivity, outcome: str) -> ActivityReport:
+    return ActivityReport(data.file, data.position, data.line, data.identifier, outcome,
+                          [f"{severity}: {message}" for severity, message in data.issues])
+
+
+def _id(handle: OrgHandle | None) -> int | None:
+    if handle is None:
+        return None
+    return handle if isinstance(handle, int) else handle.id
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (dt.date, Decimal)):
+        return str(value)
+    return value
+
+
+def _differs(old: Any, new: Any) -> bool:
+    if isinstance(old, Decimal) or isinstance(new, Decimal):
+        return (Decimal(old) if old is not None else None) != (Decimal(new) if new is not None else None)
+    return (old or None) != (new or None)
+
+
+def _digest(p: _Prepared) -> str:
+    """A digest of everything the import would write, organisation ids included (so a new alias counts).
+
+    Lists keep the file's order, so the same activity gives the same digest without sorting.
+    """
+    parts = (
+        tuple(p.row.values()), _id(p.owner), [(_id(o), a, c) for o, a, c in p.funders],
+        [_id(o) for o in p.implementers], [_id(o) for o in p.institutions], p.countries, p.regions,
+        sorted(p.pillars), sorted(p.themes), p.sectors, p.related, p.locations,
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _size(source: Any) -> int:
+    try:
+        if isinstance(source, (str, Path)):
+            return os.path.getsize(source)
+        position = source.tell()
+        source.seek(0, os.SEEK_END)
+        size = source.tell()
+        source.seek(position)
+        return size
+    except (OSError, AttributeError, ValueError):
+        return 0
+
+
+# -- reading the files: inline, or in a worker process ---------------------------------------------------------
+# Both yield the same events: ("file", name), ("chunk", [PreparedActivity, ...], bytes read in this file),
+# ("error", FileError), ("end", name, size).
+
+CHUNK = 250
+
+
+def _prepare_safely(item: Any, ref: ReferenceData) -> PreparedActivity:
+    try:
+        return prepare_activity(item, ref)
+    except Exception as exc:  # noqa: BLE001 (one strange activity must not stop the file)
+        item.issues.append(Issue("error", f"could not be read: {exc.__class__.__name__}: {exc}"))
+        return rejected(item)
+
+
+def _read_one(source: Any, name: str, ref: ReferenceData):  # noqa: ANN202 (a generator of events)
+    chunk: list[PreparedActivity] = []
+    handle = open(source, "rb") if isinstance(source, (str, Path)) else source  # noqa: SIM115
+    try:
+        for item in iter_activities(handle, name):
+            if isinstance(item, FileError):
+                yield ("error", item)
+                continue
+            chunk.append(_prepare_safely(item, ref))
+            if len(chunk) >= CHUNK:
+                yield ("chunk", chunk, _position(handle))
+                chunk = []
+        if chunk:
+            yield ("chunk", chunk, _position(handle))
+    finally:
+        if handle is not source:
+            handle.close()
+
+
+def _source_name(source: Any) -> str:
+    if isinstance(source, (str, Path)):
+        return Path(source).name
+    return getattr(source, "filename", None) or Path(getattr(source, "name", "upload.xml")).name
+
+
+def _read_inline(sources: list, ref: ReferenceData):  # noqa: ANN202
+    for source in sources:
+        name = _source_name(source)
+        yield ("file", name)
+        try:
+            yield from _read_one(source, name, ref)
+        except OSError as exc:
+            yield ("error", FileError(name, f"cannot read the file: {exc.strerror or exc}"))
+        yield ("end", name, _size(source))
+
+
+def _worker(paths: list[str], ref: ReferenceData, queue: Any) -> None:
+    """Parse and map files in a child process; the parent only resolves organisations and writes."""
+    try:
+        for event in _read_inline(paths, ref):
+            queue.put(event)
+    except BaseException as exc:  # noqa: BLE001 (report anything to the parent rather than dying silently)
+        queue.put(("crash", f"{exc.__class__.__name__}: {exc}"))
+    queue.put(None)
+
+
+def _read_parallel(sources: list, ref: ReferenceData):  # noqa: ANN202
+    import multiprocessing
+    import queue as queue_module
+
+    # spawn: a fresh interpreter, safe whatever threads or database connections this process holds.
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue(maxsize=16)  # bounded: the parser never runs far ahead of the database
+    process = context.Process(target=_worker, args=([str(s) for s in sources], ref, queue), daemon=True)
+    process.start()
+    try:
+        while True:
+            try:
+                event = queue.get(timeout=5)
+            except queue_module.Empty:
+                if not process.is_alive():
+                    raise RuntimeError("the IATI parse worker stopped unexpectedly") from None
+                continue
+            if event is None:
+                break
+            if event[0] == "crash":
+                raise RuntimeError(f"the IATI parse worker failed: {event[1]}")
+            yield event
+    finally:
+        if process.is_alive():
+            process.terminate()
+        process.join(timeout=5)
+
+
+def import_files(
+    session: Session,
+    paths: Iterable[str | Path | IO[bytes]],
+    *,
+    ignore_links: bool = False,
+    default_country: Any = None,
+    progress: ProgressCallback | None = None,
+    user_id: int | None = None,
+    batch_size: int = BATCH_SIZE,
+    parallel: bool | None = None,
+) -> ImportReport:
+    """Import IATI activity files; returns the report. Adds and flushes, never commits.
+
+    default_country (a Country, an ISO code, or a mapping of file name or stem to one) is given to activities
+    that name no recipient country, as the aid registers in iati-aims/ need; each such activity is reported.
+    progress(bytes read, total bytes, activities done) is called after every batch and at the end of each file.
+    parallel: parse in a worker process (default: when the files are paths and larger than PARALLEL_BYTES).
+    """
+    started = time.perf_counter()
+    session.flush()  # pending ORM changes first: the Core statements below read and write the same tables
+    ref = reference_data(session, ignore_links=ignore_links, default_country=default_country)
+    importer = _Importer(session, user_id=user_id)
+    report = importer.report
+    sources = list(paths)
+    total = sum(_size(s) for s in sources)
+    if parallel is None:
+        parallel = total > PARALLEL_BYTES and all(isinstance(s, (str, Path)) for s in sources)
+    events = _read_parallel(sources, ref) if parallel else _read_inline(sources, ref)
+    batch: list[_Prepared] = []
+    source_of: dict[str, str] = {}
+    done_before = 0
+    name = ""
+
+    def flush_batch() -> None:
+        if batch:
+            importer.write(batch, source_of)
+            batch.clear()
+            source_of.clear()
+
+    for event in events:
+        kind = event[0]
+        if kind == "chunk":
+            for data in event[1]:
+                report.seen += 1
+                if data.rejected:
+                    importer.reject(data)
+                    continue
+                if data.identifier in source_of:
+                    flush_batch()  # the same activity twice: write the first before the second updates it
+                batch.append(importer.resolve(data))
+                source_of[data.identifier] = name
+                if len(batch) >= batch_size:
+                    flush_batch()
+                    if progress:
+                        progress(done_before + event[2], total, report.seen)
+        elif kind == "file":
+            name = event[1]
+            report.files.append(name)
+        elif kind == "error":
+            report.file_errors.append(event[1])
+        elif kind == "end":
+            done_before += event[2]
+            if progress:
+                progress(done_before, total, report.seen)
+    flush_batch()
+    if progress:
+        progress(total, total, report.seen)
+    session.expire_all()  # the Core writes bypassed the identity map
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _position(handle: Any) -> int:
+    try:
+        return handle.tell()
+    except (OSError, ValueError, AttributeError):
+        return 0
+
+
+def check_imported_projects(session: Session, project_ids: Iterable[int],
+                            check: Callable[[Session, Project], Any] | None = None) -> list[tuple[int, Any]]:
+    """Hook for the overlap check: run check(session, project) on every project an import wrote.
+
+    The overlap engine (adam.overlap.check_project) lives on another branch; pass it here, for example
+    check_imported_projects(session, report.project_ids, adam.overlap.check_project). Without a check, nothing runs.
+    """
+    if check is None:
+        return []
+    results = []
+    for project_id in project_ids:
+        project = session.get(Project, project_id)
+        if project is not None:
+            results.append((project_id, check(session, project)))
+    return results

@@ -1,0 +1,411 @@
+"""Stream-parse IATI activity XML (2.01-2.03, and the older 1.x and pre-1.0 dialects) into plain records.
+
+lxml.etree.iterparse hands over one <iati-activity> at a time; each is turned into a ParsedActivity and then
+cleared, together with the siblings already read, so memory stays flat however large the file is.
+Nothing here touches the database: codes are read and normalised, problems become issues on the record.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO
+
+from lxml import etree
+
+from adam.iati.sector_map import normalise_vocabulary
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+# IATI OrganisationRole codes, and the words of versions 1.x and earlier.
+ROLE_WORDS = {
+    "funding": "1", "donor": "1",
+    "accountable": "2",
+    "extending": "3",
+    "implementing": "4", "un-ocha-implementing-partner": "4",
+    "beneficiary": "beneficiary",
+}
+# ActivityDateType codes (1 planned start, 2 actual start, 3 planned end, 4 actual end) and the older words.
+DATE_WORDS = {
+    "start-planned": "1", "start-actual": "2", "end-planned": "3", "end-actual": "4",
+    "start": "1", "end": "3", "completion": "3",
+}
+# ActivityStatus: 1 pipeline, 2 implementation, 3 finalisation, 4 closed, 5 cancelled, 6 suspended.
+STATUS_CODES = {"1": "pipeline", "2": "ongoing", "3": "completed", "4": "completed", "5": "cancelled", "6": "ongoing"}
+STATUS_WORDS = {
+    "pipeline": "pipeline", "pipeline/identification": "pipeline", "identification": "pipeline",
+    "implementation": "ongoing", "ongoing": "ongoing", "completion": "completed", "completed": "completed",
+    "post-completion": "completed", "finalisation": "completed", "closed": "completed",
+    "cancelled": "cancelled", "suspended": "ongoing",
+}
+# TransactionType codes and the 1.x words: 1 incoming funds, 2 commitment, 11 incoming commitment.
+TRANSACTION_WORDS = {"if": "1", "incoming funds": "1", "c": "2", "commitment": "2", "d": "3",
+                     "disbursement": "3", "disbursment": "3", "e": "4", "expenditure": "4", "ic": "11"}
+
+
+@dataclass(slots=True)
+class Issue:
+    """A problem with one activity: an error rejects it, a warning only says what was dropped or assumed."""
+
+    severity: str  # error | warning
+    message: str
+
+
+@dataclass(slots=True)
+class OrgRef:
+    name: str
+    ref: str = ""
+    role: str = ""  # OrganisationRole code, or "beneficiary"
+    type: str = ""
+    activity_id: str = ""
+
+
+@dataclass(slots=True)
+class Money:
+    amount: Decimal
+    currency: str  # may be empty: the activity's default currency applies
+
+
+@dataclass(slots=True)
+class Transaction:
+    type: str
+    value: Money | None
+    provider: OrgRef | None = None
+    receiver: OrgRef | None = None
+
+
+@dataclass(slots=True)
+class Budget:
+    type: str  # 1 original, 2 revised
+    period_start: str
+    value: Money
+
+
+@dataclass(slots=True)
+class Sector:
+    vocabulary: str
+    code: str
+    percentage: Decimal | None = None
+
+
+@dataclass(slots=True)
+class ParsedActivity:
+    file: str
+    position: int  # 1-based index of the activity in its file
+    line: int | None
+    identifier: str = ""
+    language: str | None = None
+    default_currency: str = ""
+    title: str = ""
+    summary: str = ""
+    description: str = ""
+    reporting_org: OrgRef | None = None
+    participating: list[OrgRef] = field(default_factory=list)
+    status_code: str = ""
+    status: str | None = None
+    dates: dict[str, dt.date] = field(default_factory=dict)  # ActivityDateType code -> date
+    countries: list[str] = field(default_factory=list)  # ISO 3166-1 alpha-2, upper case
+    regions: list[tuple[str, str]] = field(default_factory=list)  # (vocabulary, code)
+    sectors: list[Sector] = field(default_factory=list)
+    budgets: list[Budget] = field(default_factory=list)
+    transactions: list[Transaction] = field(default_factory=list)
+    total_cost: Money | None = None
+    related: list[tuple[str, str]] = field(default_factory=list)  # (identifier, RelatedActivityType code)
+    other_identifier: str = ""
+    contact_name: str = ""
+    contact_email: str = ""
+    locations: list[str] = field(default_factory=list)
+    tags: list[tuple[str, str]] = field(default_factory=list)  # (vocabulary, code)
+    issues: list[Issue] = field(default_factory=list)
+
+    def error(self, message: str) -> None:
+        self.issues.append(Issue("error", message))
+
+    def warn(self, message: str) -> None:
+        self.issues.append(Issue("warning", message))
+
+    @property
+    def rejected(self) -> bool:
+        return any(issue.severity == "error" for issue in self.issues)
+
+
+@dataclass(slots=True)
+class FileError:
+    """A file that could not be read at all (not XML, truncated): reported, the other files go on."""
+
+    file: str
+    message: str
+
+
+def _clean(text: str | None) -> str:
+    return " ".join(text.split()) if text else ""
+
+
+def _paragraphs(text: str | None) -> str:
+    """Whitespace collapsed within paragraphs, blank lines between them kept (descriptions)."""
+    if not text:
+        return ""
+    return "\n\n".join(p for p in (" ".join(block.split()) for block in PARAGRAPH_BREAK.split(text)) if p)
+
+
+def _narratives(element: etree._Element, paragraphs: bool = False) -> list[tuple[str | None, str]]:
+    """(language, text) of every narrative; 1.x elements carry their text directly."""
+    clean = _paragraphs if paragraphs else _clean
+    found = []
+    for child in element.iterchildren("narrative"):
+        text = child.text
+        if text:
+            text = clean(text)
+            if text:
+                found.append((child.get(XML_LANG), text))
+    if not found:
+        text = clean(element.text)
+        if text:
+            found.append((element.get(XML_LANG), text))
+    return found
+
+
+def _pick(narratives: list[tuple[str | None, str]], language: str | None) -> tuple[str | None, str]:
+    """The narrative in the activity's language where there is one, else the first."""
+    if not narratives:
+        return None, ""
+    if language:
+        for lang, text in narratives:
+            if lang and lang.lower() == language:
+                return lang, text
+    return narratives[0]
+
+
+def _language(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip().lower().replace("_", "-").split("-")[0]
+    return value[:5] if value.isalpha() and 2 <= len(value) <= 3 else None
+
+
+def _code(element: etree._Element) -> str:
+    """The code of a codelist element: @code in 2.x, @ref or @type or text in older files."""
+    value = element.get("code") or element.get("ref") or _clean(element.text)
+    return value.strip()
+
+
+def _parse_date(activity: ParsedActivity, value: str | None, what: str) -> dt.date | None:
+    if not value or not value.strip():
+        activity.warn(f"{what}: no date given")
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        activity.warn(f"{what}: bad date {value.strip()[:40]!r}, ignored")
+        return None
+
+
+def _parse_money(activity: ParsedActivity, element: etree._Element | None, what: str) -> Money | None:
+    if element is None:
+        return None
+    text = (element.text or "").strip()
+    if not text:
+        return None
+    try:
+        amount = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        activity.warn(f"{what}: bad amount {text[:40]!r}, ignored")
+        return None
+    if not amount.is_finite():
+        activity.warn(f"{what}: bad amount {text[:40]!r}, ignored")
+        return None
+    return Money(amount, (element.get("currency") or "").strip().upper())
+
+
+def _org(element: etree._Element, language: str | None) -> OrgRef:
+    _, name = _pick(_narratives(element), language)
+    return OrgRef(
+        name=name,
+        ref=(element.get("ref") or "").strip(),
+        role=(element.get("role") or "").strip(),
+        type=(element.get("type") or "").strip(),
+        activity_id=(element.get("activity-id") or element.get("provider-activity-id")
+                     or element.get("receiver-activity-id") or "").strip(),
+    )
+
+
+def _role(value: str) -> str:
+    return value if value.isdigit() else ROLE_WORDS.get(value.lower(), "")
+
+
+def _transaction(activity: ParsedActivity, element: etree._Element) -> Transaction:
+    # Real files carry tens of thousands of transactions: read only what the import uses (type, value, the
+    # providers' names of incoming funds, the activity ids of both sides) and skip the rest cheaply.
+    kind = ""
+    value = provider = receiver = None
+    provider_element = None
+    for child in element:
+        tag = child.tag
+        if tag == "transaction-type":
+            kind = child.get("code") or child.get("ref") or (child.text or "").strip()
+        elif tag == "value":
+            value = _parse_money(activity, child, "transaction value")
+        elif tag == "provider-org":
+            provider_element = child
+        elif tag == "receiver-org":
+            activity_id = child.get("receiver-activity-id")
+            if activity_id:
+                receiver = OrgRef(name="", activity_id=activity_id.strip())
+    if not kind:
+        # 1.x put the type on the element; the pre-1.0 OCHA dialect says flow="incoming".
+        kind = element.get("type") or ("1" if element.get("flow") == "incoming" else "")
+    if kind and not kind.isdigit():
+        kind = TRANSACTION_WORDS.get(kind.lower(), kind)
+    if provider_element is not None:
+        if kind in ("1", "11"):
+            provider = _org(provider_element, activity.language)
+        else:
+            activity_id = provider_element.get("provider-activity-id")
+            if activity_id:
+                provider = OrgRef(name="", activity_id=activity_id.strip())
+    return Transaction(kind, value, provider, receiver)
+
+
+def parse_activity(element: etree._Element, file: str, position: int) -> ParsedActivity:
+    """Turn one <iati-activity> element into a ParsedActivity (never raises on bad content)."""
+    language = _language(element.get(XML_LANG))
+    activity = ParsedActivity(file=file, position=position, line=element.sourceline, language=language,
+                              default_currency=(element.get("default-currency") or "").strip().upper())
+    titles: list[tuple[str | None, str]] = []
+    general: list[str] = []
+    other_descriptions: list[str] = []
+    for child in element:
+        tag = child.tag
+        if not isinstance(tag, str) or tag.startswith("{"):
+            continue  # comments, processing instructions, d-portal's own namespaced elements
+        if tag == "iati-identifier":
+            activity.identifier = _clean(child.text)
+        elif tag == "title":
+            titles.extend(_narratives(child))
+        elif tag == "description":
+            _, text = _pick(_narratives(child, paragraphs=True), language)
+            kind = child.get("type") or "1"
+            if text and text.lower() != "n/a":
+                (general if kind in ("1", "summary", "general") else other_descriptions).append(text)
+        elif tag == "reporting-org":
+            activity.reporting_org = _org(child, language)
+        elif tag == "participating-org":
+            org = _org(child, language)
+            org.role = _role(org.role)
+            if org.name or org.ref:
+                activity.participating.append(org)
+            if not org.role and (org.name or org.ref):
+                activity.warn(f"participating-org {org.name or org.ref!r}: unknown role {child.get('role')!r}")
+        elif tag == "activity-status":
+            activity.status_code = _code(child)
+        elif tag == "activity-date":
+            kind = (child.get("type") or "").strip()
+            kind = kind if kind.isdigit() else DATE_WORDS.get(kind.lower(), "")
+            if kind not in ("1", "2", "3", "4"):
+                activity.warn(f"activity-date: unknown type {child.get('type')!r}, ignored")
+                continue
+            value = child.get("iso-date") or child.get("iso_date") or child.text
+            date = _parse_date(activity, value, f"activity-date type {kind}")
+            if date is not None:
+                activity.dates[kind] = date
+        elif tag == "recipient-country":
+            code = (child.get("code") or "").strip().upper()
+            if code:
+                activity.countries.append(code)
+            elif _clean(child.text):
+                activity.warn(f"recipient-country {_clean(child.text)!r} has no code, ignored")
+        elif tag == "recipient-region":
+            code = (child.get("code") or "").strip()
+            if code:
+                activity.regions.append(((child.get("vocabulary") or "1").strip(), code))
+        elif tag == "sector":
+            code = (child.get("code") or child.get("ref") or "").strip()
+            if not code:
+                continue
+            vocabulary = normalise_vocabulary((child.get("vocabulary") or child.get("type") or "").strip(), code)
+            percentage = None
+            raw = child.get("percentage")
+            if raw:
+                try:
+                    percentage = Decimal(raw.strip())
+                except InvalidOperation:
+                    activity.warn(f"sector {code}: bad percentage {raw[:20]!r}, ignored")
+                else:
+                    if not percentage.is_finite() or not 0 <= percentage <= 1000:
+                        percentage = None
+            activity.sectors.append(Sector(vocabulary, code, percentage))
+        elif tag == "budget":
+            value = _parse_money(activity, child.find("value"), "budget value")
+            if value is not None:
+                start = child.find("period-start")
+                activity.budgets.append(Budget((child.get("type") or "1").strip(),
+                                               start.get("iso-date", "") if start is not None else "", value))
+        elif tag == "transaction":
+            activity.transactions.append(_transaction(activity, child))
+        elif tag == "total-cost":
+            activity.total_cost = _parse_money(activity, child, "total-cost")
+        elif tag == "related-activity":
+            ref = (child.get("ref") or "").strip()
+            if ref:
+                activity.related.append((ref, (child.get("type") or "").strip()))
+        elif tag == "other-identifier":
+            activity.other_identifier = activity.other_identifier or (child.get("ref") or _clean(child.text))
+        elif tag == "contact-info":
+            for part in child:
+                if part.tag == "person-name":
+                    activity.contact_name = _pick(_narratives(part), language)[1]
+                elif part.tag == "email":
+                    activity.contact_email = _clean(part.text)
+        elif tag == "tag":
+            code = (child.get("code") or "").strip()
+            if code:
+                activity.tags.append(((child.get("vocabulary") or "1").strip(), code))
+        elif tag == "location":
+            name = child.find("name")
+            if name is not None:
+                text = _pick(_narratives(name), language)[1]
+                if text:
+                    activity.locations.append(text)
+    lang, activity.title = _pick(titles, language)
+    activity.language = _language(lang) or language
+    activity.summary = "\n\n".join(general)
+    activity.description = "\n\n".join(other_descriptions)
+    if activity.status_code:
+        code = activity.status_code
+        activity.status = STATUS_CODES.get(code) if code.isdigit() else STATUS_WORDS.get(code.lower())
+        if activity.status is None:
+            activity.warn(f"activity-status: unknown code {code!r}, status taken from the dates")
+    return activity
+
+
+def iter_activities(source: str | Path | IO[bytes], name: str | None = None) -> Iterator[ParsedActivity | FileError]:
+    """Yield every activity of one file, in order; a file that breaks off yields a FileError after what it had.
+
+    Works for a whole <iati-activities> file and for a bare <iati-activity> fragment (the worked example).
+    """
+    name = name or (Path(source).name if isinstance(source, (str, Path)) else getattr(source, "name", "upload"))
+    position = 0
+    try:
+        # resolve_entities=False and no_network keep a hostile upload from reading files or the network.
+        context = etree.iterparse(source, events=("end",), tag="iati-activity", huge_tree=True,
+                                  resolve_entities=False, no_network=True, remove_comments=True)
+        for _, element in context:
+            position += 1
+            try:
+                yield parse_activity(element, name, position)
+            finally:
+                # Free what was read: the element's content and the siblings before it.
+                element.clear(keep_tail=False)
+                parent = element.getparent()
+                if parent is not None:
+                    while element.getprevious() is not None:
+                        del parent[0]
+    except etree.XMLSyntaxError as exc:
+        where = f" after activity {position}" if position else ""
+        yield FileError(name, f"not readable as IATI XML{where}: {exc.msg or exc}")
+    except OSError as exc:
+        yield FileError(name, f"cannot read the file: {exc.strerror or exc}")

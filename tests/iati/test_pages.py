@@ -1,0 +1,99 @@
+"""The IATI pages: upload with background progress (coordinators only), the report, and the export download."""
+from __future__ import annotations
+
+import io
+import time
+
+from lxml import etree
+from sqlalchemy import func, select
+
+from adam.extensions import db
+from adam.models import ImportJob, Project
+from tests import factories as f
+from tests.helpers import login
+from tests.iati.xml import FIXTURES, activity, document
+
+
+def upload(client, data: bytes, name: str = "activities.xml", **fields):
+    form = {"file": (io.BytesIO(data), name), "default_country": "", **fields}
+    return client.post("/exchange/iati/import", data=form, content_type="multipart/form-data")
+
+
+def test_only_coordinators_may_import(client, session):
+    login(client, f.make_user(session, "focal_point"))
+    assert client.get("/exchange/iati/import").status_code == 403
+    assert upload(client, document(activity()).encode()).status_code == 403
+    anonymous = client.application.test_client()
+    assert anonymous.get("/exchange/iati/import").status_code == 302  # to the login page
+
+
+def test_upload_imports_and_shows_the_report(client, session, app, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_JOBS_INLINE", True)
+    login(client, f.make_user(session, "coordinator", org="UNODC"))
+    data = document(activity("XM-PAGE-1"), activity(None), activity("XM-PAGE-2", body='<recipient-country code="QQ"/>'))
+    response = upload(client, data.encode(), "donor file.xml")
+    assert response.status_code == 302
+    job = session.scalars(select(ImportJob)).one()
+    assert response.headers["Location"].endswith(f"/exchange/iati/jobs/{job.id}")
+    assert job.status == "done" and job.file_name == "donor_file.xml"
+    page = client.get(f"/exchange/iati/jobs/{job.id}").get_data(as_text=True)
+    assert "<strong>2</strong> created" in page and "<strong>1</strong> rejected" in page
+    assert "missing iati-identifier" in page and "unknown recipient-country code &#39;QQ&#39;" in page
+    assert session.scalar(select(func.count()).select_from(Project)) == 2
+    status = client.get(f"/exchange/iati/jobs/{job.id}/status").get_json()
+    assert status["status"] == "done" and status["percent"] == 100.0 and status["activities"] == 3
+    report = client.get(f"/exchange/iati/jobs/{job.id}/report.json").get_json()
+    assert report["created"] == 2 and report["rejected"] == 1
+
+
+def test_upload_runs_in_the_background_with_progress(client, session):
+    login(client, f.make_user(session, "coordinator", org="UNODC"))
+    session.commit()
+    data = (FIXTURES / "dportal-ebola-0-sample.xml").read_bytes()
+    response = upload(client, data, "ebola.xml")
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    db.session.rollback()
+    deadline = time.monotonic() + 60
+    status = {}
+    while time.monotonic() < deadline:
+        status = client.get(f"/exchange/iati/jobs/{job_id}/status").get_json()
+        db.session.rollback()  # let the import thread write (SQLite allows one writer and no lingering readers)
+        if status["status"] in ("done", "failed"):
+            break
+        assert status["status"] in ("queued", "running") and 0 <= status["percent"] <= 100
+        time.sleep(0.2)
+    assert status["status"] == "done", status
+    assert status["activities"] == 14
+    assert session.scalar(select(func.count()).select_from(Project)) == 14
+
+
+def test_a_file_that_is_not_xml_is_refused_or_reported(client, session, app, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_JOBS_INLINE", True)
+    login(client, f.make_user(session, "coordinator", org="UNODC"))
+    refused = upload(client, b"a,b\n", "projects.csv")
+    assert refused.status_code == 200 and "Upload an .xml file." in refused.get_data(as_text=True)
+    response = upload(client, (FIXTURES / "dportal-empty-result.xml").read_bytes(), "broken.xml")
+    job = session.scalars(select(ImportJob)).one()
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert job.status == "done" and "broken.xml: not readable as IATI XML" in page
+
+
+def test_export_downloads_valid_looking_iati_for_the_filters(client, session):
+    f.make_project(session, "Border posts Tajikistan", countries=("TJK",), iati_identifier="XM-1")
+    f.make_project(session, "Treatment Pakistan", countries=("PAK",), pillars=(4,), themes=("treatment",))
+    login(client, f.make_user(session, "focal_point"))
+    response = client.get("/exchange/iati/export.xml?country=TJK")
+    assert response.status_code == 200 and response.mimetype == "application/xml"
+    root = etree.fromstring(response.data)
+    assert root.xpath("//iati-identifier/text()") == ["XM-1"]
+    assert len(etree.fromstring(client.get("/exchange/iati/export.xml").data)) == 2
+    bad = client.get("/exchange/iati/export.xml?country=XXX")
+    assert bad.status_code == 302
+    none = client.get("/exchange/iati/export.xml?country=NOR", follow_redirects=True)
+    assert "nothing to export" in none.get_data(as_text=True)
+
+
+def test_exchange_page_shows_imports_to_coordinators_only(client, session):
+    login(client, f.make_user(session, "focal_point"))
+    page = client.get("/exchange/").get_data(as_text=True)
+    assert "Download IATI XML" in page and "Upload an IATI file" not in page
