@@ -1,7 +1,7 @@
 """IATI import: provenance and digest of imported activities, and background import jobs of the upload page
 
 Revision ID: 0002_iati
-Revises: 0001_foundation
+Revises: 0003_search
 Create Date: 2026-11-22 21:59:02.480601
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0002_iati'
-down_revision = '0001_foundation'
+down_revision = '0003_search'
 branch_labels = None
 depends_on = None
 

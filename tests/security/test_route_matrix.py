@@ -10,6 +10,7 @@ import pytest
 from flask import url_for
 
 from adam.api.tokens import create_token
+from adam.models.iati import ImportJob
 from tests import factories as f
 from tests.helpers import login
 
@@ -87,6 +88,16 @@ ACCESS: dict[str, tuple[str, dict, dict]] = {
     "api_reference.regions": ("GET", {}, API_SESSION),
     "api_reference.themes": ("GET", {}, API_SESSION),
     "api_overlaps.check": ("POST", {}, API_SESSION),
+    "exchange.index": ("GET", {}, signed_in(200)),
+    "exchange.bulk": ("GET", {}, signed_in(200)),
+    "exchange.bulk_template": ("GET", {"fmt": "csv"}, signed_in(200)),
+    # Without an upload token the commit is refused back to the upload page.
+    "exchange.bulk_commit_view": ("POST", {}, signed_in(302)),
+    "exchange.iati_export": ("GET", {}, signed_in(200)),
+    "exchange.iati_import": ("GET", {}, coordinator_only(200)),
+    "exchange.iati_job": ("GET", {"job_id": "{job}"}, coordinator_only(200)),
+    "exchange.iati_job_status": ("GET", {"job_id": "{job}"}, coordinator_only(200)),
+    "exchange.iati_job_report": ("GET", {"job_id": "{job}"}, coordinator_only(200)),
 }
 
 
@@ -100,9 +111,12 @@ def world(app, session):
     }
     project = f.make_project(session, donors=("UK",), implementers=("OSCE",))
     token = create_token(session, users["focal_own"], "matrix").token
+    job = ImportJob(user_id=users["coordinator"].id, file_name="donor.xml", status="done", report={"imported": 0})
+    session.add(job)
     session.commit()
     ids = {"project": project.id, "user": users["focal_own"].id, "organisation": f.organisation(session, "UK").id,
-           "theme": f.theme(session, "border-control").id, "token": token.id}
+           "theme": f.theme(session, "border-control").id, "token": token.id,
+           "job": job.id}
     return users, ids
 
 
