@@ -167,8 +167,10 @@ def print_view(view: str):
     _export_view(view)
     filters, errors = current_filters()
     table = export.build_table(db.session, view, filters, request.args.get("group", "country"))
+    back = {"results": "search.index", "matrix": "search.matrix", "donors": "search.donors", "map": "search.map",
+            "timeline": "search.timeline"}[view]
     return render_template("search/print.html", table=table, filters=filters, errors=errors,
-                           totals=query.totals(db.session, filters), view=view)
+                           totals=query.totals(db.session, filters), view=view, back_endpoint=back)
 
 
 def follow_form(selected: list[int] | None = None) -> FollowCountriesForm:
