@@ -69,6 +69,7 @@ ACCESS: dict[str, tuple[str, dict, dict]] = {
     "search.timeline": ("GET", {}, signed_in(200)),
     "search.download": ("GET", {"view": "results", "fmt": "csv"}, signed_in(200)),
     "search.print_view": ("GET", {"view": "results"}, signed_in(200)),
+    "search.follow": ("POST", {}, {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 302)}),
     "api_docs.docs": ("GET", {}, signed_in(200)),
     "api_docs.openapi_json": ("GET", {}, signed_in(200, anonymous=401)),
     "api_tokens.create": ("POST", {}, {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 302)}),
