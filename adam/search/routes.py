@@ -64,6 +64,20 @@ def usd(amount) -> str:  # noqa: ANN001
     return f"${amount:,.0f}"
 
 
+@bp.app_template_filter("print_cell")
+def print_cell(value) -> str:  # noqa: ANN001
+    """A table cell as people read it: amounts (floats) with thousands separators and no cents, counts and
+    ids as they are, ISO dates, blanks for nothing."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.0f}"
+    return str(value)
+
+
+PRINT_MAX_ROWS = 5000
+
+
 def current_filters() -> tuple[SearchFilters, list[str]]:
     filters, errors = parse_filters(request.args)
     filters, unknown = query.check_references(db.session, filters)
@@ -170,7 +184,8 @@ def print_view(view: str):
     back = {"results": "search.index", "matrix": "search.matrix", "donors": "search.donors", "map": "search.map",
             "timeline": "search.timeline"}[view]
     return render_template("search/print.html", table=table, filters=filters, errors=errors,
-                           totals=query.totals(db.session, filters), view=view, back_endpoint=back)
+                           totals=query.totals(db.session, filters), view=view, back_endpoint=back,
+                           max_rows=PRINT_MAX_ROWS)
 
 
 def follow_form(selected: list[int] | None = None) -> FollowCountriesForm:
