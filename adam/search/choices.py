@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from markupsafe import Markup, escape
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,6 +25,20 @@ class SearchChoices:
     themes: list[tuple[str, str]]
     activity_types: list[tuple[str, str]]
     statuses: list[tuple[str, str]]
+    _html: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
+
+    def options_html(self, name: str, selected) -> Markup:
+        """The <option> elements of one list, rendered once per set of choices (they are cached with it):
+        a few hundred institutions and countries made the filter form the costliest part of the page."""
+        html = self._html.get(name)
+        if html is None:
+            html = "".join(f'<option value="{escape(value)}">{escape(text)}</option>'
+                           for value, text in getattr(self, name))
+            self._html[name] = html
+        for value in selected:
+            marker = f'<option value="{escape(str(value))}">'
+            html = html.replace(marker, marker[:-1] + " selected>", 1)
+        return Markup(html)
 
 
 def _organisations(session: Session, used_ids) -> list[tuple[str, str]]:

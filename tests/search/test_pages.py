@@ -147,3 +147,13 @@ def test_exports_neutralise_spreadsheet_formulas(signed_in, session, register):
 def test_unknown_export_view_or_format_is_not_found(signed_in, register):
     assert signed_in.get("/search/export/users.csv").status_code == 404
     assert signed_in.get("/search/export/results.pdf").status_code == 404
+
+
+def test_the_form_shows_the_current_filters_selected(signed_in, session, register):
+    uk = organisation(session, "UK").id
+    page = signed_in.get(f"/search/?country=TJK&donor={uk}&pillar=2&status=ongoing").get_data(as_text=True)
+    assert '<option value="TJK" selected>Tajikistan</option>' in page
+    assert f'<option value="{uk}" selected>' in page
+    assert '<option value="2" selected>2. Illicit financial flows</option>' in page
+    assert '<option value="ongoing" selected>Ongoing</option>' in page
+    assert '<option value="UZB">Uzbekistan</option>' in page
