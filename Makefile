@@ -42,12 +42,13 @@ clean:
 	rm -rf $(VENV) instance .pytest_cache
 
 # Vendored map files, committed so that `make run` works offline: installed from the npm registry into a
-# temporary folder, then copied into static/vendor/ (no CDN, no tile server).
+# temporary folder, then copied into static/vendor/ (no CDN, no tile server). The 1:50m atlas, not the
+# 1:110m one: the smaller file has no Bahrain, Maldives, Mauritius or Seychelles, all on the routes.
 WORLD_ATLAS := world-atlas@2.0.2
 TOPOJSON_CLIENT := topojson-client@3.1.0
 assets:
 	tmp=$$(mktemp -d) && npm install --prefix $$tmp --no-audit --no-fund --silent $(WORLD_ATLAS) $(TOPOJSON_CLIENT) && \
 	mkdir -p static/vendor/world-atlas static/vendor/topojson-client && \
-	cp $$tmp/node_modules/world-atlas/countries-110m.json $$tmp/node_modules/world-atlas/LICENSE static/vendor/world-atlas/ && \
+	cp $$tmp/node_modules/world-atlas/countries-50m.json $$tmp/node_modules/world-atlas/LICENSE static/vendor/world-atlas/ && \
 	cp $$tmp/node_modules/topojson-client/dist/topojson-client.min.js $$tmp/node_modules/topojson-client/LICENSE static/vendor/topojson-client/ && \
 	rm -rf $$tmp
