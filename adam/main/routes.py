@@ -8,6 +8,7 @@ from sqlalchemy import select
 from adam.extensions import db
 from adam.search.dashboard import organisation_projects, recent_changes, watched_countries
 from adam.search.filters import SearchFilters
+from adam.search.forms import follow_form
 
 bp = Blueprint("main", __name__)
 
@@ -15,8 +16,6 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 @login_required
 def index():
-    from adam.search.routes import follow_form
-
     countries = watched_countries(db.session, current_user)
     country_ids = [c.id for c in countries]
     return render_template(
@@ -24,7 +23,7 @@ def index():
         mine=organisation_projects(db.session, current_user.organisation_id),
         countries=countries,
         changes=recent_changes(db.session, country_ids),
-        follow_form=follow_form(country_ids),
+        follow_form=follow_form(db.session, country_ids),
         watched_search=SearchFilters(countries=tuple(c.iso3 for c in countries)),
     )
 

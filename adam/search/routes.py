@@ -11,7 +11,6 @@ from typing import TypeVar
 
 from flask import Blueprint, Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from adam.extensions import db
 from adam.navigation import add_nav_item
@@ -19,8 +18,7 @@ from adam.search import coverage, export, query
 from adam.search.cache import AggregateCache, register_version
 from adam.search.choices import search_choices
 from adam.search.dashboard import set_followed_countries
-from adam.search.forms import FollowCountriesForm
-from adam.models import Country
+from adam.search.forms import follow_form
 from adam.search.filters import PER_PAGE_CHOICES, SORTS, SearchFilters, parse_filters
 from adam.search.timeline import GROUPINGS, MAX_PROJECTS, build_timeline
 
@@ -188,17 +186,11 @@ def print_view(view: str):
                            max_rows=PRINT_MAX_ROWS)
 
 
-def follow_form(selected: list[int] | None = None) -> FollowCountriesForm:
-    form = FollowCountriesForm(countries=selected)
-    form.countries.choices = [(cid, name) for cid, name in db.session.execute(select(Country.id, Country.name).order_by(Country.name))]
-    return form
-
-
 @bp.post("/follow")
 @login_required
 def follow():
     """Save the countries whose recent changes the dashboard shows."""
-    form = follow_form()
+    form = follow_form(db.session)
     if form.validate_on_submit():
         set_followed_countries(db.session, current_user, form.countries.data or [])
         db.session.commit()
