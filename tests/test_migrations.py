@@ -1,6 +1,5 @@
 """The migrations build the schema on both databases, go down to nothing, and agree with the models."""
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
