@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install db refdata demo serve bench eval assets clean
+.PHONY: run test install db refdata demo serve bench eval assets test-assets clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,3 +52,12 @@ assets:
 	cp $$tmp/node_modules/world-atlas/countries-50m.json $$tmp/node_modules/world-atlas/LICENSE static/vendor/world-atlas/ && \
 	cp $$tmp/node_modules/topojson-client/dist/topojson-client.min.js $$tmp/node_modules/topojson-client/LICENSE static/vendor/topojson-client/ && \
 	rm -rf $$tmp
+
+# axe-core for the accessibility checks of the browser tests (test-only: never served by the app).
+AXE_CORE := axe-core@4.14.1
+test-assets:
+	tmp=$$(mktemp -d) && npm install --prefix $$tmp --no-audit --no-fund --silent $(AXE_CORE) && \
+	mkdir -p tests/browser/vendor && \
+	cp $$tmp/node_modules/axe-core/axe.min.js $$tmp/node_modules/axe-core/LICENSE tests/browser/vendor/ && \
+	rm -rf $$tmp
+

@@ -50,7 +50,7 @@ def run() -> list[dict]:
     seconds = float(os.environ.get("ADAM_LOAD_SECONDS", 60))
     clients = int(os.environ.get("ADAM_LOAD_CLIENTS", 20))
     try:
-        import psycopg
+        import psycopg  # noqa: F401  (the driver must be installed)
         from sqlalchemy import create_engine, text
     except ImportError as exc:  # pragma: no cover
         return [{"benchmark": "load", "metric": "skipped", "value": str(exc), "unit": "", "target": None, "ok": None}]

@@ -72,6 +72,22 @@ def database_url(request, tmp_path_factory):
     drop()
 
 
+@pytest.fixture
+def scratch_database_url(database_url, tmp_path):
+    """An empty database of the same kind as the test database, dropped afterwards."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
+        return
+    name = f"adam_scratch_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"))
+    yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
 def make_test_app(database_url: str, **extra):
     config = {
         "TESTING": True,

@@ -1,31 +1,14 @@
 """A backup restored into an empty database gives identical data, on both databases."""
-import uuid
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from adam.backup import BackupError, dump, restore
 from adam.demo import load_demo
 from adam.extensions import db
 from tests import factories as f
 from tests.conftest import make_test_app
-
-
-@pytest.fixture
-def empty_database_url(database_url, tmp_path):
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
-        return
-    name = f"adam_restore_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"))
-    yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
 
 
 def table_contents(connection, metadata) -> dict:
@@ -36,7 +19,7 @@ def table_contents(connection, metadata) -> dict:
     return contents
 
 
-def test_backup_then_restore_into_an_empty_database_gives_identical_data(app, session, empty_database_url, tmp_path):
+def test_backup_then_restore_into_an_empty_database_gives_identical_data(app, session, scratch_database_url, tmp_path):
     load_demo(session, count=40)
     f.make_project(session, "Проект с кириллицей: лечение наркозависимости", summary="Résumé accentué, ñ")
     session.commit()
@@ -46,7 +29,7 @@ def test_backup_then_restore_into_an_empty_database_gives_identical_data(app, se
         original = table_contents(connection, db.metadata)
     assert counts["projects"] == 41
 
-    target = make_test_app(empty_database_url)
+    target = make_test_app(scratch_database_url)
     with target.app_context():
         upgrade()
         with db.engine.begin() as connection:

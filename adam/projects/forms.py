@@ -13,7 +13,6 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
