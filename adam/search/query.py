@@ -131,6 +131,9 @@ def _with_display_relations(query: Select) -> Select:
     )
 
 
+LOAD_BATCH = 1000
+
+
 def results(session: Session, f: SearchFilters, limit: int | None = None, offset: int = 0) -> list[Project]:
     """Matching projects in the requested order, with what the results table shows already loaded.
 
@@ -148,9 +151,12 @@ def results(session: Session, f: SearchFilters, limit: int | None = None, offset
     if limit is not None:
         ids = ids.limit(limit).offset(offset)
     ordered = list(session.scalars(ids))
-    if not ordered:
-        return []
-    loaded = {p.id: p for p in session.scalars(_with_display_relations(select(Project).where(Project.id.in_(ordered))))}
+    loaded: dict[int, Project] = {}
+    # In batches: an export may hold tens of thousands of ids, beyond SQLite's limit of bound parameters.
+    for start in range(0, len(ordered), LOAD_BATCH):
+        batch = ordered[start:start + LOAD_BATCH]
+        loaded.update((p.id, p) for p in session.scalars(
+            _with_display_relations(select(Project).where(Project.id.in_(batch)))))
     return [loaded[i] for i in ordered if i in loaded]
 
 

@@ -157,3 +157,11 @@ def test_the_form_shows_the_current_filters_selected(signed_in, session, registe
     assert '<option value="2" selected>2. Illicit financial flows</option>' in page
     assert '<option value="ongoing" selected>Ongoing</option>' in page
     assert '<option value="UZB">Uzbekistan</option>' in page
+
+
+def test_a_large_export_is_loaded_in_batches(signed_in, session, register, monkeypatch):
+    from adam.search import query
+
+    monkeypatch.setattr(query, "LOAD_BATCH", 2)  # five projects: three batches, same rows in the same order
+    rows = _csv_rows(signed_in.get("/search/export/results.csv?sort=title").data)
+    assert [r[1] for r in rows[1:]] == sorted(p.title for name, p in register.items() if name != "withdrawn")
