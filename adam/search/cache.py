@@ -24,9 +24,9 @@ T = TypeVar("T")
 def register_version(session: Session) -> tuple:
     """A cheap stamp (two primary-key maxima) that changes whenever a project is created, or changed,
     withdrawn, restored, imported or merged through the operations, which record every such save."""
-    return session.execute(
+    return tuple(session.execute(
         select(select(func.max(ProjectChange.id)).scalar_subquery(), select(func.max(Project.id)).scalar_subquery())
-    ).one().tuple()
+    ).one())
 
 
 class AggregateCache:
