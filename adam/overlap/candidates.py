@@ -29,7 +29,12 @@ class Corpus:
     features: list[ProjectFeatures]
     titles: sp.csr_matrix
     texts: sp.csr_matrix
-    orgs: sp.csr_matrix
+    funders: sp.csr_matrix
+    implementers: sp.csr_matrix
+    owners: sp.csr_matrix
+    partners: sp.csr_matrix
+    institutions: sp.csr_matrix
+    owner_ids: np.ndarray
     starts: np.ndarray
     ends: np.ndarray
 
@@ -43,20 +48,19 @@ class Corpus:
         text_idf = text_idf or Idf(text_counts)
         titles = title_idf.transform(title_counts)
         texts = text_idf.transform(text_counts)
-        # Organisations (any role) and beneficiary institutions in separate columns: an institution shared
-        # with a donor is no evidence.
-        rows, cols = [], []
-        for i, f in enumerate(features):
-            for o in f.organisations:
-                rows.append(i)
-                cols.append(2 * o)
-            for o in f.institutions:
-                rows.append(i)
-                cols.append(2 * o + 1)
-        width = (max(cols) + 1) if cols else 1
-        orgs = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(features), width))
+        n = len(features)
+        funders = _incidence(n, ((i, f.funders) for i, f in enumerate(features)))
+        implementers = _incidence(n, ((i, f.implementers) for i, f in enumerate(features)))
+        owners = _incidence(n, ((i, [f.owner] if f.owner is not None else []) for i, f in enumerate(features)))
+        partners = _incidence(n, ((i, f.funders | f.implementers) for i, f in enumerate(features)))
+        institutions = _incidence(n, ((i, f.institutions) for i, f in enumerate(features)))
+        width = max(m.shape[1] for m in (funders, implementers, owners, partners, institutions))
+        funders, implementers, owners, partners, institutions = (
+            _widen(m, width) for m in (funders, implementers, owners, partners, institutions))
+        owner_ids = np.array([f.owner if f.owner is not None else -1 for f in features], dtype=np.int64)
         intervals = np.array([f.interval(cfg.undated_years) for f in features], dtype=np.int64).reshape(-1, 2)
-        return cls(features, titles, texts, orgs, intervals[:, 0], intervals[:, 1])
+        return cls(features, titles, texts, funders, implementers, owners, partners, institutions, owner_ids,
+                   intervals[:, 0], intervals[:, 1])
 
     def cosines(self, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Title and text cosines of the row pairs (i[k], j[k])."""
@@ -67,31 +71,60 @@ class Corpus:
         return t, x
 
 
+def _incidence(n: int, items) -> sp.csr_matrix:
+    rows, cols = [], []
+    for i, ids in items:
+        for o in ids:
+            rows.append(i)
+            cols.append(o)
+    width = (max(cols) + 1) if cols else 1
+    return sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n, width))
+
+
+def _widen(m: sp.csr_matrix, width: int) -> sp.csr_matrix:
+    m = m.tocsr()
+    m.resize((m.shape[0], width))
+    return m
+
+
 def _evidence_pairs(corpus: Corpus, rows: np.ndarray, cols: np.ndarray, cfg: OverlapConfig,
                     same_block: bool) -> tuple[np.ndarray, np.ndarray]:
     """Row-index pairs (rows x cols) with text at or above the floor or a shared organisation or institution,
     whose date ranges intersect. With same_block, only pairs i < j."""
     found_i: list[np.ndarray] = []
     found_j: list[np.ndarray] = []
-    cols_t = corpus.titles[cols].T.tocsc()
-    cols_x = corpus.texts[cols].T.tocsc()
-    cols_o = corpus.orgs[cols].T.tocsc()
+    c = corpus
+    right = {name: getattr(c, name)[cols].T.tocsc() for name in
+             ("titles", "texts", "funders", "implementers", "owners", "partners", "institutions")}
     floor = cfg.text_floor - 1e-6
     for start in range(0, len(rows), ROW_CHUNK):
         chunk = rows[start:start + ROW_CHUNK]
-        hits = []
-        for left, right, minimum in ((corpus.titles, cols_t, floor), (corpus.texts, cols_x, floor),
-                                     (corpus.orgs, cols_o, 0.5)):
-            product = (left[chunk] @ right).tocoo()
-            keep = product.data >= minimum
-            hits.append((product.row[keep], product.col[keep]))
+        hits: list[tuple[np.ndarray, np.ndarray]] = []
+
+        def keep(product, minimum: float = 0.5) -> None:
+            product = product.tocoo()
+            mask = product.data >= minimum
+            hits.append((product.row[mask], product.col[mask]))
+
+        keep(c.titles[chunk] @ right["titles"], floor)
+        keep(c.texts[chunk] @ right["texts"], floor)
+        keep(c.institutions[chunk] @ right["institutions"])
+        # partner chain: the owner of one is a donor or implementer of the other (owners compared below)
+        chain = (c.owners[chunk] @ right["partners"]) + (c.partners[chunk] @ right["owners"])
+        chain = chain.tocoo()
+        gi = chunk[chain.row]
+        gj = cols[chain.col]
+        differ = c.owner_ids[gi] != c.owner_ids[gj]
+        hits.append((chain.row[differ], chain.col[differ]))
+        # the same donor and the same implementer
+        keep((c.funders[chunk] @ right["funders"]).multiply(c.implementers[chunk] @ right["implementers"]))
         r = np.concatenate([h[0] for h in hits])
-        c = np.concatenate([h[1] for h in hits])
+        col = np.concatenate([h[1] for h in hits])
         if len(r) == 0:
             continue
         gi = chunk[r]
-        gj = cols[c]
-        mask = (corpus.starts[gi] < corpus.ends[gj]) & (corpus.starts[gj] < corpus.ends[gi]) & (gi != gj)
+        gj = cols[col]
+        mask = (c.starts[gi] < c.ends[gj]) & (c.starts[gj] < c.ends[gi]) & (gi != gj)
         if same_block:
             mask &= gi < gj
         found_i.append(gi[mask])

@@ -51,8 +51,16 @@ def has_evidence(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_
                  cfg: OverlapConfig = DEFAULT_CONFIG) -> bool:
     """Evidence beyond place, time and subject; without it a pair cannot reach the threshold."""
     return (title_cos >= cfg.text_floor or text_cos >= cfg.text_floor
-            or bool(a.organisations & b.organisations) or bool(a.institutions & b.institutions)
-            or stated_link(a, b))
+            or bool(a.institutions & b.institutions) or partner_link(a, b) > 0
+            or bool(a.funders & b.funders and a.implementers & b.implementers) or stated_link(a, b))
+
+
+def partner_link(a: ProjectFeatures, b: ProjectFeatures) -> int:
+    """2: each record names the organisation that registered the other; 1: one does; 0: neither."""
+    if a.owner == b.owner:
+        return 0
+    return (int(a.owner is not None and a.owner in (b.funders | b.implementers))
+            + int(b.owner is not None and b.owner in (a.funders | a.implementers)))
 
 
 def stated_link(a: ProjectFeatures, b: ProjectFeatures) -> bool:
@@ -75,7 +83,7 @@ def score_pair(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_co
     names = names or {}
     signals: list[OverlapSignal] = []
 
-    def add(name: str, points: float, explanation: str) -> None:
+    def add(name: str, points: float, explanation: str) -> None:  # positive signals only
         if points > 0:
             signals.append(OverlapSignal(name, explanation, int(round(points))))
 
@@ -116,6 +124,11 @@ def score_pair(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_co
         else:
             add("time_overlap", p["time_overlap"] * 0.5,
                 "Their periods intersect (at least one is open-ended or has no dates).")
+    tolerance = cfg.date_tolerance_days
+    if a.starts_on and b.starts_on and abs((a.starts_on - b.starts_on).days) <= tolerance:
+        add("same_start", p["same_start"], f"They start within {tolerance} days of each other.")
+    if a.ends_on and b.ends_on and abs((a.ends_on - b.ends_on).days) <= tolerance:
+        add("same_end", p["same_end"], f"They end within {tolerance} days of each other.")
 
     # Subject
     if a.pillars & b.pillars:
@@ -134,24 +147,25 @@ def score_pair(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_co
     if a.activity_type and a.activity_type == b.activity_type:
         add("same_activity_type", p["same_activity_type"], f"Same kind of activity ({a.activity_type}).")
 
-    # Organisations: one cap for all, since the same organisation often plays several roles.
-    org_signals: list[tuple[str, float, str]] = []
+    # Organisations
     if a.funders & b.funders:
-        org_signals.append(("same_donor", p["same_donor"], f"Same donor: {named(a.funders & b.funders)}."))
+        add("same_donor", p["same_donor"], f"Same donor: {named(a.funders & b.funders)}.")
     if a.implementers & b.implementers:
-        org_signals.append(("same_implementer", p["same_implementer"],
-                            f"Same implementing organisation: {named(a.implementers & b.implementers)}."))
-    chain = ((a.funders | {a.owner} - {None}) & (b.implementers | {b.owner} - {None})) | \
-            ((b.funders | {b.owner} - {None}) & (a.implementers | {a.owner} - {None}))
-    if chain and a.owner != b.owner:
-        org_signals.append(("partner_chain", p["partner_chain"],
-                            f"One record's donor is the other's implementer or publisher ({named(chain)}): "
-                            "typical of one project entered by both the donor and the implementing agency."))
-    room = cfg.organisation_cap
-    for name, pts, text in org_signals:
-        given = min(pts, room)
-        room -= given
-        add(name, given, text)
+        add("same_implementer", p["same_implementer"],
+            f"Same implementing organisation: {named(a.implementers & b.implementers)}.")
+    if a.owner is not None and a.owner == b.owner and p["same_registrant"]:
+        signals.append(OverlapSignal(
+            "same_registrant", "Both records were registered by the same organisation, which usually keeps one "
+            "record per project: alike records of one organisation are mostly parts of one programme.",
+            int(round(p["same_registrant"]))))
+    link = partner_link(a, b)
+    if link == 2:
+        add("partner_chain", p["partner_chain"],
+            f"Each record names the organisation that registered the other ({named({a.owner, b.owner})}): "
+            "typical of one project entered once by the donor and once by the implementing agency.")
+    elif link == 1:
+        add("partner_one_way", p["partner_one_way"],
+            f"One record names the organisation that registered the other ({named({a.owner, b.owner})}).")
 
     # Text, compared within one language
     if same_language(a.language, b.language):
@@ -166,9 +180,9 @@ def score_pair(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_co
     if a.budget_usd and b.budget_usd:
         low, high = sorted((a.budget_usd, b.budget_usd))
         if high > 0 and low / high >= cfg.budget_ratio:
-            add("similar_budget", p["similar_budget"], "Their budgets are within 20% of each other.")
+            add("similar_budget", p["similar_budget"], f"Their budgets are within {1 - cfg.budget_ratio:.0%} of each other.")
 
-    score = min(100, sum(s.points for s in signals))
+    score = max(0, min(100, sum(s.points for s in signals)))
     threshold = cfg.possible_threshold + (cfg.wide_scope_extra if wide and not shared_countries else 0)
     if linked:
         label = LABEL_DUPLICATE if score >= cfg.duplicate_threshold else LABEL_POSSIBLE

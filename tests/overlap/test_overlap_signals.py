@@ -41,8 +41,9 @@ def test_time_overlap_points_follow_the_share_of_the_shorter_project():
     a = feat(1, starts_on=D(2024, 1, 1), ends_on=D(2024, 12, 31))
     half = feat(2, starts_on=D(2024, 7, 1), ends_on=D(2025, 12, 31))
     full = feat(3, starts_on=D(2023, 1, 1), ends_on=D(2026, 12, 31))
-    assert names(score_pair(a, half, 0, 0))["time_overlap"] == 5
-    assert names(score_pair(a, full, 0, 0))["time_overlap"] == 10
+    full_points = DEFAULT_CONFIG.points["time_overlap"]
+    assert names(score_pair(a, half, 0, 0))["time_overlap"] == round(full_points / 2)
+    assert names(score_pair(a, full, 0, 0))["time_overlap"] == full_points
 
 
 def test_half_open_ranges_touching_end_to_start_do_not_overlap():
@@ -75,9 +76,11 @@ def test_partner_chain_links_a_donor_record_to_its_implementer_record():
                               implementers=frozenset({200}))
     r = score_pair(donor_record, implementer_record, 0.0, 0.0)
     assert "partner_chain" in names(r)
-    # same donor + same implementer + chain share one cap
-    org_points = sum(v for k, v in names(r).items() if k in ("same_donor", "same_implementer", "partner_chain"))
-    assert org_points == DEFAULT_CONFIG.organisation_cap
+    one_way = feat(3, title="Emergency health response", owner=300, funders=frozenset({100}),
+                   implementers=frozenset({300}))
+    assert "partner_one_way" in names(score_pair(donor_record, one_way, 0.0, 0.0))
+    same_owner = feat(4, owner=100)
+    assert not {"partner_chain", "partner_one_way"} & set(names(score_pair(donor_record, same_owner, 0.0, 0.0)))
 
 
 def test_wide_scope_pairs_need_more_evidence():
