@@ -1,6 +1,7 @@
 """All models, imported so that metadata (and Alembic autogenerate) sees every table."""
 from adam.models.base import Base, utcnow
 from adam.models.history import AuditEvent, Notification, ProjectChange
+from adam.models.overlap import DECISIONS, OverlapAcknowledgement, OverlapDecision
 from adam.models.organisation import ALIAS_LANGUAGES, ORGANISATION_TYPES, Organisation, OrganisationAlias, normalise_name
 from adam.models.project import ACTIVITY_TYPES, STATUSES, Project, ProjectFunder, ProjectLink, ProjectLocation, ProjectRelatedActivity, ProjectSector
 from adam.models.reference import Country, Currency, Pillar, Region, Theme
@@ -8,7 +9,7 @@ from adam.models.user import ROLES, ApiToken, User
 
 __all__ = [
     "ACTIVITY_TYPES", "ALIAS_LANGUAGES", "ORGANISATION_TYPES", "ROLES", "STATUSES",
-    "ApiToken", "AuditEvent", "Base", "Country", "Currency", "Notification", "Organisation",
+    "ApiToken", "AuditEvent", "DECISIONS", "OverlapAcknowledgement", "OverlapDecision", "Base", "Country", "Currency", "Notification", "Organisation",
     "OrganisationAlias", "Pillar", "Project", "ProjectChange", "ProjectFunder", "ProjectLink",
     "ProjectLocation", "ProjectRelatedActivity", "ProjectSector", "Region", "Theme", "User", "normalise_name", "utcnow",
 ]
