@@ -50,13 +50,17 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from adam.accounts.routes import bp as accounts_bp
     from adam.admin.routes import bp as admin_bp
+    from adam.api import init_api
     from adam.main.routes import bp as main_bp
     from adam.projects.routes import bp as projects_bp
+    from adam.search.routes import bp as search_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(projects_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(search_bp)
+    init_api(app)
 
 
 def register_commands(app: Flask) -> None:
@@ -78,6 +82,7 @@ def register_security(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from adam.formatting import register
+    from adam import formatting, navigation
 
-    register(app)
+    formatting.register(app)
+    navigation.register(app)

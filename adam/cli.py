@@ -1,6 +1,87 @@
-"""Command-line commands registered by the factory."""
+"""Command-line commands: reference data, demo data, users."""
+from __future__ import annotations
+
+import click
 from flask import Flask
+from sqlalchemy import select
+
+from adam.extensions import db
 
 
 def register(app: Flask) -> None:
-    pass
+    @app.cli.command("refdata")
+    def refdata_command() -> None:
+        """Load countries, regions and routes, currencies, pillars, themes and partner organisations."""
+        from adam.refdata import load_organisations, load_reference_data
+
+        load_reference_data(db.session)
+        load_organisations(db.session)
+        db.session.commit()
+        click.echo("Reference data loaded.")
+
+    @app.cli.command("demo")
+    @click.option("--count", default=200, show_default=True, help="How many projects.")
+    def demo_command(count: int) -> None:
+        """Load demo users and realistic projects with planted overlaps (idempotent)."""
+        from adam.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+
+        created = load_demo(db.session, count)
+        db.session.commit()
+        click.echo(f"Demo data: {created['projects']} projects, {created['users']} users, "
+                   f"{created['institutions']} institutions created.")
+        click.echo(f"Demo logins (password {DEMO_PASSWORD}):")
+        for email, _name, role, org in DEMO_USERS:
+            click.echo(f"  {email:<28} {role} ({org})")
+
+    @app.cli.command("create-user")
+    @click.option("--email", prompt=True)
+    @click.option("--name", prompt=True)
+    @click.option("--role", type=click.Choice(["admin", "coordinator", "focal_point"]), default="admin", show_default=True)
+    @click.option("--organisation", default="", help="Name or acronym of the user's organisation.")
+    @click.password_option()
+    def create_user_command(email: str, name: str, role: str, organisation: str, password: str) -> None:
+        """Create a user (the first administrator, for example)."""
+        from adam.accounts.operations import AccountError, create_user
+        from adam.models import Organisation
+
+        org = None
+        if organisation:
+            org = db.session.scalar(
+                select(Organisation).where((Organisation.acronym == organisation) | (Organisation.name == organisation))
+            )
+            if org is None:
+                raise click.ClickException(f"No organisation named {organisation!r}.")
+        try:
+            user = create_user(db.session, email=email, name=name, password=password, role=role, organisation=org)
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+        click.echo(f"Created {user.role} {user.email}.")
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+    def backup_command(path: str) -> None:
+        """Write the whole database to PATH (JSON lines; gzip when PATH ends in .gz)."""
+        from pathlib import Path
+
+        from adam.backup import dump
+
+        with db.engine.connect() as connection:
+            counts = dump(connection, db.metadata, Path(path))
+        click.echo(f"Backed up {sum(counts.values())} rows from {len(counts)} tables to {path}.")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def restore_command(path: str) -> None:
+        """Load a backup into an empty database at the same schema revision."""
+        from pathlib import Path
+
+        from adam.backup import BackupError, restore
+
+        try:
+            with db.engine.begin() as connection:
+                counts = restore(connection, db.metadata, Path(path))
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Restored {sum(counts.values())} rows into {len(counts)} tables.")
+

@@ -23,9 +23,49 @@ def problem(status: int, title: str, detail: str = "", **extra):
     return response
 
 
+def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
+    """{"donors": {0: {"amount": [..]}}} -> {"donors.0.amount": [..]}: one list of messages per field path."""
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(messages, (list, tuple)) and all(isinstance(m, str) for m in messages):
+        return {prefix or "_schema": list(messages)}
+    return {prefix or "_schema": [str(messages)]}
+
+
+def field_errors(error: HTTPException) -> dict[str, list[str]]:
+    """Field-level messages carried by an error: flask-smorest/webargs put them in error.data."""
+    data = getattr(error, "data", None) or {}
+    if "errors" in data:
+        return _flatten(data["errors"])
+    if "messages" in data:  # webargs: {location: {field: [messages]}}; the location adds nothing for clients
+        merged: dict[str, list[str]] = {}
+        for location_messages in data["messages"].values():
+            merged.update(_flatten(location_messages))
+        return merged
+    return {}
+
+
+def json_error(error: HTTPException):
+    data = getattr(error, "data", None) or {}
+    extra = {}
+    errors = field_errors(error)
+    if errors:
+        extra["errors"] = errors
+    detail = data.get("message") or error.description or ""
+    if errors and not data.get("message"):
+        detail = "The request is not valid; see errors for each field."
+    response = problem(error.code or 500, error.name, detail, **extra)
+    for name, value in (data.get("headers") or {}).items():
+        response.headers[name] = value
+    return response
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
         if wants_json_response():
-            return problem(error.code or 500, error.name, error.description or "")
+            return json_error(error)
         return render_template("error.html", error=error), error.code

@@ -11,14 +11,19 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from flask import g
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from adam import create_app
 from adam.extensions import db, limiter
+from adam.models import user as user_model
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 BACKENDS = ["sqlite", "postgresql"]
+
+# Real password hashing is deliberately slow; tests need many users, so they use a cheap method.
+user_model.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 def _pg_admin_url() -> str:
@@ -77,7 +82,15 @@ def make_test_app(database_url: str, **extra):
         "SERVER_NAME": "localhost",
     }
     config.update(extra)
-    return create_app(config)
+    app = create_app(config)
+
+    # Tests hold an app context open, which every request in them shares: forget the user Flask-Login cached
+    # in `g` by the previous request, so that each request authenticates from its own session cookie.
+    @app.before_request
+    def _forget_cached_user():
+        g.pop("_login_user", None)
+
+    return app
 
 
 @pytest.fixture(scope="session")
@@ -85,12 +98,13 @@ def _migrated_app(database_url):
     """The schema comes from the Alembic migrations, not create_all, so tests prove the migrations."""
     from flask_migrate import upgrade
 
-    from adam.refdata import load_reference_data
+    from adam.refdata import load_organisations, load_reference_data
 
     app = make_test_app(database_url)
     with app.app_context():
         upgrade()
         load_reference_data(db.session)
+        load_organisations(db.session)
         db.session.commit()
     yield app
     with app.app_context():
@@ -99,27 +113,34 @@ def _migrated_app(database_url):
 
 
 REFERENCE_TABLES = {"countries", "regions", "region_countries", "currencies", "pillars", "themes", "alembic_version"}
+# Organisations seeded by refdata stay between tests (reloading them each time is slow); ones a test adds go.
+SEEDED_TABLES = {"organisations": "id", "organisation_aliases": "organisation_id"}
 
 
-def _clear_data() -> None:
-    """Delete everything but reference data, children first."""
+def _clear_data(seeded_max_id: int) -> None:
+    """Delete everything but reference data and the seeded organisations, children first."""
     for table in reversed(db.metadata.sorted_tables):
-        if table.name not in REFERENCE_TABLES:
+        if table.name in REFERENCE_TABLES:
+            continue
+        if table.name in SEEDED_TABLES:
+            db.session.execute(table.delete().where(table.c[SEEDED_TABLES[table.name]] > seeded_max_id))
+        else:
             db.session.execute(table.delete())
     db.session.commit()
 
 
 @pytest.fixture
 def app(_migrated_app):
+    from adam.models import Organisation
+
     app = _migrated_app
     with app.app_context():
-        _clear_data()
-        # Organisations seeded by refdata are data, not reference: put them back for every test.
-        from adam.refdata import load_organisations
-
-        load_organisations(db.session)
-        db.session.commit()
-        limiter.reset()
+        seeded_max_id = app.config.setdefault(
+            "TEST_SEEDED_ORGANISATION_MAX_ID", db.session.scalar(select(func.max(Organisation.id)))
+        )
+        _clear_data(seeded_max_id)
+        if app.config.get("RATELIMIT_ENABLED", True):
+            limiter.reset()
         yield app
         db.session.rollback()
         db.session.remove()

@@ -3,13 +3,30 @@ from adam.models.base import Base, utcnow
 from adam.models.history import AuditEvent, Notification, ProjectChange
 from adam.models.overlap import DECISIONS, OverlapAcknowledgement, OverlapDecision
 from adam.models.organisation import ALIAS_LANGUAGES, ORGANISATION_TYPES, Organisation, OrganisationAlias, normalise_name
-from adam.models.project import ACTIVITY_TYPES, STATUSES, Project, ProjectFunder, ProjectLink, ProjectLocation, ProjectRelatedActivity, ProjectSector
+from adam.models.project import (
+    ACTIVITY_TYPES,
+    STATUSES,
+    Project,
+    ProjectFunder,
+    ProjectLink,
+    ProjectLocation,
+    ProjectRelatedActivity,
+    ProjectSector,
+    project_countries,
+    project_implementers,
+    project_institutions,
+    project_pillars,
+    project_regions,
+    project_themes,
+)
 from adam.models.reference import Country, Currency, Pillar, Region, Theme
+from adam.models.search import followed_countries
 from adam.models.user import ROLES, ApiToken, User
 
 __all__ = [
     "ACTIVITY_TYPES", "ALIAS_LANGUAGES", "ORGANISATION_TYPES", "ROLES", "STATUSES",
     "ApiToken", "AuditEvent", "DECISIONS", "OverlapAcknowledgement", "OverlapDecision", "Base", "Country", "Currency", "Notification", "Organisation",
     "OrganisationAlias", "Pillar", "Project", "ProjectChange", "ProjectFunder", "ProjectLink",
-    "ProjectLocation", "ProjectRelatedActivity", "ProjectSector", "Region", "Theme", "User", "normalise_name", "utcnow",
+    "ProjectLocation", "ProjectRelatedActivity", "ProjectSector", "Region", "Theme", "User", "followed_countries", "normalise_name", "utcnow", "project_countries", "project_implementers",
+    "project_institutions", "project_pillars", "project_regions", "project_themes",
 ]

@@ -11,6 +11,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from adam.models.base import Base, utcnow
 from adam.models.organisation import Organisation
 
+# Werkzeug's default (scrypt); the test suite lowers it for speed.
+PASSWORD_HASH_METHOD = "scrypt"
+
 ROLES = {
     "focal_point": "Donor focal point",
     "coordinator": "Coordinator",
@@ -42,7 +45,7 @@ class User(UserMixin, Base):
         return self.active
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -1,0 +1,38 @@
+"""Administration forms: users, organisations, themes."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from adam.models import ORGANISATION_TYPES, ROLES
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class UserForm(FlaskForm):
+    email = StringField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    role = SelectField("Role", choices=list(ROLES.items()))
+    organisation_id = SelectField("Organisation", coerce=_optional_int, validators=[Optional()])
+    password = PasswordField("Password (new users; leave empty to keep)", validators=[Optional(), Length(max=200)])
+    active = BooleanField("Active", default=True)
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=255)])
+    acronym = StringField("Acronym", validators=[Optional(), Length(max=40)])
+    type = SelectField("Type", choices=list(ORGANISATION_TYPES.items()))
+    country_id = SelectField("Country", coerce=_optional_int, validators=[Optional()])
+    iati_identifier = StringField("IATI organisation identifier", validators=[Optional(), Length(max=120)])
+    aliases = TextAreaField(
+        "Aliases, one per line, optionally prefixed by a language code (fr: ONUDC)",
+        validators=[Optional(), Length(max=10000)],
+    )
+    active = BooleanField("Active", default=True)
+
+
+class ThemeForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    pillar_id = SelectField("Pillar (empty: cross-cutting)", coerce=_optional_int, validators=[Optional()])
+    active = BooleanField("Active", default=True)

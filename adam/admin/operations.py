@@ -1,0 +1,89 @@
+"""Organisation and theme operations for administrators and coordinators."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from adam.models import ALIAS_LANGUAGES, Organisation, OrganisationAlias, Theme, normalise_name
+from adam.refdata import set_aliases
+
+
+class ReferenceDataError(ValueError):
+    pass
+
+
+def parse_aliases(text: str) -> list[tuple[str, str | None]]:
+    """'fr: ONUDC' -> ('ONUDC', 'fr'); a line without a known language prefix has no language."""
+    aliases = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        match = re.match(r"^([a-z]{2})\s*:\s*(.+)$", line)
+        if match and match.group(1) in ALIAS_LANGUAGES:
+            aliases.append((match.group(2).strip(), match.group(1)))
+        else:
+            aliases.append((line, None))
+    return aliases
+
+
+def alias_conflicts(session: Session, organisation: Organisation | None, names: list[str]) -> list[str]:
+    """Messages for names that already belong to another organisation (an alias names one organisation only)."""
+    keys = {normalise_name(n): n for n in names if normalise_name(n)}
+    rows = session.execute(
+        select(OrganisationAlias.key, Organisation.id, Organisation.name)
+        .join(Organisation, Organisation.id == OrganisationAlias.organisation_id)
+        .where(OrganisationAlias.key.in_(list(keys)))
+    ).all()
+    own = organisation.id if organisation is not None else None
+    return [f"“{keys[key]}” already names {other_name}." for key, other_id, other_name in rows if other_id != own]
+
+
+def save_organisation(session: Session, organisation: Organisation | None, *, name: str, acronym: str | None,
+                      type: str, country_id: int | None, iati_identifier: str | None, aliases_text: str,
+                      active: bool) -> Organisation:
+    name = name.strip()
+    clash = session.scalar(select(Organisation).where(func.lower(Organisation.name) == name.lower()))
+    if clash is not None and clash is not organisation:
+        raise ReferenceDataError(f"An organisation named {name} exists already.")
+    if iati_identifier:
+        other = session.scalar(select(Organisation).where(Organisation.iati_identifier == iati_identifier.strip()))
+        if other is not None and other is not organisation:
+            raise ReferenceDataError(f"{other.name} already has the IATI identifier {iati_identifier}.")
+    aliases = parse_aliases(aliases_text)
+    problems = alias_conflicts(session, organisation, [name, acronym or ""] + [a for a, _ in aliases])
+    if problems:
+        raise ReferenceDataError(" ".join(problems))
+    if organisation is None:
+        organisation = Organisation(name=name)
+        session.add(organisation)
+    organisation.name = name
+    organisation.acronym = (acronym or "").strip() or None
+    organisation.type = type
+    organisation.country_id = country_id
+    organisation.iati_identifier = (iati_identifier or "").strip() or None
+    organisation.active = active
+    session.flush()
+    keep = {normalise_name(a) for a, _ in aliases} | {normalise_name(name), normalise_name(acronym or "")}
+    organisation.aliases = [a for a in organisation.aliases if a.key in keep]
+    session.flush()
+    set_aliases(organisation, aliases, session)
+    session.flush()
+    return organisation
+
+
+def save_theme(session: Session, theme: Theme | None, *, name: str, pillar_id: int | None, active: bool) -> Theme:
+    name = name.strip()
+    if theme is None:
+        code = re.sub(r"[^a-z0-9]+", "-", normalise_name(name)).strip("-")[:60] or "theme"
+        if session.scalar(select(Theme.id).where(Theme.code == code)):
+            raise ReferenceDataError(f"A theme like “{name}” exists already.")
+        theme = Theme(code=code)
+        session.add(theme)
+    theme.name = name
+    theme.pillar_id = pillar_id
+    theme.active = active
+    session.flush()
+    return theme

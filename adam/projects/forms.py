@@ -1,0 +1,180 @@
+"""The project form: WTForms with CSRF; choices come from reference data at request time."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+
+from adam.models import ACTIVITY_TYPES, STATUSES, Country, Currency, Organisation, Pillar, Region, Theme
+from adam.projects.operations import DonorInput, ProjectInput
+
+DONOR_ROWS = 3
+LINK_ROWS = 2
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class DonorRow(Form):
+    organisation_id = SelectField("Donor", coerce=_optional_int, validators=[Optional()], validate_choice=False)
+    amount = DecimalField("Amount", places=2, validators=[Optional(), NumberRange(min=0, message="Must not be negative.")])
+
+
+class LinkRow(Form):
+    url = StringField("Link", validators=[Optional(), Length(max=1000)])
+    label = StringField("Label", validators=[Optional(), Length(max=200)])
+
+
+class ProjectForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    summary = TextAreaField("Summary and objectives", validators=[Optional(), Length(max=5000)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=50000)])
+    countries = SelectMultipleField("Recipient countries", coerce=int)
+    regions = SelectMultipleField("Recipient regions or routes", coerce=int)
+    pillars = SelectMultipleField("Pillars", coerce=int)
+    themes = SelectMultipleField("Themes", coerce=int)
+    donors = FieldList(FormField(DonorRow), min_entries=DONOR_ROWS)
+    implementers = SelectMultipleField("Implementing organisations", coerce=int)
+    institutions = SelectMultipleField("Beneficiary institutions", coerce=int)
+    activity_type = SelectField("Activity type", validators=[Optional()])
+    status = SelectField("Status", choices=list(STATUSES.items()))
+    planned_start_on = DateField("Planned start", validators=[Optional()])
+    planned_end_on = DateField("Planned end", validators=[Optional()])
+    actual_start_on = DateField("Actual start", validators=[Optional()])
+    actual_end_on = DateField("Actual end", validators=[Optional()])
+    budget_amount = DecimalField("Budget", places=2, validators=[Optional(), NumberRange(min=0, message="The budget must not be negative.")])
+    budget_currency = SelectField("Currency", validators=[Optional()])
+    contact_name = StringField("Contact person", validators=[Optional(), Length(max=200)])
+    contact_email = StringField("Contact e-mail", validators=[Optional(), Email(), Length(max=254)])
+    iati_identifier = StringField("IATI identifier", validators=[Optional(), Length(max=200)])
+    links = FieldList(FormField(LinkRow), min_entries=LINK_ROWS)
+    version = IntegerField(validators=[Optional()])
+    # Set by the "Save anyway" button once the user has seen the possible overlaps.
+    confirm_overlaps = BooleanField("I have reviewed the possible overlaps and want to save")
+
+    def load_choices(self, session: Session) -> None:
+        self.countries.choices = [(c.id, c.name) for c in session.scalars(select(Country).order_by(Country.name))]
+        self.regions.choices = [
+            (r.id, r.name + (" (route)" if r.kind == "route" else "")) for r in session.scalars(select(Region).order_by(Region.kind.desc(), Region.name))
+        ]
+        self.pillars.choices = [(p.id, f"{p.number}. {p.name}") for p in session.scalars(select(Pillar).order_by(Pillar.number))]
+        themes = session.scalars(select(Theme).where(Theme.active.is_(True)).order_by(Theme.name)).all()
+        self.themes.choices = [(t.id, t.name + (" (cross-cutting)" if t.pillar_id is None else "")) for t in themes]
+        organisations = session.scalars(select(Organisation).where(Organisation.active.is_(True)).order_by(Organisation.name)).all()
+        funders = [(o.id, o.label) for o in organisations if o.type != "recipient_agency"]
+        self.implementers.choices = [(o.id, o.label) for o in organisations]
+        self.institutions.choices = [(o.id, o.label) for o in organisations if o.type in ("recipient_agency", "other", "ngo")]
+        for row in self.donors:
+            row.organisation_id.choices = [("", "—")] + funders
+        self.activity_type.choices = [("", "—")] + list(ACTIVITY_TYPES.items())
+        currencies = session.scalars(select(Currency).order_by(Currency.code)).all()
+        common = ["USD", "EUR", "GBP", "CHF", "NOK", "JPY", "RUB"]
+        self.budget_currency.choices = [("", "—")] + [(c, c) for c in common] + [
+            (c.code, f"{c.code} {c.name}") for c in currencies if c.code not in common
+        ]
+
+    def fill_donor_rows(self) -> None:
+        """Keep a few empty donor and link rows so that more can be added without JavaScript."""
+        while len([r for r in self.donors if r.organisation_id.data]) + DONOR_ROWS > len(self.donors):
+            self.donors.append_entry()
+        while len([r for r in self.links if r.url.data]) + LINK_ROWS > len(self.links):
+            self.links.append_entry()
+
+    def to_input(self) -> ProjectInput:
+        return ProjectInput(
+            title=self.title.data or "",
+            summary=self.summary.data or "",
+            description=self.description.data or "",
+            activity_type=self.activity_type.data or None,
+            status=self.status.data,
+            planned_start_on=self.planned_start_on.data,
+            planned_end_on=self.planned_end_on.data,
+            actual_start_on=self.actual_start_on.data,
+            actual_end_on=self.actual_end_on.data,
+            budget_amount=Decimal(self.budget_amount.data) if self.budget_amount.data is not None else None,
+            budget_currency=self.budget_currency.data or None,
+            contact_name=self.contact_name.data or "",
+            contact_email=self.contact_email.data or "",
+            iati_identifier=self.iati_identifier.data or None,
+            country_ids=self.countries.data or [],
+            region_ids=self.regions.data or [],
+            pillar_ids=self.pillars.data or [],
+            theme_ids=self.themes.data or [],
+            donors=[
+                DonorInput(row.organisation_id.data, row.amount.data)
+                for row in self.donors
+                if row.organisation_id.data
+            ],
+            implementer_ids=self.implementers.data or [],
+            institution_ids=self.institutions.data or [],
+            links=[(row.url.data.strip(), (row.label.data or "").strip()) for row in self.links if row.url.data and row.url.data.strip()],
+        )
+
+    def fill_from_input(self, data: ProjectInput) -> None:
+        for name in ("title", "summary", "description", "status", "planned_start_on", "planned_end_on",
+                     "actual_start_on", "actual_end_on", "budget_amount", "contact_name", "contact_email",
+                     "iati_identifier"):
+            getattr(self, name).data = getattr(data, name)
+        self.activity_type.data = data.activity_type or ""
+        self.budget_currency.data = data.budget_currency or ""
+        self.countries.data = data.country_ids
+        self.regions.data = data.region_ids
+        self.pillars.data = data.pillar_ids
+        self.themes.data = data.theme_ids
+        self.implementers.data = data.implementer_ids
+        self.institutions.data = data.institution_ids
+        while len(self.donors) < len(data.donors):
+            self.donors.append_entry()
+        for row, donor in zip(self.donors, data.donors):
+            row.organisation_id.data = donor.organisation_id
+            row.amount.data = donor.amount
+        while len(self.links) < len(data.links):
+            self.links.append_entry()
+        for row, (url, label) in zip(self.links, data.links):
+            row.url.data, row.label.data = url, label
+
+    def apply_errors(self, errors: dict[str, list[str]]) -> None:
+        """Attach domain-rule messages to the matching fields (or to the form when no field matches)."""
+        mapping = {"countries": self.countries, "regions": self.regions, "pillars": self.pillars, "themes": self.themes,
+                   "implementers": self.implementers, "institutions": self.institutions}
+        for key, messages in errors.items():
+            target = mapping.get(key) or getattr(self, key, None)
+            if key in ("donors", "links"):
+                self.form_errors.extend(messages)
+            elif target is not None and hasattr(target, "errors") and isinstance(target.errors, list):
+                target.errors.extend(messages)
+            else:
+                self.form_errors.extend(messages)
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField("Reason", validators=[DataRequired(message="Say why the project is withdrawn."), Length(max=2000)])
+    version = IntegerField(validators=[Optional()])
+
+
+class ListFilterForm(Form):
+    """GET filters for the project list (no CSRF: it changes nothing)."""
+
+    country = SelectField("Country", coerce=_optional_int, validators=[Optional()], validate_choice=False)
+    donor = SelectField("Donor", coerce=_optional_int, validators=[Optional()], validate_choice=False)
+    pillar = SelectField("Pillar", coerce=_optional_int, validators=[Optional()], validate_choice=False)
+    status = SelectField("Status", validators=[Optional()], validate_choice=False)
+    sort = SelectField("Sort by", validators=[Optional()], validate_choice=False)

@@ -1,0 +1,401 @@
+"""Operations on projects: validate input, create, update with optimistic locking, withdraw, keep history.
+
+Plain Python: takes a SQLAlchemy session and plain data, knows nothing of HTTP. Used by the web forms, the API and
+the importers alike, so every rule holds whichever way a project arrives.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adam.models import (
+    ACTIVITY_TYPES,
+    STATUSES,
+    Country,
+    Currency,
+    Organisation,
+    Pillar,
+    Project,
+    ProjectChange,
+    ProjectFunder,
+    ProjectLink,
+    Region,
+    Theme,
+    User,
+    utcnow,
+)
+
+
+class ProjectValidationError(ValueError):
+    """Input that breaks a rule; errors maps field names to messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+
+
+class StaleProjectError(RuntimeError):
+    """The project changed since the editor loaded it (optimistic locking)."""
+
+    def __init__(self, project: Project, expected_version: int):
+        self.project = project
+        self.expected_version = expected_version
+        super().__init__(
+            f"Project {project.id} is at version {project.version}, the edit was based on version {expected_version}"
+        )
+
+
+class PermissionDenied(PermissionError):
+    pass
+
+
+@dataclass
+class DonorInput:
+    organisation_id: int
+    amount: Decimal | None = None
+
+
+@dataclass
+class ProjectInput:
+    """Everything a user can set on a project, as ids and plain values."""
+
+    title: str
+    summary: str = ""
+    description: str = ""
+    activity_type: str | None = None
+    status: str = "pipeline"
+    planned_start_on: dt.date | None = None
+    planned_end_on: dt.date | None = None
+    actual_start_on: dt.date | None = None
+    actual_end_on: dt.date | None = None
+    budget_amount: Decimal | None = None
+    budget_currency: str | None = None
+    contact_name: str = ""
+    contact_email: str = ""
+    iati_identifier: str | None = None
+    country_ids: list[int] = field(default_factory=list)
+    region_ids: list[int] = field(default_factory=list)
+    pillar_ids: list[int] = field(default_factory=list)
+    theme_ids: list[int] = field(default_factory=list)
+    donors: list[DonorInput] = field(default_factory=list)
+    implementer_ids: list[int] = field(default_factory=list)
+    institution_ids: list[int] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def from_project(cls, project: Project) -> "ProjectInput":
+        return cls(
+            title=project.title,
+            summary=project.summary,
+            description=project.description,
+            activity_type=project.activity_type,
+            status=project.status,
+            planned_start_on=project.planned_start_on,
+            planned_end_on=project.planned_end_on,
+            actual_start_on=project.actual_start_on,
+            actual_end_on=project.actual_end_on,
+            budget_amount=project.budget_amount,
+            budget_currency=project.budget_currency,
+            contact_name=project.contact_name,
+            contact_email=project.contact_email,
+            iati_identifier=project.iati_identifier,
+            country_ids=[c.id for c in project.countries],
+            region_ids=[r.id for r in project.regions],
+            pillar_ids=[p.id for p in project.pillars],
+            theme_ids=[t.id for t in project.themes],
+            donors=[DonorInput(f.organisation_id, f.amount) for f in project.funders],
+            implementer_ids=[o.id for o in project.implementers],
+            institution_ids=[o.id for o in project.beneficiary_institutions],
+            links=[(link.url, link.label) for link in project.links],
+        )
+
+
+# --- permissions -----------------------------------------------------------------------------------------------
+
+def can_edit(user: User, project: Project) -> bool:
+    """Coordinators and administrators edit everything; a focal point only their organisation's projects."""
+    if not user.is_authenticated or not user.active:
+        return False
+    if user.is_coordinator:
+        return True
+    return user.organisation_id is not None and user.organisation_id in project.organisation_ids()
+
+
+def can_create(user: User) -> bool:
+    return user.is_authenticated and user.active and (user.is_coordinator or user.organisation_id is not None)
+
+
+# --- validation ------------------------------------------------------------------------------------------------
+
+def _load(session: Session, model, ids: list[int], label: str, errors: dict, key: str) -> list:
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return []
+    found = {obj.id: obj for obj in session.scalars(select(model).where(model.id.in_(ids)))}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        errors.setdefault(key, []).append(f"Unknown {label} id(s): {', '.join(map(str, missing))}.")
+    return [found[i] for i in ids if i in found]
+
+
+@dataclass
+class ResolvedInput:
+    """ProjectInput with ids turned into loaded objects."""
+
+    data: ProjectInput
+    countries: list[Country]
+    regions: list[Region]
+    pillars: list[Pillar]
+    themes: list[Theme]
+    donors: list[tuple[Organisation, Decimal | None]]
+    implementers: list[Organisation]
+    institutions: list[Organisation]
+    currency: Currency | None
+
+
+def validate(session: Session, data: ProjectInput, user: User | None = None,
+             project: Project | None = None) -> ResolvedInput:
+    """Check every rule; raise ProjectValidationError with field messages, or return the resolved input."""
+    errors: dict[str, list[str]] = {}
+
+    def err(key: str, message: str) -> None:
+        errors.setdefault(key, []).append(message)
+
+    data.title = (data.title or "").strip()
+    if not data.title:
+        err("title", "A title is required.")
+    elif len(data.title) > 300:
+        err("title", "The title may have at most 300 characters.")
+    if data.status not in STATUSES:
+        err("status", f"Unknown status {data.status!r}; choose one of {', '.join(STATUSES)}.")
+    if data.activity_type and data.activity_type not in ACTIVITY_TYPES:
+        err("activity_type", f"Unknown activity type {data.activity_type!r}; choose one of {', '.join(ACTIVITY_TYPES)}.")
+    for start, end, key in (
+        (data.planned_start_on, data.planned_end_on, "planned_end_on"),
+        (data.actual_start_on, data.actual_end_on, "actual_end_on"),
+    ):
+        if start and end and end < start:
+            err(key, "The end date must not be before the start date.")
+
+    currency = None
+    if data.budget_amount is not None:
+        try:
+            data.budget_amount = Decimal(data.budget_amount)
+        except (InvalidOperation, TypeError, ValueError):
+            err("budget_amount", "The budget must be a number.")
+        else:
+            if data.budget_amount < 0:
+                err("budget_amount", "The budget must not be negative.")
+            if not data.budget_currency:
+                err("budget_currency", "Give the currency of the budget.")
+    if data.budget_currency:
+        data.budget_currency = data.budget_currency.strip().upper()
+        currency = session.get(Currency, data.budget_currency)
+        if currency is None:
+            err("budget_currency", f"Unknown currency {data.budget_currency!r}: use an ISO 4217 code such as USD or EUR.")
+
+    countries = _load(session, Country, data.country_ids, "country", errors, "countries")
+    regions = _load(session, Region, data.region_ids, "region", errors, "regions")
+    if not data.country_ids and not data.region_ids:
+        err("countries", "Name at least one recipient country or region.")
+    pillars = _load(session, Pillar, data.pillar_ids, "pillar", errors, "pillars")
+    if not data.pillar_ids:
+        err("pillars", "Choose at least one pillar.")
+    themes = _load(session, Theme, data.theme_ids, "theme", errors, "themes")
+
+    donor_orgs = _load(session, Organisation, [d.organisation_id for d in data.donors], "organisation", errors, "donors")
+    by_id = {o.id: o for o in donor_orgs}
+    donors: list[tuple[Organisation, Decimal | None]] = []
+    seen: set[int] = set()
+    for donor in data.donors:
+        if donor.organisation_id in seen:
+            err("donors", "Each donor may be named once.")
+            continue
+        seen.add(donor.organisation_id)
+        if donor.amount is not None and Decimal(donor.amount) < 0:
+            err("donors", "A donor's amount must not be negative.")
+        if donor.organisation_id in by_id:
+            donors.append((by_id[donor.organisation_id], donor.amount))
+    implementers = _load(session, Organisation, data.implementer_ids, "organisation", errors, "implementers")
+    institutions = _load(session, Organisation, data.institution_ids, "organisation", errors, "institutions")
+
+    if data.iati_identifier:
+        data.iati_identifier = data.iati_identifier.strip()
+        clash = session.scalar(select(Project.id).where(Project.iati_identifier == data.iati_identifier))
+        if clash is not None and (project is None or clash != project.id):
+            err("iati_identifier", f"Project {clash} already has the IATI identifier {data.iati_identifier}.")
+    else:
+        data.iati_identifier = None
+    for url, _label in data.links:
+        if not url.startswith(("http://", "https://")):
+            err("links", f"Links must start with http:// or https:// ({url[:60]}).")
+
+    if user is not None and not user.is_coordinator:
+        involved = {o.id for o, _ in donors} | {o.id for o in implementers}
+        if user.organisation_id not in involved:
+            org = user.organisation.name if user.organisation else "your organisation"
+            err("donors", f"{org} must be among the donors or implementers of projects you register or edit.")
+
+    if errors:
+        raise ProjectValidationError(errors)
+    return ResolvedInput(data, countries, regions, pillars, themes, donors, implementers, institutions, currency)
+
+
+# --- applying and history --------------------------------------------------------------------------------------
+
+SCALAR_FIELDS = (
+    "title", "summary", "description", "activity_type", "status", "planned_start_on", "planned_end_on",
+    "actual_start_on", "actual_end_on", "budget_amount", "budget_currency", "contact_name", "contact_email",
+    "iati_identifier",
+)
+
+
+def _plain(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value.normalize()) if value == value.to_integral() else str(value)
+    return value
+
+
+def snapshot(project: Project) -> dict:
+    """The project's user-visible state as JSON-friendly values (labels, not ids), for the change history."""
+    state = {name: _plain(getattr(project, name)) for name in SCALAR_FIELDS}
+    state.update(
+        countries=[c.name for c in project.countries],
+        regions=[r.name for r in project.regions],
+        pillars=[p.name for p in project.pillars],
+        themes=[t.name for t in project.themes],
+        donors=[
+            f.organisation.name + (f" ({_plain(f.amount)})" if f.amount is not None else "") for f in project.funders
+        ],
+        implementers=[o.name for o in project.implementers],
+        beneficiary_institutions=[o.name for o in project.beneficiary_institutions],
+        links=[link.url for link in project.links],
+    )
+    return state
+
+
+def diff(before: dict, after: dict) -> dict:
+    return {k: [before.get(k), after[k]] for k in after if before.get(k) != after[k]}
+
+
+def usd_value(amount: Decimal | None, currency: Currency | None) -> Decimal | None:
+    if amount is None or currency is None or currency.usd_rate is None:
+        return None
+    return (Decimal(amount) * currency.usd_rate).quantize(Decimal("0.01"))
+
+
+def apply_input(project: Project, resolved: ResolvedInput) -> None:
+    """Set every field of a project (persistent or a transient draft) from validated input."""
+    data = resolved.data
+    for name in SCALAR_FIELDS:
+        setattr(project, name, getattr(data, name))
+    project.budget_usd = usd_value(data.budget_amount, resolved.currency)
+    project.countries = resolved.countries
+    project.regions = resolved.regions
+    project.pillars = resolved.pillars
+    project.themes = resolved.themes
+    project.implementers = resolved.implementers
+    project.beneficiary_institutions = resolved.institutions
+    existing = {f.organisation_id: f for f in project.funders}
+    funders = []
+    for org, amount in resolved.donors:
+        funder = existing.get(org.id) or ProjectFunder(organisation=org, organisation_id=org.id)
+        funder.amount = Decimal(amount) if amount is not None else None
+        funder.currency = data.budget_currency if amount is not None else None
+        funders.append(funder)
+    project.funders = funders
+    current_links = {(link.url, link.label): link for link in project.links}
+    project.links = [current_links.get((u, lab)) or ProjectLink(url=u, label=lab) for u, lab in data.links]
+    project.refresh_effective_dates()
+
+
+def build_draft(session: Session, data: ProjectInput, user: User | None = None,
+                project: Project | None = None) -> Project:
+    """A transient Project carrying the input, for the overlap check before anything is saved."""
+    resolved = validate(session, data, user, project)
+    draft = Project()
+    if project is not None:
+        draft.id = None
+    apply_input(draft, resolved)
+    if project is not None:
+        draft.owner_organisation_id = project.owner_organisation_id
+    elif user is not None:
+        draft.owner_organisation_id = user.organisation_id
+    return draft
+
+
+def record_change(session: Session, project: Project, user: User | None, action: str,
+                  changes: dict, note: str = "") -> ProjectChange:
+    change = ProjectChange(project=project, user_id=user.id if user else None, action=action, changes=changes, note=note)
+    session.add(change)
+    return change
+
+
+def create_project(session: Session, data: ProjectInput, user: User | None) -> Project:
+    if user is not None and not can_create(user):
+        raise PermissionDenied("You may not register projects.")
+    resolved = validate(session, data, user)
+    project = Project()
+    apply_input(project, resolved)
+    if user is not None:
+        project.created_by_id = project.updated_by_id = user.id
+        project.owner_organisation_id = user.organisation_id
+    session.add(project)
+    session.flush()
+    record_change(session, project, user, "created", diff({}, snapshot(project)))
+    session.flush()
+    return project
+
+
+def update_project(session: Session, project: Project, data: ProjectInput, user: User | None,
+                   expected_version: int | None) -> dict:
+    """Apply an edit; refuse it when the project moved on since version expected_version. Returns the diff."""
+    if user is not None and not can_edit(user, project):
+        raise PermissionDenied("You may edit only projects that your organisation funds or implements.")
+    if expected_version is not None and project.version != expected_version:
+        raise StaleProjectError(project, expected_version)
+    resolved = validate(session, data, user, project)
+    before = snapshot(project)
+    apply_input(project, resolved)
+    changes = diff(before, snapshot(project))
+    if changes:
+        project.updated_at = utcnow()
+        if user is not None:
+            project.updated_by_id = user.id
+        record_change(session, project, user, "updated", changes)
+    session.flush()
+    return changes
+
+
+def withdraw_project(session: Session, project: Project, user: User | None, reason: str = "",
+                     expected_version: int | None = None) -> None:
+    """Withdraw a project: it leaves lists and overlap checks but is never deleted; history keeps it."""
+    if user is not None and not can_edit(user, project):
+        raise PermissionDenied("You may withdraw only projects that your organisation funds or implements.")
+    if expected_version is not None and project.version != expected_version:
+        raise StaleProjectError(project, expected_version)
+    if project.withdrawn_at is not None:
+        return
+    project.withdrawn_at = utcnow()
+    project.withdrawn_reason = reason.strip()
+    if user is not None:
+        project.updated_by_id = user.id
+    record_change(session, project, user, "withdrawn", {"withdrawn": [False, True]}, note=reason.strip())
+    session.flush()
+
+
+def restore_project(session: Session, project: Project, user: User | None) -> None:
+    if user is not None and not can_edit(user, project):
+        raise PermissionDenied("You may restore only projects that your organisation funds or implements.")
+    if project.withdrawn_at is None:
+        return
+    project.withdrawn_at = None
+    project.withdrawn_reason = ""
+    record_change(session, project, user, "restored", {"withdrawn": [True, False]})
+    session.flush()

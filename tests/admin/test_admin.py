@@ -1,0 +1,98 @@
+"""Administrators manage users and organisations; coordinators edit themes; others get 403."""
+import pytest
+from sqlalchemy import select
+
+from adam.models import AuditEvent, Organisation, OrganisationAlias, Theme, User, normalise_name
+from tests import factories as f
+from tests.helpers import login
+
+
+@pytest.fixture
+def admin(client, session):
+    user = f.make_user(session, role="admin", org="UNODC")
+    session.commit()
+    login(client, user)
+    return user
+
+
+@pytest.mark.parametrize("role", ["focal_point", "coordinator"])
+def test_only_administrators_manage_users(client, session, role):
+    user = f.make_user(session, role=role)
+    session.commit()
+    login(client, user)
+    assert client.get("/admin/users").status_code == 403
+    assert client.post("/admin/users/new", data={"email": "x@example.org", "name": "X", "role": "admin",
+                                                 "password": "long enough pass"}).status_code == 403
+    assert session.scalar(select(User).where(User.email == "x@example.org")) is None
+    assert client.get("/admin/audit").status_code == 403
+
+
+def test_admin_creates_a_focal_point_and_deactivates_them(client, session, admin):
+    uk = f.organisation(session, "UK")
+    response = client.post("/admin/users/new", data={
+        "email": "new.focal@example.org", "name": "New Focal", "role": "focal_point",
+        "organisation_id": str(uk.id), "password": "a long passphrase", "active": "y"})
+    assert response.status_code == 302
+    user = session.scalars(select(User).where(User.email == "new.focal@example.org")).one()
+    assert user.organisation_id == uk.id and user.check_password("a long passphrase")
+    response = client.post(f"/admin/users/{user.id}", data={"name": "New Focal", "role": "focal_point",
+                                                           "organisation_id": str(uk.id)})
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(User, user.id).active is False
+    changes = [e for e in session.scalars(select(AuditEvent).where(AuditEvent.event == "permissions_changed"))]
+    assert changes and changes[0].detail["changes"]["active"] == [True, False]
+    assert b"permissions changed" in client.get("/admin/audit").data
+
+
+def test_focal_point_needs_an_organisation_and_a_strong_password(client, session, admin):
+    response = client.post("/admin/users/new", data={"email": "x@example.org", "name": "X", "role": "focal_point",
+                                                     "password": "a long passphrase"})
+    assert response.status_code == 422 and b"belongs to an organisation" in response.data
+    response = client.post("/admin/users/new", data={"email": "x@example.org", "name": "X", "role": "coordinator",
+                                                     "password": "short"})
+    assert response.status_code == 422 and b"at least 10 characters" in response.data
+    assert session.scalar(select(User).where(User.email == "x@example.org")) is None
+
+
+def test_admin_cannot_remove_their_own_rights(client, session, admin):
+    response = client.post(f"/admin/users/{admin.id}", data={"name": admin.name, "role": "coordinator", "active": "y"})
+    assert response.status_code == 422
+    session.expire_all()
+    assert session.get(User, admin.id).role == "admin"
+
+
+def test_organisation_with_aliases_in_several_languages(client, session, admin):
+    response = client.post("/admin/organisations/new", data={
+        "name": "Drug Control Agency of Tajikistan", "acronym": "DCA", "type": "recipient_agency",
+        "aliases": "ru: Агентство по контролю за наркотиками\nfr: Agence de contrôle des drogues du Tadjikistan",
+        "active": "y"})
+    assert response.status_code == 302
+    org = session.scalars(select(Organisation).where(Organisation.acronym == "DCA")).one()
+    keys = {a.key: a.language for a in org.aliases}
+    assert keys[normalise_name("Агентство по контролю за наркотиками")] == "ru"
+    assert normalise_name("agence de controle des drogues du tadjikistan") in keys
+
+
+def test_an_alias_belongs_to_one_organisation_only(client, session, admin):
+    response = client.post("/admin/organisations/new", data={
+        "name": "Some Office", "type": "other", "aliases": "ONUDC", "active": "y"})
+    assert response.status_code == 422 and "already names United Nations Office on Drugs and Crime" in response.data.decode()
+    assert session.scalar(select(Organisation).where(Organisation.name == "Some Office")) is None
+    unodc_aliases = session.scalars(select(OrganisationAlias).where(OrganisationAlias.key == "onudc")).all()
+    assert len(unodc_aliases) == 1
+
+
+def test_coordinator_adds_a_theme_and_focal_point_cannot(client, session):
+    coordinator = f.make_user(session, role="coordinator")
+    focal = f.make_user(session)
+    session.commit()
+    login(client, focal)
+    assert client.post("/admin/themes/new", data={"name": "Postal consignments"}).status_code == 403
+    login(client, coordinator)
+    response = client.post("/admin/themes/new", data={"name": "Postal consignments",
+                                                      "pillar_id": str(f.pillar(session, 1).id), "active": "y"})
+    assert response.status_code == 302
+    theme = session.scalars(select(Theme).where(Theme.code == "postal-consignments")).one()
+    assert theme.pillar.number == 1
+    assert client.post("/admin/themes/new", data={"name": "Postal consignments"}).status_code == 422

@@ -1,0 +1,216 @@
+"""The projects endpoints: list with filters and pagination, get with ETag, create, update, withdraw."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from adam.models import Project, ProjectChange
+from tests.factories import country, make_project, organisation, pillar, theme
+
+
+def _payload(session, **over) -> dict:
+    body = {
+        "title": "Precursor control training for Tajik customs",
+        "summary": "Detection of precursor chemicals at border crossings.",
+        "status": "pipeline",
+        "activity_type": "training",
+        "planned_start_on": "2025-03-01",
+        "planned_end_on": "2025-12-31",
+        "budget_amount": "120000.50",
+        "budget_currency": "EUR",
+        "country_ids": [country(session, "TJK").id],
+        "pillar_ids": [pillar(session, 3).id],
+        "theme_ids": [theme(session, "precursor-control").id],
+        "donors": [{"organisation_id": organisation(session, "UK").id, "amount": "100000"}],
+        "implementer_ids": [organisation(session, "UNODC").id],
+        "links": [{"url": "https://example.org/p", "label": "Concept note"}],
+    }
+    body.update(over)
+    return body
+
+
+def test_list_pages_through_projects_with_links(client, session, coordinator_headers):
+    for i in range(7):
+        make_project(session, f"Border project {i}")
+    session.commit()
+    first = client.get("/api/v1/projects/?per_page=3", headers=coordinator_headers)
+    assert first.status_code == 200
+    body = first.get_json()
+    assert (body["total"], body["pages"], body["page"], len(body["items"])) == (7, 3, 1, 3)
+    assert body["links"]["prev"] is None
+    last = client.get(body["links"]["last"], headers=coordinator_headers).get_json()
+    assert len(last["items"]) == 1 and last["links"]["next"] is None
+    seen = {p["id"] for p in body["items"]} | {p["id"] for p in last["items"]}
+    middle = client.get(body["links"]["next"], headers=coordinator_headers).get_json()
+    seen |= {p["id"] for p in middle["items"]}
+    assert len(seen) == 7
+
+
+def test_list_filters_match_the_search_page_names(client, session, coordinator_headers):
+    uk, unodc = organisation(session, "UK"), organisation(session, "UNODC")
+    tjk = make_project(session, "Tajik border posts", countries=("TJK",), pillars=(1,), status="ongoing")
+    afg = make_project(session, "Afghan drug treatment", countries=("AFG",), pillars=(4,), themes=("treatment",),
+                       donors=("UNODC",), implementers=("UK",), status="pipeline", activity_type="advisory",
+                       start=dt.date(2026, 1, 1), end=dt.date(2026, 6, 30))
+    withdrawn = make_project(session, "Withdrawn border idea", countries=("TJK",))
+    withdrawn.withdrawn_at = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+    session.commit()
+
+    def ids(query: str) -> set[int]:
+        response = client.get(f"/api/v1/projects/?{query}", headers=coordinator_headers)
+        assert response.status_code == 200, response.get_json()
+        return {p["id"] for p in response.get_json()["items"]}
+
+    assert ids("country=TJK") == {tjk.id}
+    assert ids("country=TJK&country=AFG") == {tjk.id, afg.id}
+    assert ids("pillar=4") == {afg.id}
+    assert ids("theme=treatment") == {afg.id}
+    assert ids(f"donor={unodc.id}") == {afg.id}
+    assert ids(f"implementer={uk.id}") == {afg.id}
+    assert ids("status=ongoing") == {tjk.id}
+    assert ids("activity_type=advisory") == {afg.id}
+    assert ids("date_from=2025-06-01") == {afg.id}
+    assert ids("date_to=2024-06-01") == {tjk.id}
+    assert ids("q=treatment") == {afg.id}
+    assert ids("q=BORDER") == {tjk.id}
+    assert ids("q=border&include_withdrawn=true") == {tjk.id, withdrawn.id}
+
+
+def test_list_rejects_bad_filters_with_field_messages(client, coordinator_headers):
+    response = client.get("/api/v1/projects/?per_page=1000&status=lost&date_from=yesterday", headers=coordinator_headers)
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    errors = response.get_json()["errors"]
+    assert {"per_page", "status.0", "date_from"} <= set(errors)
+
+
+def test_get_returns_project_with_etag_and_honours_if_none_match(client, session, coordinator_headers):
+    project = make_project(session, "Canine unit for Kyrgyz border guards", institutions=("Border Service of Kyrgyzstan",))
+    session.commit()
+    response = client.get(f"/api/v1/projects/{project.id}", headers=coordinator_headers)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert response.headers["ETag"] == f'W/"{project.version}"'
+    assert body["title"] == "Canine unit for Kyrgyz border guards"
+    assert [c["iso3"] for c in body["countries"]] == ["TJK"]
+    assert body["donors"][0]["name"] == organisation(session, "UK").name
+    assert body["beneficiary_institutions"][0]["name"] == "Border Service of Kyrgyzstan"
+    assert body["budget_amount"] == "250000.00"
+    again = client.get(f"/api/v1/projects/{project.id}",
+                       headers={**coordinator_headers, "If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_get_unknown_project_is_404_problem(client, coordinator_headers):
+    response = client.get("/api/v1/projects/999999", headers=coordinator_headers)
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["status"] == 404
+
+
+def test_create_registers_project_with_history(client, session, focal_point, focal_headers):
+    response = client.post("/api/v1/projects/", json=_payload(session), headers=focal_headers)
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert response.headers["Location"].endswith(f"/api/v1/projects/{body['id']}")
+    assert response.headers["ETag"] == 'W/"1"'
+    project = session.get(Project, body["id"])
+    assert project.created_by_id == focal_point.id
+    assert project.owner_organisation_id == focal_point.organisation_id
+    assert [f.organisation.acronym for f in project.funders] == ["UK"]
+    assert str(project.budget_amount) == "120000.50"
+    assert body["links"] == [{"url": "https://example.org/p", "label": "Concept note"}]
+    change = session.scalars(select(ProjectChange).where(ProjectChange.project_id == project.id)).one()
+    assert change.action == "created" and change.user_id == focal_point.id
+
+
+def test_create_with_unknown_ids_is_422_naming_the_field(client, session, focal_headers):
+    response = client.post("/api/v1/projects/", headers=focal_headers,
+                           json=_payload(session, country_ids=[987654], pillar_ids=[], theme_ids=[55555]))
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert "987654" in " ".join(errors["country_ids"])
+    assert "55555" in " ".join(errors["theme_ids"])
+    assert "pillar_ids" in errors
+    assert session.scalar(select(Project.id)) is None
+
+
+def test_create_with_malformed_body_is_422_and_saves_nothing(client, session, focal_headers):
+    response = client.post("/api/v1/projects/", headers=focal_headers,
+                           json=_payload(session, title="", budget_amount="-5", planned_start_on="31/12/2025",
+                                         contact_email="not-an-email", status="done", extra="field"))
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert {"title", "budget_amount", "planned_start_on", "contact_email", "status", "extra"} <= set(errors)
+    assert session.scalar(select(Project.id)) is None
+
+
+def test_create_rejects_nul_characters_instead_of_failing_in_the_database(client, session, focal_headers):
+    response = client.post("/api/v1/projects/", headers=focal_headers, json=_payload(session, title="Bad\x00title"))
+    assert response.status_code == 422
+    assert "title" in response.get_json()["errors"]
+
+
+def test_put_with_if_match_updates_and_returns_new_etag(client, session, coordinator_headers):
+    project = make_project(session)
+    session.commit()
+    etag = client.get(f"/api/v1/projects/{project.id}", headers=coordinator_headers).headers["ETag"]
+    response = client.put(f"/api/v1/projects/{project.id}", headers={**coordinator_headers, "If-Match": etag},
+                          json=_payload(session, title="Renamed by the API"))
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["title"] == "Renamed by the API"
+    assert response.headers["ETag"] == 'W/"2"'
+    stale = client.put(f"/api/v1/projects/{project.id}", headers={**coordinator_headers, "If-Match": etag},
+                       json=_payload(session, title="Lost update"))
+    assert stale.status_code == 412
+    session.expire_all()
+    assert session.get(Project, project.id).title == "Renamed by the API"
+
+
+def test_patch_with_version_field_changes_only_given_fields_and_stale_version_is_409(client, session, coordinator_headers):
+    project = make_project(session, summary="Original summary")
+    session.commit()
+    response = client.patch(f"/api/v1/projects/{project.id}", headers=coordinator_headers,
+                            json={"status": "completed", "version": 1})
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert (body["status"], body["summary"], body["version"]) == ("completed", "Original summary", 2)
+    stale = client.patch(f"/api/v1/projects/{project.id}", headers=coordinator_headers,
+                         json={"status": "cancelled", "version": 1})
+    assert stale.status_code == 409
+    assert stale.get_json()["errors"]["version"]
+    session.expire_all()
+    assert session.get(Project, project.id).status == "completed"
+
+
+def test_update_without_if_match_or_version_is_refused(client, session, coordinator_headers):
+    project = make_project(session)
+    session.commit()
+    response = client.patch(f"/api/v1/projects/{project.id}", headers=coordinator_headers, json={"status": "completed"})
+    assert response.status_code == 428
+    session.expire_all()
+    assert session.get(Project, project.id).status == "ongoing"
+
+
+def test_patch_with_unknown_id_is_422(client, session, coordinator_headers):
+    project = make_project(session)
+    session.commit()
+    response = client.patch(f"/api/v1/projects/{project.id}", headers=coordinator_headers,
+                            json={"implementer_ids": [424242], "version": 1})
+    assert response.status_code == 422
+    assert "424242" in response.get_json()["errors"]["implementer_ids"][0]
+
+
+def test_withdraw_hides_project_from_the_list(client, session, coordinator_headers):
+    project = make_project(session)
+    session.commit()
+    response = client.post(f"/api/v1/projects/{project.id}/withdraw", headers=coordinator_headers,
+                           json={"reason": "Entered twice", "version": 1})
+    assert response.status_code == 200
+    assert response.get_json()["withdrawn_reason"] == "Entered twice"
+    listed = client.get("/api/v1/projects/", headers=coordinator_headers).get_json()
+    assert listed["total"] == 0
+    stale = client.post(f"/api/v1/projects/{project.id}/withdraw", headers={**coordinator_headers, "If-Match": 'W/"1"'},
+                        json={})
+    assert stale.status_code == 412

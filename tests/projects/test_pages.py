@@ -1,0 +1,130 @@
+"""Project pages: list, filters, detail with history, create and edit through the form."""
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from adam.models import Project, ProjectChange
+from tests import factories as f
+from tests.helpers import login
+
+
+def form_data(session, **overrides):
+    data = {
+        "title": "Precursor control training for the Customs Service of Tajikistan",
+        "summary": "Identification kits and courses on acetic anhydride.",
+        "countries": [str(f.country(session, "TJK").id)],
+        "pillars": [str(f.pillar(session, 3).id)],
+        "themes": [str(f.theme(session, "precursor-control").id)],
+        "donors-0-organisation_id": str(f.organisation(session, "UK").id),
+        "donors-0-amount": "100000",
+        "implementers": [str(f.organisation(session, "UNODC").id)],
+        "activity_type": "training",
+        "status": "pipeline",
+        "planned_start_on": "2025-03-01",
+        "planned_end_on": "2025-12-31",
+        "budget_amount": "120000",
+        "budget_currency": "EUR",
+    }
+    data.update(overrides)
+    return data
+
+
+def project_count(session):
+    return session.scalar(select(func.count()).select_from(Project))
+
+
+def test_anonymous_visitor_is_sent_to_login(client):
+    response = client.get("/projects/")
+    assert response.status_code == 302 and "/account/login" in response.location
+
+
+def test_focal_point_registers_a_project_with_usd_figure_and_history(client, session):
+    user = f.make_user(session, org="UK")
+    session.commit()
+    login(client, user)
+    response = client.post("/projects/new", data=form_data(session))
+    assert response.status_code == 302
+    project = session.scalars(select(Project)).one()
+    assert project.title.startswith("Precursor control")
+    assert project.budget_usd == project.budget_amount * session.get(type(project.currency), "EUR").usd_rate
+    assert project.owner_organisation_id == user.organisation_id
+    assert [fu.organisation.acronym for fu in project.funders] == ["UK"]
+    assert project.starts_on == dt.date(2025, 3, 1)
+    change = session.scalars(select(ProjectChange).where(ProjectChange.project_id == project.id)).one()
+    assert change.action == "created" and change.user_id == user.id
+    page = client.get(f"/projects/{project.id}")
+    assert b"Precursor control training" in page.data and b"Created" in page.data
+
+
+def test_list_filters_by_country_donor_pillar_and_status(client, session):
+    a = f.make_project(session, "Border post mentoring in Tajikistan", countries=("TJK",), donors=("UK",), pillars=(1,))
+    b = f.make_project(session, "FIU software for Uzbekistan", countries=("UZB",), donors=("US",), pillars=(2,),
+                       themes=("fiu",), status="pipeline")
+    withdrawn = f.make_project(session, "Withdrawn Tajik project", countries=("TJK",))
+    withdrawn.withdrawn_at = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+    user = f.make_user(session)
+    session.commit()
+    login(client, user)
+
+    def titles(**params):
+        html = client.get("/projects/", query_string=params).data.decode()
+        return {t for t in (a.title, b.title, withdrawn.title) if t in html}
+
+    assert titles() == {a.title, b.title}
+    assert titles(country=f.country(session, "TJK").id) == {a.title}
+    assert titles(donor=f.organisation(session, "US").id) == {b.title}
+    assert titles(pillar=f.pillar(session, 2).id) == {b.title}
+    assert titles(status="ongoing") == {a.title}
+    assert titles(country=f.country(session, "TJK").id, withdrawn="1") == {a.title, withdrawn.title}
+
+
+def test_list_is_paginated_and_sortable(client, session, app):
+    for i in range(30):
+        f.make_project(session, f"Project {i:02d}", budget=i * 1000)
+    user = f.make_user(session)
+    session.commit()
+    login(client, user)
+    first = client.get("/projects/?sort=title").data.decode()
+    assert "Project 00" in first and "Project 29" not in first and "Page 1 of 2" in first
+    second = client.get("/projects/?sort=title&page=2").data.decode()
+    assert "Project 29" in second and "Project 00" not in second
+    by_budget = client.get("/projects/?sort=budget").data.decode()
+    assert by_budget.index("Project 29") < by_budget.index("Project 28")
+
+
+def test_edit_records_which_fields_changed_from_what_to_what(client, session):
+    user = f.make_user(session, org="UK")
+    project = f.make_project(session, donors=("UK",))
+    session.commit()
+    login(client, user)
+    data = form_data(session, title="Renamed project", version=str(project.version))
+    response = client.post(f"/projects/{project.id}/edit", data=data)
+    assert response.status_code == 302, response.data.decode()[:3000]
+    session.refresh(project)
+    assert project.title == "Renamed project" and project.version == 2
+    change = session.scalars(select(ProjectChange).where(ProjectChange.action == "updated")).one()
+    assert change.changes["title"] == ["Container profiling training for customs officers", "Renamed project"]
+    assert change.changes["themes"] == [["Border control"], ["Precursor control"]]
+    assert "countries" not in change.changes  # unchanged fields are not recorded
+    html = client.get(f"/projects/{project.id}").data.decode()
+    assert "Renamed project" in html and "Updated" in html
+
+
+def test_withdraw_keeps_the_project_and_restore_brings_it_back(client, session):
+    user = f.make_user(session, org="UK")
+    project = f.make_project(session, donors=("UK",))
+    session.commit()
+    login(client, user)
+    assert client.post(f"/projects/{project.id}/withdraw", data={"reason": ""}).status_code == 422
+    assert session.get(Project, project.id).withdrawn_at is None
+    response = client.post(f"/projects/{project.id}/withdraw", data={"reason": "Entered twice", "version": project.version})
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(Project, project.id).withdrawn_reason == "Entered twice"
+    assert project_count(session) == 1
+    assert project.title not in client.get("/projects/").data.decode()
+    client.post(f"/projects/{project.id}/restore")
+    session.expire_all()
+    assert session.get(Project, project.id).withdrawn_at is None
+    actions = session.scalars(select(ProjectChange.action).order_by(ProjectChange.id)).all()
+    assert actions == ["withdrawn", "restored"]

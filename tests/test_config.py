@@ -1,0 +1,29 @@
+from pathlib import Path
+
+import pytest
+
+from adam.config import ConfigError, load_config
+
+
+def test_production_refuses_to_start_without_secret_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("ADAM_ENV", "production")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_config(tmp_path)
+
+
+def test_development_secret_is_generated_once_and_kept(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("ADAM_ENV", raising=False)
+    first = load_config(tmp_path)["SECRET_KEY"]
+    second = load_config(tmp_path)["SECRET_KEY"]
+    assert first == second and len(first) >= 32
+    assert (tmp_path / "secret_key").read_text().strip() == first
+
+
+def test_sqlite_file_under_instance_by_default_and_postgres_uses_psycopg3(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("SECRET_KEY", "x")
+    assert load_config(tmp_path)["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{Path(tmp_path) / 'adam.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@h/db")
+    assert load_config(tmp_path)["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
