@@ -1,7 +1,7 @@
 """overlap decisions on flagged pairs and acknowledgements of save-time warnings
 
 Revision ID: 0002_overlap
-Revises: 0001_foundation
+Revises: 0003_search
 Create Date: 2026-11-22 22:19:33.233238
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0002_overlap'
-down_revision = '0001_foundation'
+down_revision = '0003_search'
 branch_labels = None
 depends_on = None
 

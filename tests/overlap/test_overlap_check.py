@@ -121,7 +121,12 @@ def test_after_save_sends_email_when_smtp_is_configured(session):
             received.append(envelope)
             return "250 OK"
 
-    controller = aiosmtpd_controller.Controller(Capture(), hostname="127.0.0.1", port=0)
+    import socket
+
+    with socket.socket() as probe:  # a free port for the local SMTP server
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = aiosmtpd_controller.Controller(Capture(), hostname="127.0.0.1", port=port)
     controller.start()
     try:
         japan_fp = make_user(session, org="Japan", email="fp@japan.example")
@@ -131,7 +136,6 @@ def test_after_save_sends_email_when_smtp_is_configured(session):
         results = check_project(session, new)
         session.add(new)
         session.flush()
-        port = controller.server.sockets[0].getsockname()[1]
         after_project_saved(session, new, uk_fp, results, True,
                             mail_settings={"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, "MAIL_FROM": "adam@test"})
     finally:
