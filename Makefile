@@ -34,6 +34,10 @@ run: demo
 test: install
 	$(BIN)/python -m pytest
 
+# Benchmarks: prints one table and writes bench/results.json (`make bench ONLY="search load"` for some).
+bench: install
+	$(BIN)/python -m bench.run $(ONLY)
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache
 
