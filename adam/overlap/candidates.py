@@ -37,6 +37,18 @@ class Corpus:
     owner_ids: np.ndarray
     starts: np.ndarray
     ends: np.ndarray
+    countries: sp.csr_matrix
+    places: sp.csr_matrix
+    pillars: sp.csr_matrix
+    themes: sp.csr_matrix
+    sectors: sp.csr_matrix
+    activity: np.ndarray
+    language: np.ndarray
+    budget: np.ndarray
+    raw_start: np.ndarray
+    raw_end: np.ndarray
+    wide: np.ndarray
+    linked: np.ndarray  # states links to other activities: its pairs are scored in Python, where links count
 
     @classmethod
     def build(cls, features: Sequence[ProjectFeatures], cfg: OverlapConfig = DEFAULT_CONFIG,
@@ -58,9 +70,27 @@ class Corpus:
         funders, implementers, owners, partners, institutions = (
             _widen(m, width) for m in (funders, implementers, owners, partners, institutions))
         owner_ids = np.array([f.owner if f.owner is not None else -1 for f in features], dtype=np.int64)
+        countries = _incidence(n, ((i, f.countries) for i, f in enumerate(features)))
+        places = _incidence(n, ((i, f.places) for i, f in enumerate(features)))
+        pillars = _incidence(n, ((i, f.pillars) for i, f in enumerate(features)))
+        themes = _incidence(n, ((i, f.themes) for i, f in enumerate(features)))
+        sector_codes: dict[str, int] = {}
+        sectors = _incidence(n, ((i, [sector_codes.setdefault(c, len(sector_codes)) for c in f.sectors])
+                                 for i, f in enumerate(features)))
+        codes: dict[str | None, int] = {None: 0, "": 0}
+        activity = np.array([codes.setdefault(f.activity_type, len(codes)) for f in features], dtype=np.int64)
+        languages: dict[str, int] = {}
+        language = np.array([languages.setdefault(f.language.split("-")[0].lower(), len(languages) + 1)
+                             if f.language else 0 for f in features], dtype=np.int64)
+        budget = np.array([f.budget_usd or 0.0 for f in features], dtype=np.float64)
+        raw_start = np.array([f.starts_on.toordinal() if f.starts_on else -1 for f in features], dtype=np.int64)
+        raw_end = np.array([f.ends_on.toordinal() if f.ends_on else -1 for f in features], dtype=np.int64)
+        wide = np.array([f.wide for f in features], dtype=bool)
+        linked = np.array([bool(f.related) for f in features], dtype=bool)
         intervals = np.array([f.interval(cfg.undated_years) for f in features], dtype=np.int64).reshape(-1, 2)
         return cls(features, titles, texts, funders, implementers, owners, partners, institutions, owner_ids,
-                   intervals[:, 0], intervals[:, 1])
+                   intervals[:, 0], intervals[:, 1], countries, places, pillars, themes, sectors, activity, language,
+                   budget, raw_start, raw_end, wide, linked)
 
     def cosines(self, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Title and text cosines of the row pairs (i[k], j[k])."""
@@ -69,6 +99,13 @@ class Corpus:
         t = np.asarray(self.titles[i].multiply(self.titles[j]).sum(axis=1)).ravel()
         x = np.asarray(self.texts[i].multiply(self.texts[j]).sum(axis=1)).ravel()
         return t, x
+
+
+def shares(m: sp.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """For each k, whether rows i[k] and j[k] of an incidence matrix have a column in common."""
+    if len(i) == 0:
+        return np.zeros(0, dtype=bool)
+    return np.asarray(m[i].multiply(m[j]).sum(axis=1)).ravel() > 0
 
 
 def _incidence(n: int, items) -> sp.csr_matrix:

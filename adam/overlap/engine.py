@@ -11,6 +11,7 @@ from adam.overlap.config import DEFAULT_CONFIG, OverlapConfig
 from adam.overlap.features import ProjectFeatures
 from adam.overlap.signals import PairScore, is_candidate, score_pair
 from adam.overlap.text import Idf, counts
+from adam.overlap.vector import vector_scores
 
 
 @dataclass(slots=True)
@@ -35,6 +36,11 @@ def find_all_overlaps(features: Sequence[ProjectFeatures], cfg: OverlapConfig = 
     corpus = Corpus.build(features, cfg)
     pairs = candidate_pairs(corpus, cfg, progress=progress)
     title_cos, text_cos = corpus.cosines(pairs[:, 0], pairs[:, 1])
+    # Score every candidate with numpy; word the evidence only for pairs that reach the threshold (and for
+    # records that state links, which only the Python scorer counts).
+    scores, thresholds = vector_scores(corpus, pairs[:, 0], pairs[:, 1], title_cos, text_cos, cfg)
+    keep = (scores >= thresholds) | corpus.linked[pairs[:, 0]] | corpus.linked[pairs[:, 1]]
+    pairs, title_cos, text_cos = pairs[keep], title_cos[keep], text_cos[keep]
     flagged: list[ScoredPair] = []
     feats = corpus.features
     for (i, j), tc, xc in zip(pairs.tolist(), title_cos.tolist(), text_cos.tolist()):
@@ -42,7 +48,7 @@ def find_all_overlaps(features: Sequence[ProjectFeatures], cfg: OverlapConfig = 
         if result.label:
             flagged.append(ScoredPair(feats[i], feats[j], result))
     flagged.sort(key=lambda p: (-p.result.score, p.key))
-    return flagged, len(pairs)
+    return flagged, len(keep)
 
 
 def find_overlaps(draft: ProjectFeatures, candidates: Sequence[ProjectFeatures],

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from adam.overlap.config import DEFAULT_CONFIG, LABEL_DUPLICATE, LABEL_POSSIBLE, OverlapConfig
 from adam.overlap.features import MAX_DAY, MIN_DAY, ProjectFeatures
-from adam.overlap.text import same_language, title_ratio
+from adam.overlap.text import same_language
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +169,8 @@ def score_pair(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_co
 
     # Text, compared within one language
     if same_language(a.language, b.language):
-        ratio = max(title_cos, title_ratio(a.title, b.title)) if title_cos >= cfg.text_floor else title_cos
+        # TF-IDF cosine of the words (the same figure the vectorised report scores with)
+        ratio = title_cos
         if ratio >= cfg.text_floor:
             add("title_similarity", p["title_similarity"] * _ramp(ratio, cfg.text_floor, cfg.text_full),
                 f"Titles are {ratio:.0%} similar.")
