@@ -35,6 +35,11 @@ AGENCIES = ["Drug Control Agency", "Customs Service", "Border Police", "Financia
 IMPLEMENTERS = ["UNODC", "UNDP", "IOM", "WHO", "OSCE", "GIZ", "Expertise France", "FIIAPP", "Crown Agents",
                 "ICMPD", "BOMCA", "CADAP", "Interpol", "WCO", "NGO Alliance"]
 ACTIVITY = ["training", "equipment", "advisory", "infrastructure", "research", "conference"]
+QUALIFIERS = ["pilot", "national", "regional", "northern", "southern", "eastern", "western", "provincial", "urban",
+              "rural", "emergency", "second", "third", "women-led", "youth", "cross-border", "mobile", "digital",
+              "sustainable", "integrated", "community", "municipal", "strategic", "operational"]
+QUALIFIERS2 = ["phase", "component", "initiative", "facility", "window", "action", "programme", "pilot",
+               "expansion", "follow-up", "roll-out", "centre", "network", "platform", "assessment", "curriculum"]
 TYPOS = str.maketrans({"e": "a", "o": "0", "i": "y"})
 TRANSLATE = {"Strengthening": "Renforcement de", "Support to": "Appui à", "Training of": "Formation de",
              "Improving": "Amélioration de", "Equipment for": "Équipement pour"}
@@ -84,9 +89,13 @@ def generate(n: int, seed: int = 4) -> list[GenProject]:
         theme = rng.choice(themes)
         pillar, phrases = THEMES[theme]
         phrase = rng.choice(phrases)
-        agency = f"{rng.choice(AGENCIES)} {rng.randint(1, 4)} of {country}"
+        agency = f"{rng.choice(AGENCIES)} {rng.randint(1, 40)} of {country}"
         start = dt.date(year, rng.randint(1, 12), rng.randint(1, 28))
-        title = f"{rng.choice(VERBS)} {phrase} for the {agency}"
+        # Real titles name the place or the counterpart only sometimes, and add a qualifier of their own.
+        place = rng.choice([f" for the {agency}", f" in {country}", "", "", f" ({rng.choice(QUALIFIERS)})"])
+        title = f"{rng.choice(VERBS)} {phrase}{place}"
+        if rng.random() < 0.5:
+            title += f": {rng.choice(QUALIFIERS)} {rng.choice(QUALIFIERS2)}"
         summary = (f"The project supports the {agency} with {phrase}, {rng.choice(ACTIVITY)} activities and "
                    f"{rng.choice(['regional cooperation', 'standard operating procedures', 'data systems', 'field offices'])}.")
         p = GenProject(title, summary, country, donor, rng.choice(IMPLEMENTERS), agency, theme, pillar,

@@ -6,6 +6,7 @@ frequencies over the register (words that are everywhere, like "project" or "COV
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 import unicodedata
 from collections.abc import Sequence
 
@@ -26,12 +27,20 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 def normalise_text(text: str) -> str:
+    if text.isascii():  # the common case: no accents to strip
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def tokens(text: str) -> list[str]:
-    return [t for t in _TOKEN.findall(normalise_text(text)) if t not in STOP_WORDS and len(t) > 1]
+@lru_cache(maxsize=200_000)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(t for t in _TOKEN.findall(normalise_text(text)) if t not in STOP_WORDS and len(t) > 1)
+
+
+def tokens(text: str) -> tuple[str, ...]:
+    # Cached: the save-time check tokenises the same register titles again and again.
+    return _tokens(text) if len(text) < 2000 else _tokens.__wrapped__(text)
 
 
 _VECTORIZER = HashingVectorizer(
