@@ -97,7 +97,7 @@ def list_projects(args: dict):
     """List projects (not withdrawn unless include_withdrawn), filtered like the search page, one page at a time."""
     page, per_page = args.pop("page"), args.pop("per_page")
     filters = queries.ProjectQuery(**args)
-    items, total = queries.page_of(db.session, queries.project_query(filters), page, per_page)
+    items, total = queries.page_of(db.session, filters, page, per_page)
     pages = max(1, -(-total // per_page))
 
     def link(number: int | None) -> str | None:

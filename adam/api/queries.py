@@ -57,14 +57,17 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def project_query(filters: ProjectQuery) -> Select:
-    """Projects matching every filter (OR within one filter's values), sorted, with collections preloaded."""
-    query = select(Project).options(
-        selectinload(Project.countries), selectinload(Project.regions), selectinload(Project.pillars),
-        selectinload(Project.themes), selectinload(Project.implementers),
-        selectinload(Project.beneficiary_institutions), selectinload(Project.links),
-        selectinload(Project.funders).selectinload(ProjectFunder.organisation),
-    )
+LOAD_FOR_OUTPUT = (
+    selectinload(Project.countries), selectinload(Project.regions), selectinload(Project.pillars),
+    selectinload(Project.themes), selectinload(Project.implementers),
+    selectinload(Project.beneficiary_institutions), selectinload(Project.links),
+    selectinload(Project.funders).selectinload(ProjectFunder.organisation),
+)
+
+
+def project_query(filters: ProjectQuery, columns=(Project,)) -> Select:
+    """Projects (or the given columns) matching every filter (OR within one filter's values), sorted."""
+    query = select(*columns)
     if not filters.include_withdrawn:
         query = query.where(Project.withdrawn_at.is_(None))
     if filters.country:
@@ -124,11 +127,21 @@ def project_query(filters: ProjectQuery) -> Select:
     return query.order_by(*SORTS.get(filters.sort, SORTS["updated"]), Project.id.desc())
 
 
-def count(session: Session, query: Select) -> int:
-    return session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+def page_of(session: Session, filters: ProjectQuery, page: int, per_page: int) -> tuple[list[Project], int]:
+    """One page of matching projects (collections loaded for output) and the number of matches in all.
 
-
-def page_of(session: Session, query: Select, page: int, per_page: int) -> tuple[list[Project], int]:
-    total = count(session, query)
-    items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
-    return items, total
+    The page's ids and the total come from one query (a window count), so the filters run once, not twice;
+    the projects are then loaded by id.
+    """
+    total_over = func.count().over().label("total")
+    rows = session.execute(
+        project_query(filters, (Project.id, total_over)).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    if rows:
+        total = rows[0].total
+    else:  # past the last page: no row carries the total
+        total = session.scalar(select(func.count()).select_from(
+            project_query(filters, (Project.id,)).order_by(None).subquery())) or 0
+    ids = [row.id for row in rows]
+    loaded = {p.id: p for p in session.scalars(select(Project).where(Project.id.in_(ids)).options(*LOAD_FOR_OUTPUT))}
+    return [loaded[i] for i in ids], total
