@@ -36,3 +36,14 @@ test: install
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# Vendored map files, committed so that `make run` works offline: installed from the npm registry into a
+# temporary folder, then copied into static/vendor/ (no CDN, no tile server).
+WORLD_ATLAS := world-atlas@2.0.2
+TOPOJSON_CLIENT := topojson-client@3.1.0
+assets:
+	tmp=$$(mktemp -d) && npm install --prefix $$tmp --no-audit --no-fund --silent $(WORLD_ATLAS) $(TOPOJSON_CLIENT) && \
+	mkdir -p static/vendor/world-atlas static/vendor/topojson-client && \
+	cp $$tmp/node_modules/world-atlas/countries-110m.json $$tmp/node_modules/world-atlas/LICENSE static/vendor/world-atlas/ && \
+	cp $$tmp/node_modules/topojson-client/dist/topojson-client.min.js $$tmp/node_modules/topojson-client/LICENSE static/vendor/topojson-client/ && \
+	rm -rf $$tmp

@@ -53,11 +53,13 @@ def register_blueprints(app: Flask) -> None:
     from adam.api import init_api
     from adam.main.routes import bp as main_bp
     from adam.projects.routes import bp as projects_bp
+    from adam.search.routes import bp as search_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(projects_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(search_bp)
     init_api(app)
 
 

@@ -57,3 +57,31 @@ def register(app: Flask) -> None:
             raise click.ClickException(str(exc)) from exc
         db.session.commit()
         click.echo(f"Created {user.role} {user.email}.")
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+    def backup_command(path: str) -> None:
+        """Write the whole database to PATH (JSON lines; gzip when PATH ends in .gz)."""
+        from pathlib import Path
+
+        from adam.backup import dump
+
+        with db.engine.connect() as connection:
+            counts = dump(connection, db.metadata, Path(path))
+        click.echo(f"Backed up {sum(counts.values())} rows from {len(counts)} tables to {path}.")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def restore_command(path: str) -> None:
+        """Load a backup into an empty database at the same schema revision."""
+        from pathlib import Path
+
+        from adam.backup import BackupError, restore
+
+        try:
+            with db.engine.begin() as connection:
+                counts = restore(connection, db.metadata, Path(path))
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Restored {sum(counts.values())} rows into {len(counts)} tables.")
+

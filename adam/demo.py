@@ -208,7 +208,8 @@ def generate(count: int = 200, today: dt.date = dt.date(2026, 6, 1)) -> tuple[li
             extra_themes=rng.sample(CROSS_CUTTING, rng.randint(0, 2)),
         )
 
-    base_count = count - 30
+    planted_each = min(15, count // 13)  # 15 duplicates and 15 overlaps in the default 200
+    base_count = count - 2 * planted_each
     while len(projects) < base_count:
         theme = rng.choice(list(TOPICS))
         country = rng.choice(COUNTRIES)
@@ -217,7 +218,7 @@ def generate(count: int = 200, today: dt.date = dt.date(2026, 6, 1)) -> tuple[li
 
     planted: list[Planted] = []
     # Duplicates: the donor's record and the implementer's record of one real project.
-    for i in range(15):
+    for i in range(planted_each):
         original = projects[i * 7]
         title = original.title
         for old, new in REWORDINGS:
@@ -242,7 +243,7 @@ def generate(count: int = 200, today: dt.date = dt.date(2026, 6, 1)) -> tuple[li
         projects.append(dup)
         planted.append(Planted("duplicate", original.title, dup.title))
     # Overlaps: another donor funds the same thing for the same agency in the same months.
-    for i in range(15):
+    for i in range(planted_each):
         original = projects[i * 7 + 3]
         other_donor = rng.choice([d for d in DONORS if d not in original.donors])
         other_impl = rng.choice(IMPLEMENTERS)

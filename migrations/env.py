@@ -3,6 +3,8 @@ from logging.config import fileConfig
 
 from flask import current_app
 
+from adam.models.base import include_in_autogenerate
+
 from alembic import context
 
 # this is the Alembic Config object, which provides
@@ -61,7 +63,8 @@ def run_migrations_offline():
     """
     url = config.get_main_option("sqlalchemy.url")
     context.configure(
-        url=url, target_metadata=get_metadata(), literal_binds=True
+        url=url, target_metadata=get_metadata(), literal_binds=True,
+        include_name=include_in_autogenerate,
     )
 
     with context.begin_transaction():
@@ -96,6 +99,7 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            include_name=include_in_autogenerate,
             **conf_args
         )
 

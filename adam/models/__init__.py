@@ -19,12 +19,13 @@ from adam.models.project import (
     project_themes,
 )
 from adam.models.reference import Country, Currency, Pillar, Region, Theme
+from adam.models.search import followed_countries
 from adam.models.user import ROLES, ApiToken, User
 
 __all__ = [
     "ACTIVITY_TYPES", "ALIAS_LANGUAGES", "ORGANISATION_TYPES", "ROLES", "STATUSES",
     "ApiToken", "AuditEvent", "Base", "Country", "Currency", "Notification", "Organisation",
     "OrganisationAlias", "Pillar", "Project", "ProjectChange", "ProjectFunder", "ProjectLink",
-    "ProjectLocation", "ProjectRelatedActivity", "ProjectSector", "Region", "Theme", "User", "normalise_name", "utcnow", "project_countries", "project_implementers",
+    "ProjectLocation", "ProjectRelatedActivity", "ProjectSector", "Region", "Theme", "User", "followed_countries", "normalise_name", "utcnow", "project_countries", "project_implementers",
     "project_institutions", "project_pillars", "project_regions", "project_themes",
 ]

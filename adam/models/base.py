@@ -22,3 +22,12 @@ class Base(DeclarativeBase):
 def utcnow() -> dt.datetime:
     """Timezone-aware now; used as a callable default so every row gets its own stamp."""
     return dt.datetime.now(dt.timezone.utc)
+
+
+# Tables kept by hand-written migrations and triggers, not by the ORM (the full-text index of adam.search):
+# Alembic's autogenerate must neither create nor drop them.
+UNMANAGED_TABLE_PREFIXES = ("project_search",)
+
+
+def include_in_autogenerate(name: str | None, type_: str, parent_names: dict) -> bool:
+    return not (type_ == "table" and name and name.startswith(UNMANAGED_TABLE_PREFIXES))

@@ -1,0 +1,62 @@
+"""Options of the search form's lists (countries, regions, organisations, pillars, themes). No Flask."""
+from __future__ import annotations
+
+import dataclasses
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adam.models import ACTIVITY_TYPES, STATUSES, Country, Organisation, Pillar, ProjectFunder, Region, Theme
+from adam.models.project import project_countries, project_implementers, project_institutions
+
+REGION_KINDS = {"route": "Trafficking routes", "geographic": "Regions", "dac": "DAC regions"}
+
+
+@dataclasses.dataclass
+class SearchChoices:
+    countries: list[tuple[str, str]]
+    regions: list[tuple[str, list[tuple[str, str]]]]
+    donors: list[tuple[str, str]]
+    implementers: list[tuple[str, str]]
+    institutions: list[tuple[str, str]]
+    pillars: list[tuple[str, str]]
+    themes: list[tuple[str, str]]
+    activity_types: list[tuple[str, str]]
+    statuses: list[tuple[str, str]]
+
+
+def _organisations(session: Session, used_ids) -> list[tuple[str, str]]:
+    rows = session.execute(
+        select(Organisation.id, Organisation.name, Organisation.acronym)
+        .where(Organisation.id.in_(used_ids)).order_by(Organisation.name)
+    )
+    return [(str(i), f"{name} ({acronym})" if acronym else name) for i, name, acronym in rows]
+
+
+def search_choices(session: Session) -> SearchChoices:
+    """Countries and organisations that appear on at least one project, so the lists stay short."""
+    used_countries = select(project_countries.c.country_id)
+    countries = [(iso, name) for iso, name in session.execute(
+        select(Country.iso3, Country.name).where(Country.id.in_(used_countries)).order_by(Country.name))]
+    regions = []
+    for kind, label in REGION_KINDS.items():
+        rows = session.execute(select(Region.code, Region.name).where(Region.kind == kind).order_by(Region.name)).all()
+        if rows:
+            regions.append((label, [(code, name) for code, name in rows]))
+    themes = []
+    for code, name, number in session.execute(
+        select(Theme.code, Theme.name, Pillar.number).outerjoin(Pillar, Pillar.id == Theme.pillar_id)
+        .where(Theme.active.is_(True)).order_by(Pillar.number.is_(None), Pillar.number, Theme.name)
+    ):
+        themes.append((code, f"{number}. {name}" if number else f"Cross-cutting: {name}"))
+    return SearchChoices(
+        countries=countries,
+        regions=regions,
+        donors=_organisations(session, select(ProjectFunder.organisation_id)),
+        implementers=_organisations(session, select(project_implementers.c.organisation_id)),
+        institutions=_organisations(session, select(project_institutions.c.organisation_id)),
+        pillars=[(str(n), f"{n}. {name}") for n, name in session.execute(select(Pillar.number, Pillar.name).order_by(Pillar.number))],
+        themes=themes,
+        activity_types=list(ACTIVITY_TYPES.items()),
+        statuses=list(STATUSES.items()),
+    )

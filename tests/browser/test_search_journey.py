@@ -1,0 +1,70 @@
+"""One journey through the search in a real browser: sign in, search, matrix, map, download an export."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_coordinator_searches_opens_matrix_and_map_and_downloads_an_export(browser, live_server):
+    base, (email, password) = live_server
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text)
+            if message.type == "error" and "Failed to load resource" not in message.text else None)
+    failed: list[str] = []
+    # The browser asks for /favicon.ico on its own; ADAM has none, and that is not a broken page.
+    page.on("response", lambda response: failed.append(f"{response.status} {response.url}")
+            if response.status >= 400 and not response.url.endswith("/favicon.ico") else None)
+    page.set_default_timeout(10_000)
+
+    page.goto(f"{base}/search/")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/search/"))
+
+    # Search: one pillar; the URL holds the state and the totals follow it.
+    all_total = int(page.locator("#search-totals strong").first.inner_text().replace(",", ""))
+    page.click("details.search-filters summary")  # the filters fold away while none is set
+    page.select_option("#f-pillar", "1")
+    page.click("#search-form button[type=submit]")
+    page.wait_for_url(re.compile(r"pillar=1"))
+    pillar_total = int(page.locator("#search-totals strong").first.inner_text().replace(",", ""))
+    assert 0 < pillar_total < all_total
+    assert page.locator("table.search-results tbody tr").count() == min(pillar_total, 25)
+
+    # Matrix: the same search by country x pillar; only pillar 1 has projects, the other pillars are gaps.
+    page.click("nav.search-tabs >> text=Country × pillar")
+    page.wait_for_url(re.compile(r"/search/matrix\?pillar=1"))
+    assert page.locator("#matrix tbody tr").count() > 0
+    assert page.locator("#matrix td.gap").count() >= 3 * page.locator("#matrix tbody tr").count()
+
+    # Map: drawn from the vendored world atlas, countries with projects clickable.
+    page.click("nav.search-tabs >> text=Map")
+    page.wait_for_selector("#map svg path.has-data")
+    assert page.locator("#map path").count() > 150
+    assert page.locator("#map-legend .swatch").count() >= 2
+    first = page.locator("#map path.has-data").first
+    iso3 = first.get_attribute("data-iso3")
+    first.click()
+    page.wait_for_url(re.compile(rf"country={iso3}"))
+    assert page.locator("table.search-results tbody tr").count() >= 1
+
+    # Export the results as CSV: the file holds the projects of the search.
+    with page.expect_download() as download_info:
+        page.click(".search-exports >> text=CSV")
+    path = download_info.value.path()
+    rows = list(csv.reader(io.StringIO(open(path, encoding="utf-8-sig").read())))
+    shown = int(page.locator("#search-totals strong").first.inner_text().replace(",", ""))
+    assert rows[0][:2] == ["ID", "Title"]
+    assert len(rows) - 1 == shown
+
+    assert errors == [], errors  # no CSP violation or script error along the way
+    assert failed == [], failed
+    context.close()
