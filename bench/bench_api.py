@@ -85,7 +85,7 @@ def _queries(rng: random.Random, org_ids: list[int], count: int) -> list[str]:
         lambda: f"country={rng.choice(ROUTE_COUNTRIES)}&pillar={rng.randrange(1, 5)}&status=ongoing",
         lambda: f"donor={rng.choice(org_ids)}",
         lambda: f"q={rng.choice(['border', 'precursor', 'canine maritime', 'financial intelligence'])}",
-        lambda: f"date_from={rng.randrange(2016, 2026)}-01-01&date_to={rng.randrange(2026, 2028)}-12-31&sort=budget",
+        lambda: f"date_from={rng.randrange(2016, 2026)}-01-01&date_to={rng.randrange(2026, 2028)}-12-31&sort=budget-desc",
         lambda: "per_page=100&sort=title",
     ]
     return ["/api/v1/projects/?" + mix[i % len(mix)]() for i in range(count)]

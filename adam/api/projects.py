@@ -96,7 +96,7 @@ def _save_checks(draft_input: ops.ProjectInput, user, project: Project | None) -
 def list_projects(args: dict):
     """List projects (not withdrawn unless include_withdrawn), filtered like the search page, one page at a time."""
     page, per_page = args.pop("page"), args.pop("per_page")
-    filters = queries.ProjectQuery(**args)
+    filters = queries.search_filters(args)
     items, total = queries.page_of(db.session, filters, page, per_page)
     pages = max(1, -(-total // per_page))
 
