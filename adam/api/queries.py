@@ -6,12 +6,12 @@ same search on the page give the same projects.
 """
 from __future__ import annotations
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
-from sqlalchemy import select
 
 from adam.models import Project
 from adam.search.filters import SORTS, SearchFilters
-from adam.search.query import results, totals
+from adam.search.query import matching_ids, results
 
 __all__ = ["SORTS", "page_of", "search_filters"]
 
@@ -41,7 +41,8 @@ def search_filters(args: dict) -> SearchFilters:
 
 def page_of(session: Session, filters: SearchFilters, page: int, per_page: int) -> tuple[list[Project], int]:
     """One page of matching projects, with every collection the API shows loaded, and the number of matches."""
-    total = totals(session, filters).count
+    # A bare count of the matching ids: the search page's totals() also sums budgets, which the API does not show.
+    total = session.scalar(select(func.count()).select_from(matching_ids(session, filters).subquery())) or 0
     items = results(session, filters, limit=per_page, offset=(page - 1) * per_page)
     if items:
         # The search page loads what its table shows; the API shows a little more.
