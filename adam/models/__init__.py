@@ -1,6 +1,7 @@
 """All models, imported so that metadata (and Alembic autogenerate) sees every table."""
 from adam.models.base import Base, utcnow
 from adam.models.history import AuditEvent, Notification, ProjectChange
+from adam.models.overlap import DECISIONS, OverlapAcknowledgement, OverlapDecision
 from adam.models.organisation import ALIAS_LANGUAGES, ORGANISATION_TYPES, Organisation, OrganisationAlias, normalise_name
 from adam.models.project import (
     ACTIVITY_TYPES,
@@ -24,7 +25,7 @@ from adam.models.user import ROLES, ApiToken, User
 
 __all__ = [
     "ACTIVITY_TYPES", "ALIAS_LANGUAGES", "ORGANISATION_TYPES", "ROLES", "STATUSES",
-    "ApiToken", "AuditEvent", "Base", "Country", "Currency", "Notification", "Organisation",
+    "ApiToken", "AuditEvent", "DECISIONS", "OverlapAcknowledgement", "OverlapDecision", "Base", "Country", "Currency", "Notification", "Organisation",
     "OrganisationAlias", "Pillar", "Project", "ProjectChange", "ProjectFunder", "ProjectLink",
     "ProjectLocation", "ProjectRelatedActivity", "ProjectSector", "Region", "Theme", "User", "followed_countries", "normalise_name", "utcnow", "project_countries", "project_implementers",
     "project_institutions", "project_pillars", "project_regions", "project_themes",
