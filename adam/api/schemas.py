@@ -328,6 +328,38 @@ class OverlapCheckSchema(StrictSchema):
     matches = fields.List(fields.Nested(OverlapMatchSchema))
 
 
+class OverlapReportQuerySchema(StrictSchema):
+    country = fields.List(Text(validate=validate.Length(equal=3)), metadata={"description": "ISO 3166 alpha-3"})
+    region = Text(validate=validate.Length(max=40), metadata={"description": "region code"})
+    pillar = fields.List(fields.Integer(validate=validate.Range(min=1, max=4)), metadata={"description": "1-4"})
+    donor = fields.List(QueryId(), metadata={"description": "organisation id"})
+    date_from = fields.Date(metadata={"description": "pairs with a project active on or after this day"})
+    date_to = fields.Date(metadata={"description": "pairs with a project active on or before this day"})
+    min_score = fields.Integer(load_default=0, validate=validate.Range(min=0, max=100))
+    decided = fields.String(load_default="undecided", validate=validate.OneOf(["undecided", "decided", "all"]),
+                            metadata={"description": "undecided pairs (and re-opened ones), decided ones, or all"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+class OverlapPairSchema(StrictSchema):
+    a = fields.Nested(ProjectRefSchema)
+    b = fields.Nested(ProjectRefSchema)
+    score = fields.Float()
+    label = fields.String()
+    state = fields.String(metadata={"description": "undecided, decided or reopened"})
+    signals = fields.List(fields.Nested(SignalSchema))
+
+
+class OverlapReportSchema(StrictSchema):
+    pairs = fields.List(fields.Nested(OverlapPairSchema))
+    total = fields.Integer(metadata={"description": "flagged pairs in scope"})
+    page = fields.Integer()
+    per_page = fields.Integer()
+    projects = fields.Integer(metadata={"description": "projects compared"})
+    candidates_scored = fields.Integer()
+
+
 class ProblemSchema(StrictSchema):
     """RFC 9457 problem details; errors maps field names to messages (422)."""
 
