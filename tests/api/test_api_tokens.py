@@ -160,3 +160,18 @@ def test_token_names_are_checked(session, focal_point):
     focal_point.active = False
     with pytest.raises(tokens.TokenError):
         tokens.create_token(session, focal_point, "ok")
+
+
+def test_api_is_csrf_exempt_while_the_token_pages_are_not(app, client, session, focal_point, focal_headers):
+    from tests.api.test_api_projects import _payload
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        created = client.post("/api/v1/projects/", headers=focal_headers, json=_payload(session))
+        assert created.status_code == 201
+        login(client, focal_point)
+        refused = client.post("/account/tokens/", data={"name": "no csrf token"})
+        assert refused.status_code == 400
+        assert all(t.name != "no csrf token" for t in tokens.active_tokens(session, focal_point))
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
