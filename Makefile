@@ -34,6 +34,14 @@ run: demo
 test: install
 	$(BIN)/python -m pytest
 
+# Benchmarks: prints one table and writes bench/results.json (`make bench ONLY="search load"` for some).
+bench: install
+	$(BIN)/python -m bench.run $(ONLY)
+
+# Overlap quality: the demo's planted pairs and the real IATI benchmark (`make eval ONLY=demo` for one).
+eval: install
+	$(BIN)/python -m bench.eval_overlap $(ONLY)
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache
 

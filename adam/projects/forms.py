@@ -20,6 +20,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from adam.models import ACTIVITY_TYPES, STATUSES, Country, Currency, Organisation, Pillar, Region, Theme
@@ -27,6 +28,13 @@ from adam.projects.operations import DonorInput, ProjectInput
 
 DONOR_ROWS = 3
 LINK_ROWS = 2
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes: quicker to read and use than a multi-select."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 def _optional_int(value):
@@ -44,16 +52,22 @@ class LinkRow(Form):
 
 
 class ProjectForm(FlaskForm):
+    _country_codes: dict[str, int] | None = None
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     summary = TextAreaField("Summary and objectives", validators=[Optional(), Length(max=5000)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=50000)])
     countries = SelectMultipleField("Recipient countries", coerce=int)
     regions = SelectMultipleField("Recipient regions or routes", coerce=int)
-    pillars = SelectMultipleField("Pillars", coerce=int)
-    themes = SelectMultipleField("Themes", coerce=int)
+    pillars = MultiCheckboxField("Pillars", coerce=int)
+    themes = MultiCheckboxField("Themes", coerce=int)
     donors = FieldList(FormField(DonorRow), min_entries=DONOR_ROWS)
     implementers = SelectMultipleField("Implementing organisations", coerce=int)
     institutions = SelectMultipleField("Beneficiary institutions", coerce=int)
+    places = TextAreaField(
+        "Places within the countries",
+        validators=[Optional(), Length(max=5000)],
+        description="One per line; start with the country code when the project has several, e.g. TJK: Khorog.",
+    )
     activity_type = SelectField("Activity type", validators=[Optional()])
     status = SelectField("Status", choices=list(STATUSES.items()))
     planned_start_on = DateField("Planned start", validators=[Optional()])
@@ -71,7 +85,10 @@ class ProjectForm(FlaskForm):
     confirm_overlaps = BooleanField("I have reviewed the possible overlaps and want to save")
 
     def load_choices(self, session: Session) -> None:
-        self.countries.choices = [(c.id, c.name) for c in session.scalars(select(Country).order_by(Country.name))]
+        countries = session.scalars(select(Country).order_by(Country.name)).all()
+        self.countries.choices = [(c.id, c.name) for c in countries]
+        self._country_codes = {c.iso3: c.id for c in countries} | {c.iso2: c.id for c in countries}
+        self._country_iso3 = {c.id: c.iso3 for c in countries}
         self.regions.choices = [
             (r.id, r.name + (" (route)" if r.kind == "route" else "")) for r in session.scalars(select(Region).order_by(Region.kind.desc(), Region.name))
         ]
@@ -126,7 +143,24 @@ class ProjectForm(FlaskForm):
             implementer_ids=self.implementers.data or [],
             institution_ids=self.institutions.data or [],
             links=[(row.url.data.strip(), (row.label.data or "").strip()) for row in self.links if row.url.data and row.url.data.strip()],
+            locations=self.parse_places(),
         )
+
+    def parse_places(self) -> list[tuple[int | None, str]]:
+        """'TJK: Khorog' -> (Tajikistan's id, 'Khorog'); a bare name belongs to the only country, if there is one."""
+        by_code = self._country_codes or {}
+        countries = self.countries.data or []
+        places = []
+        for line in (self.places.data or "").splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            code, _, rest = line.partition(":")
+            if rest and code.strip().upper() in by_code:
+                places.append((by_code[code.strip().upper()], rest.strip()))
+            else:
+                places.append((countries[0] if len(countries) == 1 else None, line))
+        return places
 
     def fill_from_input(self, data: ProjectInput) -> None:
         for name in ("title", "summary", "description", "status", "planned_start_on", "planned_end_on",
@@ -141,6 +175,10 @@ class ProjectForm(FlaskForm):
         self.themes.data = data.theme_ids
         self.implementers.data = data.implementer_ids
         self.institutions.data = data.institution_ids
+        iso3 = getattr(self, "_country_iso3", {})
+        self.places.data = "\n".join(
+            (f"{iso3[c]}: {n}" if c in iso3 and len(data.country_ids) > 1 else n) for c, n in data.locations
+        )
         while len(self.donors) < len(data.donors):
             self.donors.append_entry()
         for row, donor in zip(self.donors, data.donors):
@@ -153,7 +191,7 @@ class ProjectForm(FlaskForm):
 
     def apply_errors(self, errors: dict[str, list[str]]) -> None:
         """Attach domain-rule messages to the matching fields (or to the form when no field matches)."""
-        mapping = {"countries": self.countries, "regions": self.regions, "pillars": self.pillars, "themes": self.themes,
+        mapping = {"locations": self.places, "countries": self.countries, "regions": self.regions, "pillars": self.pillars, "themes": self.themes,
                    "implementers": self.implementers, "institutions": self.institutions}
         for key, messages in errors.items():
             target = mapping.get(key) or getattr(self, key, None)

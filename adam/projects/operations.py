@@ -23,6 +23,7 @@ from adam.models import (
     ProjectChange,
     ProjectFunder,
     ProjectLink,
+    ProjectLocation,
     Region,
     Theme,
     User,
@@ -85,6 +86,8 @@ class ProjectInput:
     implementer_ids: list[int] = field(default_factory=list)
     institution_ids: list[int] = field(default_factory=list)
     links: list[tuple[str, str]] = field(default_factory=list)
+    # Places within the recipient countries: (country id or None, place name).
+    locations: list[tuple[int | None, str]] = field(default_factory=list)
 
     @classmethod
     def from_project(cls, project: Project) -> "ProjectInput":
@@ -111,6 +114,7 @@ class ProjectInput:
             implementer_ids=[o.id for o in project.implementers],
             institution_ids=[o.id for o in project.beneficiary_institutions],
             links=[(link.url, link.label) for link in project.links],
+            locations=[(loc.country_id, loc.name) for loc in project.locations],
         )
 
 
@@ -230,6 +234,12 @@ def validate(session: Session, data: ProjectInput, user: User | None = None,
             err("iati_identifier", f"Project {clash} already has the IATI identifier {data.iati_identifier}.")
     else:
         data.iati_identifier = None
+    chosen = set(data.country_ids)
+    for country_id, name in data.locations:
+        if not name.strip() or len(name) > 200:
+            err("locations", "A place needs a name of at most 200 characters.")
+        elif country_id is not None and country_id not in chosen:
+            err("locations", f"The place {name} lies in a country that is not among the recipient countries.")
     for url, _label in data.links:
         if not url.startswith(("http://", "https://")):
             err("links", f"Links must start with http:// or https:// ({url[:60]}).")
@@ -276,6 +286,7 @@ def snapshot(project: Project) -> dict:
         implementers=[o.name for o in project.implementers],
         beneficiary_institutions=[o.name for o in project.beneficiary_institutions],
         links=[link.url for link in project.links],
+        locations=[loc.name for loc in project.locations],
     )
     return state
 
@@ -312,6 +323,10 @@ def apply_input(project: Project, resolved: ResolvedInput) -> None:
     project.funders = funders
     current_links = {(link.url, link.label): link for link in project.links}
     project.links = [current_links.get((u, lab)) or ProjectLink(url=u, label=lab) for u, lab in data.links]
+    current_places = {(loc.country_id, loc.name): loc for loc in project.locations}
+    project.locations = [
+        current_places.get((c, n.strip())) or ProjectLocation(country_id=c, name=n.strip()) for c, n in data.locations
+    ]
     project.refresh_effective_dates()
 
 

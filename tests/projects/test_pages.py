@@ -128,3 +128,26 @@ def test_withdraw_keeps_the_project_and_restore_brings_it_back(client, session):
     assert session.get(Project, project.id).withdrawn_at is None
     actions = session.scalars(select(ProjectChange.action).order_by(ProjectChange.id)).all()
     assert actions == ["withdrawn", "restored"]
+
+
+def test_places_within_countries_are_saved_and_shown(client, session):
+    user = f.make_user(session, org="UK")
+    session.commit()
+    login(client, user)
+    two = [str(f.country(session, "TJK").id), str(f.country(session, "AFG").id)]
+    response = client.post("/projects/new", data=form_data(session, countries=two, places="TJK: Khorog\nAFG: Ishkashim"))
+    assert response.status_code == 302
+    project = session.scalars(select(Project)).one()
+    assert [(loc.country.iso3, loc.name) for loc in project.locations] == [("TJK", "Khorog"), ("AFG", "Ishkashim")]
+    assert "Khorog (Tajikistan)" in client.get(f"/projects/{project.id}").data.decode()
+    edit = client.get(f"/projects/{project.id}/edit").data.decode()
+    assert "TJK: Khorog" in edit
+
+
+def test_a_place_outside_the_recipient_countries_is_refused(client, session):
+    user = f.make_user(session, org="UK")
+    session.commit()
+    login(client, user)
+    response = client.post("/projects/new", data=form_data(session, places="UZB: Termez"))
+    assert response.status_code == 422 and "not among the recipient countries" in response.data.decode()
+    assert session.scalars(select(Project)).first() is None
