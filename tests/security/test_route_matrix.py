@@ -87,6 +87,7 @@ ACCESS: dict[str, tuple[str, dict, dict]] = {
     "api_reference.regions": ("GET", {}, API_SESSION),
     "api_reference.themes": ("GET", {}, API_SESSION),
     "api_overlaps.check": ("POST", {}, API_SESSION),
+    "api_overlaps.report": ("GET", {}, API_SESSION),
 }
 
 
