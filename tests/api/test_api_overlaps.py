@@ -66,3 +66,15 @@ def test_report_rejects_unknown_scope(client, coordinator_headers):
     response = client.get("/api/v1/overlaps/report?region=atlantis", headers=coordinator_headers)
     assert response.status_code == 422
     assert "region" in response.get_json()["errors"]
+
+
+def test_editing_a_project_through_the_api_does_not_flag_it_against_itself(client, session, coordinator_headers):
+    from adam.models import Notification
+
+    watcher = make_user(session, "focal_point", org="Japan")  # an organisation that would be told of an overlap
+    project = make_project(session, TITLE, donors=("Japan",), institutions=("Customs Service of Tajikistan",))
+    session.commit()
+    response = client.patch(f"/api/v1/projects/{project.id}", headers=coordinator_headers,
+                            json={"summary": "Second phase", "version": 1})
+    assert response.status_code == 200
+    assert session.scalars(select(Notification).where(Notification.user_id == watcher.id)).all() == []
