@@ -38,6 +38,10 @@ test: install
 bench: install
 	$(BIN)/python -m bench.run $(ONLY)
 
+# Overlap quality: the demo's planted pairs and the real IATI benchmark (`make eval ONLY=demo` for one).
+eval: install
+	$(BIN)/python -m bench.eval_overlap $(ONLY)
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache
 

@@ -53,7 +53,7 @@ def init_api(app: Flask) -> Api:
     from adam.api.reference import blp as reference_blp
     from adam.api.tokens_web import bp as tokens_bp
     from adam.extensions import csrf
-    from adam.navigation import add_profile_section
+    from adam.navigation import add_nav_item, add_profile_section
 
     app.config.setdefault("API_TITLE", "ADAM API")
     app.config.setdefault("API_VERSION", "1.0")
@@ -75,4 +75,5 @@ def init_api(app: Flask) -> Api:
     app.register_blueprint(docs_bp)
     app.register_blueprint(tokens_bp)
     add_profile_section(app, "api/_profile_tokens.html")
+    add_nav_item(app, "API", "api_docs.docs", order=90)
     return api

@@ -87,7 +87,9 @@ def _save_checks(draft_input: ops.ProjectInput, user, project: Project | None) -
         draft = ops.build_draft(db.session, draft_input, user, project)
     except ops.ProjectValidationError as exc:
         _invalid(exc)
-    return check_draft(db.session, draft)
+    results = check_draft(db.session, draft)
+    # The draft of an edit carries no id, so the project would otherwise be flagged as its own duplicate.
+    return [r for r in results if project is None or r.other.id != project.id]
 
 
 @blp.route("/")
@@ -96,8 +98,8 @@ def _save_checks(draft_input: ops.ProjectInput, user, project: Project | None) -
 def list_projects(args: dict):
     """List projects (not withdrawn unless include_withdrawn), filtered like the search page, one page at a time."""
     page, per_page = args.pop("page"), args.pop("per_page")
-    filters = queries.ProjectQuery(**args)
-    items, total = queries.page_of(db.session, queries.project_query(filters), page, per_page)
+    filters = queries.search_filters(args)
+    items, total = queries.page_of(db.session, filters, page, per_page)
     pages = max(1, -(-total // per_page))
 
     def link(number: int | None) -> str | None:

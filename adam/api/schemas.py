@@ -10,6 +10,7 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, validate
 
 from adam.models import ACTIVITY_TYPES, STATUSES
+from adam.search.filters import SORTS as SEARCH_SORTS
 
 MAX_ID = 2**31 - 1  # PostgreSQL integer columns
 MAX_AMOUNT = Decimal("9999999999999999.99")  # Numeric(18, 2)
@@ -267,10 +268,11 @@ class WithdrawSchema(StrictSchema):
 
 
 class ProjectQuerySchema(StrictSchema):
-    """The search page's filter names; a filter may repeat (OR within a filter, AND between filters)."""
+    """The search page's filters; a filter may repeat (OR within a filter, AND between filters)."""
 
-    q = Text(validate=validate.Length(max=200), metadata={"description": "free text in title, summary, description"})
-    country = fields.List(Text(validate=validate.Length(max=3)), metadata={"description": "ISO 3166 alpha-3"})
+    q = Text(validate=validate.Length(max=200),
+             metadata={"description": "free text (every word must match; the last also as a prefix)"})
+    country = fields.List(Text(validate=validate.Length(equal=3)), metadata={"description": "ISO 3166 alpha-3"})
     region = fields.List(Text(validate=validate.Length(max=40)), metadata={"description": "region code"})
     donor = fields.List(QueryId(), metadata={"description": "organisation id"})
     implementer = fields.List(QueryId(), metadata={"description": "organisation id"})
@@ -279,10 +281,13 @@ class ProjectQuerySchema(StrictSchema):
     theme = fields.List(Text(validate=validate.Length(max=60)), metadata={"description": "theme code"})
     activity_type = fields.List(fields.String(validate=validate.OneOf(list(ACTIVITY_TYPES))))
     status = fields.List(fields.String(validate=validate.OneOf(list(STATUSES))))
-    date_from = fields.Date(metadata={"description": "active on or after this day"})
-    date_to = fields.Date(metadata={"description": "active on or before this day"})
+    date_from = fields.Date(metadata={"description": "active at some time on or after this day"})
+    date_to = fields.Date(metadata={"description": "active at some time on or before this day"})
+    budget_min = DecimalString(validate=validate.Range(min=0, max=MAX_AMOUNT), metadata={"description": "USD"})
+    budget_max = DecimalString(validate=validate.Range(min=0, max=MAX_AMOUNT), metadata={"description": "USD"})
     include_withdrawn = fields.Boolean(load_default=False)
-    sort = fields.String(load_default="updated", validate=validate.OneOf(["updated", "title", "start", "end", "budget"]))
+    sort = fields.String(validate=validate.OneOf(list(SEARCH_SORTS)),
+                         metadata={"description": "default: relevance with q, else start-desc"})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
@@ -321,6 +326,38 @@ class OverlapMatchSchema(StrictSchema):
 class OverlapCheckSchema(StrictSchema):
     available = fields.Boolean(metadata={"description": "false while the overlap engine is not installed"})
     matches = fields.List(fields.Nested(OverlapMatchSchema))
+
+
+class OverlapReportQuerySchema(StrictSchema):
+    country = fields.List(Text(validate=validate.Length(equal=3)), metadata={"description": "ISO 3166 alpha-3"})
+    region = Text(validate=validate.Length(max=40), metadata={"description": "region code"})
+    pillar = fields.List(fields.Integer(validate=validate.Range(min=1, max=4)), metadata={"description": "1-4"})
+    donor = fields.List(QueryId(), metadata={"description": "organisation id"})
+    date_from = fields.Date(metadata={"description": "pairs with a project active on or after this day"})
+    date_to = fields.Date(metadata={"description": "pairs with a project active on or before this day"})
+    min_score = fields.Integer(load_default=0, validate=validate.Range(min=0, max=100))
+    decided = fields.String(load_default="undecided", validate=validate.OneOf(["undecided", "decided", "all"]),
+                            metadata={"description": "undecided pairs (and re-opened ones), decided ones, or all"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+class OverlapPairSchema(StrictSchema):
+    a = fields.Nested(ProjectRefSchema)
+    b = fields.Nested(ProjectRefSchema)
+    score = fields.Float()
+    label = fields.String()
+    state = fields.String(metadata={"description": "undecided, decided or reopened"})
+    signals = fields.List(fields.Nested(SignalSchema))
+
+
+class OverlapReportSchema(StrictSchema):
+    pairs = fields.List(fields.Nested(OverlapPairSchema))
+    total = fields.Integer(metadata={"description": "flagged pairs in scope"})
+    page = fields.Integer()
+    per_page = fields.Integer()
+    projects = fields.Integer(metadata={"description": "projects compared"})
+    candidates_scored = fields.Integer()
 
 
 class ProblemSchema(StrictSchema):

@@ -1,12 +1,13 @@
 """The token section of the profile page: create a token (its secret is shown once) and revoke one."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from adam.accounts.operations import audit
 from adam.api import tokens
 from adam.extensions import db
 
@@ -43,6 +44,8 @@ def create():
         db.session.rollback()
         flash(str(exc), "danger")
         return redirect(url_for("accounts.profile"))
+    audit(db.session, "api_token_created", current_user, request.remote_addr or "", name=new.token.name,
+          prefix=new.token.prefix)
     db.session.commit()
     response = render_template("api/token_created.html", token=new.token, secret=new.secret)
     # The secret is on this page only: never cached, never stored in the session or a flash message.
@@ -62,6 +65,8 @@ def revoke(token_id: int):
         db.session.rollback()
         flash(str(exc), "danger")
         return redirect(url_for("accounts.profile"))
+    audit(db.session, "api_token_revoked", current_user, request.remote_addr or "", name=token.name,
+          prefix=token.prefix)
     db.session.commit()
     flash(f"Token “{token.name}” revoked: it no longer works.", "success")
     return redirect(url_for("accounts.profile"))

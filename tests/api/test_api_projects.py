@@ -214,3 +214,23 @@ def test_withdraw_hides_project_from_the_list(client, session, coordinator_heade
     stale = client.post(f"/api/v1/projects/{project.id}/withdraw", headers={**coordinator_headers, "If-Match": 'W/"1"'},
                         json={})
     assert stale.status_code == 412
+
+
+def test_list_sorts_and_budget_filters_as_the_search_page_does(client, session, coordinator_headers):
+    small = make_project(session, "Small prevention grant", budget=10_000)
+    large = make_project(session, "Large forensic laboratory", budget=2_000_000)
+    make_project(session, "Unbudgeted mentoring", budget=None)
+    session.commit()
+    body = client.get("/api/v1/projects/?sort=budget-desc&budget_min=5000", headers=coordinator_headers).get_json()
+    assert [p["id"] for p in body["items"]] == [large.id, small.id]
+    body = client.get("/api/v1/projects/?budget_max=100000", headers=coordinator_headers).get_json()
+    assert [p["id"] for p in body["items"]] == [small.id]
+    assert client.get("/api/v1/projects/?sort=sideways", headers=coordinator_headers).status_code == 422
+
+
+def test_free_text_matches_words_and_prefixes(client, session, coordinator_headers):
+    lab = make_project(session, "Forensic laboratory for precursor chemicals")
+    make_project(session, "Canine unit")
+    session.commit()
+    body = client.get("/api/v1/projects/?q=precurs", headers=coordinator_headers).get_json()
+    assert [p["id"] for p in body["items"]] == [lab.id]

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from adam.api import tokens
-from adam.models import ApiToken, Project
+from adam.models import ApiToken, AuditEvent, Project
 from tests.api.conftest import bearer
 from tests.factories import make_project, make_user, organisation
 from tests.helpers import login
@@ -131,6 +131,8 @@ def test_profile_page_creates_token_shown_once_and_revokes_it(client, session, f
     revoked = client.post(f"/account/tokens/{token.id}/revoke")
     assert revoked.status_code == 302
     assert client.get("/api/v1/me", headers=headers).status_code == 401
+    events = session.scalars(select(AuditEvent.event).where(AuditEvent.user_id == focal_point.id)).all()
+    assert {"api_token_created", "api_token_revoked"} <= set(events)
 
 
 def test_profile_refuses_a_nameless_token_and_anothers_revocation(client, session, focal_point):
@@ -160,3 +162,18 @@ def test_token_names_are_checked(session, focal_point):
     focal_point.active = False
     with pytest.raises(tokens.TokenError):
         tokens.create_token(session, focal_point, "ok")
+
+
+def test_api_is_csrf_exempt_while_the_token_pages_are_not(app, client, session, focal_point, focal_headers):
+    from tests.api.test_api_projects import _payload
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        created = client.post("/api/v1/projects/", headers=focal_headers, json=_payload(session))
+        assert created.status_code == 201
+        login(client, focal_point)
+        refused = client.post("/account/tokens/", data={"name": "no csrf token"})
+        assert refused.status_code == 400
+        assert all(t.name != "no csrf token" for t in tokens.active_tokens(session, focal_point))
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False

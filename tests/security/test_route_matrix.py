@@ -99,6 +99,7 @@ ACCESS: dict[str, tuple[str, dict, dict]] = {
     "exchange.iati_job": ("GET", {"job_id": "{job}"}, coordinator_only(200)),
     "exchange.iati_job_status": ("GET", {"job_id": "{job}"}, coordinator_only(200)),
     "exchange.iati_job_report": ("GET", {"job_id": "{job}"}, coordinator_only(200)),
+    "api_overlaps.report": ("GET", {}, API_SESSION),
 }
 
 

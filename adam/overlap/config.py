@@ -1,0 +1,68 @@
+"""Weights and thresholds of the overlap score, in one place (override any of them with OverlapConfig(...))."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+LABEL_POSSIBLE = "possible overlap"
+LABEL_DUPLICATE = "likely duplicate"
+
+
+@dataclass(frozen=True)
+class OverlapConfig:
+    # Points each signal may give at most; the score is their sum, capped at 100.
+    points: dict[str, float] = field(default_factory=lambda: {
+        "stated_link": 60.0,       # the records themselves say they are linked (IATI related-activity and the like)
+        "shared_country": 10.0,    # a recipient country in common
+        "place_via_region": 4.0,   # one covers a region (or the world) that holds the other's country
+        "time_overlap": 8.0,       # months of overlap as a share of the shorter project
+        "same_start": 6.0,         # start dates within `date_tolerance_days`: one project entered twice
+        "same_end": 4.0,
+        "shared_pillar": 4.0,
+        "shared_theme": 4.0,
+        "shared_sector": 3.0,      # DAC sector codes (real IATI data rarely maps to the pillars)
+        "same_activity_type": 4.0,
+        "similar_budget": 4.0,
+        "same_donor": 7.0,
+        "same_implementer": 7.0,
+        "partner_chain": 25.0,     # each record names the other's organisation: the donor's and the implementer's record
+        "partner_one_way": 10.0,   # one record names the organisation that registered the other
+        "shared_institution": 20.0,
+        "title_similarity": 35.0,
+        "text_similarity": 12.0,   # summaries and descriptions
+        # Negative: one organisation's own records that look alike are mostly its components (phases, outputs,
+        # country lines of one programme), not one project entered twice. Set to 0 to treat them like others.
+        "same_registrant": -25.0,
+    })
+    # Start or end dates this close count as the same date.
+    date_tolerance_days: int = 31
+    # Text below this cosine is no evidence at all: it gives no points and does not make a pair a candidate.
+    text_floor: float = 0.2
+    # Cosine (or fuzzy ratio / 100) from which a text signal gives its full points.
+    text_full: float = 0.8
+    # Score from which a pair is flagged, and from which it is called a likely duplicate.
+    possible_threshold: int = 60
+    duplicate_threshold: int = 80
+    # Wide-scope pairs (one side names no country, or a global region) must score this much more to be flagged.
+    wide_scope_extra: int = 15
+    # Budgets within this ratio of each other count as similar.
+    budget_ratio: float = 0.8
+    # Projects with no dates at all: how many years a completed or cancelled one is taken to have lasted.
+    undated_years: int = 1
+
+    def with_points(self, **points: float) -> "OverlapConfig":
+        merged = dict(self.points)
+        merged.update(points)
+        return replace(self, points=merged)
+
+    def max_without_evidence(self) -> float:
+        """Most a pair can score with no evidence (text, institution, partner chain, donor and implementer both).
+
+        Candidate generation drops such pairs, which is lossless only while this stays under the threshold.
+        """
+        p = self.points
+        return (p["shared_country"] + p["time_overlap"] + p["same_start"] + p["same_end"] + p["shared_pillar"]
+                + p["shared_theme"] + p["shared_sector"] + p["same_activity_type"] + p["similar_budget"]
+                + max(p["same_donor"], p["same_implementer"]))
+
+
+DEFAULT_CONFIG = OverlapConfig()

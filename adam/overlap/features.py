@@ -1,0 +1,241 @@
+"""What the engine knows of a project: plain, hashable data loaded in bulk (no ORM objects per candidate)."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adam.models import Project, ProjectFunder, ProjectRelatedActivity, ProjectSector, Region
+from adam.models.project import (
+    project_countries,
+    project_implementers,
+    project_institutions,
+    project_pillars,
+    project_regions,
+    project_themes,
+)
+from adam.models.reference import region_countries
+
+# Day numbers standing for "no known start" and "still running".
+MIN_DAY = -(10**9)
+MAX_DAY = 10**9
+
+
+@dataclass(slots=True)
+class ProjectFeatures:
+    id: int | None
+    title: str = ""
+    text: str = ""  # summary and description
+    language: str | None = None
+    status: str = "pipeline"
+    activity_type: str | None = None
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+    recorded_on: dt.date | None = None  # when the record was created: places undated projects in time
+    countries: frozenset[int] = frozenset()      # named recipient countries
+    places: frozenset[int] = frozenset()         # countries named or held by a named (non-global) region
+    wide: bool = False                           # names no country, or a global region
+    pillars: frozenset[int] = frozenset()
+    themes: frozenset[int] = frozenset()
+    sectors: frozenset[str] = frozenset()
+    institutions: frozenset[int] = frozenset()
+    funders: frozenset[int] = frozenset()
+    implementers: frozenset[int] = frozenset()
+    owner: int | None = None
+    iati_identifier: str | None = None
+    related: frozenset[str] = frozenset()        # IATI identifiers of activities this record states a link to
+    budget_usd: float | None = None
+    label: str = field(default="", repr=False)
+
+    @property
+    def organisations(self) -> frozenset[int]:
+        ids = set(self.funders) | set(self.implementers)
+        if self.owner is not None:
+            ids.add(self.owner)
+        return frozenset(ids)
+
+    def interval(self, undated_years: int = 1) -> tuple[int, int]:
+        """Half-open range of day numbers [start, end + 1 day).
+
+        An open end means ongoing; an unknown start means "since always". A project with no dates at all is
+        placed by its status and the year it was recorded: pipeline or ongoing ones run from that year on;
+        completed or cancelled ones are taken to have lasted `undated_years` from the start of that year.
+        """
+        start = self.starts_on.toordinal() if self.starts_on else MIN_DAY
+        end = self.ends_on.toordinal() + 1 if self.ends_on else MAX_DAY
+        if self.starts_on is None and self.ends_on is None and self.recorded_on is not None:
+            year_start = dt.date(self.recorded_on.year, 1, 1).toordinal()
+            if self.status in ("completed", "cancelled"):
+                return year_start, dt.date(self.recorded_on.year + undated_years, 1, 1).toordinal()
+            return year_start, MAX_DAY
+        if end <= start:  # bad data (end before start): treat as a single day rather than drop it
+            end = start + 1
+        return start, end
+
+
+class RegionCatalogue:
+    """Regions' member countries and global flag, loaded once per check or report."""
+
+    def __init__(self, session: Session):
+        self.is_global: dict[int, bool] = dict(session.execute(select(Region.id, Region.is_global)).all())
+        members: dict[int, set[int]] = defaultdict(set)
+        for region_id, country_id in session.execute(select(region_countries.c.region_id, region_countries.c.country_id)):
+            members[region_id].add(country_id)
+        self.members = {k: frozenset(v) for k, v in members.items()}
+
+    def places(self, countries: Iterable[int], regions: Iterable[int]) -> tuple[frozenset[int], bool]:
+        places = set(countries)
+        is_global = False
+        for region_id in regions:
+            if self.is_global.get(region_id):
+                is_global = True
+            else:
+                places |= self.members.get(region_id, frozenset())
+        return frozenset(places), is_global or not places
+
+    def regions_holding(self, countries: Iterable[int]) -> set[int]:
+        wanted = set(countries)
+        return {rid for rid, members in self.members.items() if members & wanted and not self.is_global.get(rid)}
+
+
+def _as_date(value) -> dt.date | None:  # noqa: ANN001
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+def features_from_project(project: Project, regions: RegionCatalogue) -> ProjectFeatures:
+    """Features of a project object, persistent or a transient draft built from form data."""
+    starts_on = project.actual_start_on or project.planned_start_on
+    ends_on = project.actual_end_on or project.planned_end_on
+    countries = frozenset(c.id for c in project.countries if c is not None and c.id is not None)
+    places, wide = regions.places(countries, [r.id for r in project.regions if r is not None])
+    return ProjectFeatures(
+        id=project.id,
+        title=project.title or "",
+        text=" ".join(t for t in (project.summary, project.description) if t),
+        language=project.language,
+        status=project.status or "pipeline",
+        activity_type=project.activity_type,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        recorded_on=_as_date(project.created_at) or dt.date.today(),
+        countries=countries,
+        places=places,
+        wide=wide,
+        pillars=frozenset(p.id for p in project.pillars if p is not None),
+        themes=frozenset(t.id for t in project.themes if t is not None),
+        sectors=frozenset(s.code for s in project.sectors if s.code),
+        institutions=frozenset(o.id for o in project.beneficiary_institutions if o is not None and o.id),
+        funders=frozenset(
+            (f.organisation.id if f.organisation is not None else f.organisation_id)
+            for f in project.funders if (f.organisation is not None and f.organisation.id) or f.organisation_id
+        ),
+        implementers=frozenset(o.id for o in project.implementers if o is not None and o.id),
+        owner=project.owner_organisation_id or (project.owner_organisation.id if project.owner_organisation else None),
+        iati_identifier=project.iati_identifier,
+        related=frozenset(r.iati_identifier for r in project.related_activities if r.iati_identifier),
+        budget_usd=float(project.budget_usd) if project.budget_usd is not None else None,
+    )
+
+
+def _chunks(ids: list[int], size: int = 900):
+    # SQLite limits bound parameters; 900 stays well under every default.
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+def load_features(session: Session, ids: Iterable[int] | None = None, regions: RegionCatalogue | None = None,
+                  include_withdrawn: bool = False) -> dict[int, ProjectFeatures]:
+    """Features of many projects in a handful of queries (all non-withdrawn projects when ids is None)."""
+    regions = regions or RegionCatalogue(session)
+    columns = (Project.id, Project.title, Project.summary, Project.description, Project.language, Project.status,
+               Project.activity_type, Project.starts_on, Project.ends_on, Project.created_at,
+               Project.owner_organisation_id, Project.iati_identifier, Project.budget_usd)
+    rows: list = []
+    id_list = None if ids is None else sorted(set(ids))
+    if id_list is None:
+        stmt = select(*columns)
+        if not include_withdrawn:
+            stmt = stmt.where(Project.withdrawn_at.is_(None))
+        rows = list(session.execute(stmt))
+    else:
+        for chunk in _chunks(id_list):
+            stmt = select(*columns).where(Project.id.in_(chunk))
+            if not include_withdrawn:
+                stmt = stmt.where(Project.withdrawn_at.is_(None))
+            rows.extend(session.execute(stmt))
+    if not rows:
+        return {}
+    found = [r[0] for r in rows]
+
+    def pairs(stmt_for):
+        out: dict[int, set] = defaultdict(set)
+        if id_list is None:
+            for pid, value in session.execute(stmt_for(None)):
+                out[pid].add(value)
+        else:
+            for chunk in _chunks(found):
+                for pid, value in session.execute(stmt_for(chunk)):
+                    out[pid].add(value)
+        return out
+
+    def link(table, column):
+        def stmt_for(chunk):
+            stmt = select(table.c.project_id, table.c[column])
+            return stmt if chunk is None else stmt.where(table.c.project_id.in_(chunk))
+        return pairs(stmt_for)
+
+    def child(model, column):
+        def stmt_for(chunk):
+            stmt = select(model.project_id, column)
+            return stmt if chunk is None else stmt.where(model.project_id.in_(chunk))
+        return pairs(stmt_for)
+
+    countries = link(project_countries, "country_id")
+    region_links = link(project_regions, "region_id")
+    pillars = link(project_pillars, "pillar_id")
+    themes = link(project_themes, "theme_id")
+    institutions = link(project_institutions, "organisation_id")
+    implementers = link(project_implementers, "organisation_id")
+    funders = child(ProjectFunder, ProjectFunder.organisation_id)
+    sectors = child(ProjectSector, ProjectSector.code)
+    related = child(ProjectRelatedActivity, ProjectRelatedActivity.iati_identifier)
+
+    empty: frozenset = frozenset()
+    result: dict[int, ProjectFeatures] = {}
+    for (pid, title, summary, description, language, status, activity_type, starts_on, ends_on, created_at,
+         owner, iati_identifier, budget_usd) in rows:
+        named = frozenset(countries.get(pid, empty))
+        places, wide = regions.places(named, region_links.get(pid, empty))
+        result[pid] = ProjectFeatures(
+            id=pid,
+            title=title or "",
+            text=" ".join(t for t in (summary, description) if t),
+            language=language,
+            status=status or "pipeline",
+            activity_type=activity_type,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            recorded_on=_as_date(created_at),
+            countries=named,
+            places=places,
+            wide=wide,
+            pillars=frozenset(pillars.get(pid, empty)),
+            themes=frozenset(themes.get(pid, empty)),
+            sectors=frozenset(sectors.get(pid, empty)),
+            institutions=frozenset(institutions.get(pid, empty)),
+            funders=frozenset(funders.get(pid, empty)),
+            implementers=frozenset(implementers.get(pid, empty)),
+            owner=owner,
+            iati_identifier=iati_identifier,
+            related=frozenset(related.get(pid, empty)),
+            budget_usd=float(budget_usd) if budget_usd is not None else None,
+        )
+    return result

@@ -1,0 +1,107 @@
+"""The duplicate-check report: every flagged pair in a scope, ranked, with decisions applied."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from adam.overlap.config import DEFAULT_CONFIG, OverlapConfig
+from adam.overlap.check import organisation_names
+from adam.overlap.decisions import decision_state, decisions_for
+from adam.overlap.engine import find_all_overlaps
+from adam.overlap.features import ProjectFeatures, RegionCatalogue, load_features
+from adam.overlap.signals import OverlapSignal
+
+DECIDED_CHOICES = ("undecided", "decided", "all")
+
+
+@dataclass
+class ReportFilters:
+    countries: set[int] = field(default_factory=set)
+    region_id: int | None = None
+    pillars: set[int] = field(default_factory=set)
+    donors: set[int] = field(default_factory=set)
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    min_score: int = 0
+    decided: str = "undecided"  # undecided (incl. re-opened) | decided | all
+    # A donor focal point sees only pairs that involve a project of their organisation.
+    organisation_id: int | None = None
+
+
+@dataclass
+class ReportPair:
+    a: ProjectFeatures
+    b: ProjectFeatures
+    score: int
+    label: str
+    signals: list[OverlapSignal]
+    state: str  # undecided | decided | reopened
+    decision: object | None = None
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.a.id, self.b.id)
+
+
+@dataclass
+class Report:
+    pairs: list[ReportPair]
+    projects: int
+    candidates_scored: int
+    names: dict[int, str]
+
+
+def _in_scope(f: ProjectFeatures, filters: ReportFilters, region_members: frozenset[int]) -> bool:
+    if filters.countries and not (f.places & filters.countries):
+        return False
+    if filters.region_id is not None and not (f.places & region_members):
+        return False
+    if filters.pillars and not (f.pillars & filters.pillars):
+        return False
+    if filters.donors and not (f.funders & filters.donors):
+        return False
+    if filters.period_start or filters.period_end:
+        start, end = f.interval()
+        if filters.period_end and start > filters.period_end.toordinal():
+            return False
+        if filters.period_start and end <= filters.period_start.toordinal():
+            return False
+    return True
+
+
+def _visible(f: ProjectFeatures, organisation_id: int | None) -> bool:
+    return organisation_id is None or organisation_id in f.organisations
+
+
+def run_report(session: Session, filters: ReportFilters | None = None, cfg: OverlapConfig = DEFAULT_CONFIG,
+               progress: Callable[[int, int], None] | None = None) -> Report:
+    filters = filters or ReportFilters()
+    regions = RegionCatalogue(session)
+    features = list(load_features(session, regions=regions).values())
+    org_ids: set[int] = set()
+    for f in features:
+        org_ids |= f.organisations | f.institutions
+    names = organisation_names(session, org_ids)
+    flagged, scored = find_all_overlaps(features, cfg, names, progress=progress)
+    members = regions.members.get(filters.region_id, frozenset()) if filters.region_id is not None else frozenset()
+    decisions = decisions_for(session)
+    pairs: list[ReportPair] = []
+    for p in flagged:
+        a, b = (p.a, p.b) if p.a.id < p.b.id else (p.b, p.a)
+        if p.result.score < filters.min_score:
+            continue
+        if not (_in_scope(a, filters, members) or _in_scope(b, filters, members)):
+            continue
+        if not (_visible(a, filters.organisation_id) or _visible(b, filters.organisation_id)):
+            continue
+        decision = decisions.get((a.id, b.id))
+        state = decision_state(decision, a, b)
+        if filters.decided == "undecided" and state == "decided":
+            continue
+        if filters.decided == "decided" and state == "undecided":
+            continue
+        pairs.append(ReportPair(a, b, p.result.score, p.result.label, p.result.signals, state, decision))
+    return Report(pairs, len(features), scored, names)

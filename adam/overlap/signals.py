@@ -1,0 +1,197 @@
+"""The explainable signals of a pair and their score: each says in words what it found and what it gave."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from adam.overlap.config import DEFAULT_CONFIG, LABEL_DUPLICATE, LABEL_POSSIBLE, OverlapConfig
+from adam.overlap.features import MAX_DAY, MIN_DAY, ProjectFeatures
+from adam.overlap.text import same_language
+
+
+@dataclass(frozen=True, slots=True)
+class OverlapSignal:
+    name: str
+    explanation: str
+    points: int
+
+
+@dataclass(slots=True)
+class PairScore:
+    score: int
+    label: str | None  # None: not flagged
+    signals: list[OverlapSignal]
+    wide_scope: bool
+
+
+def _ramp(value: float, floor: float, full: float) -> float:
+    if value <= floor:
+        return 0.0
+    return min(1.0, (value - floor) / (full - floor))
+
+
+def _months(days: int) -> float:
+    return days / 30.44
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def dates_overlap(a: ProjectFeatures, b: ProjectFeatures, cfg: OverlapConfig = DEFAULT_CONFIG) -> bool:
+    a0, a1 = a.interval(cfg.undated_years)
+    b0, b1 = b.interval(cfg.undated_years)
+    return a0 < b1 and b0 < a1
+
+
+def places_meet(a: ProjectFeatures, b: ProjectFeatures) -> bool:
+    return a.wide or b.wide or bool(a.places & b.places)
+
+
+def has_evidence(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_cos: float,
+                 cfg: OverlapConfig = DEFAULT_CONFIG) -> bool:
+    """Evidence beyond place, time and subject; without it a pair cannot reach the threshold."""
+    return (title_cos >= cfg.text_floor or text_cos >= cfg.text_floor
+            or bool(a.institutions & b.institutions) or partner_link(a, b) > 0
+            or bool(a.funders & b.funders and a.implementers & b.implementers) or stated_link(a, b))
+
+
+def partner_link(a: ProjectFeatures, b: ProjectFeatures) -> int:
+    """2: each record names the organisation that registered the other; 1: one does; 0: neither."""
+    if a.owner == b.owner:
+        return 0
+    return (int(a.owner is not None and a.owner in (b.funders | b.implementers))
+            + int(b.owner is not None and b.owner in (a.funders | a.implementers)))
+
+
+def stated_link(a: ProjectFeatures, b: ProjectFeatures) -> bool:
+    return bool((b.iati_identifier and b.iati_identifier in a.related)
+                or (a.iati_identifier and a.iati_identifier in b.related))
+
+
+def is_candidate(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_cos: float,
+                 cfg: OverlapConfig = DEFAULT_CONFIG) -> bool:
+    """The candidate rule: places meet, dates intersect, and there is evidence (or a stated link)."""
+    if stated_link(a, b):
+        return True
+    return places_meet(a, b) and dates_overlap(a, b, cfg) and has_evidence(a, b, title_cos, text_cos, cfg)
+
+
+def score_pair(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_cos: float,
+               cfg: OverlapConfig = DEFAULT_CONFIG, names: dict[int, str] | None = None) -> PairScore:
+    """Score a candidate pair from 0 to 100 with its signals. title_cos/text_cos are TF-IDF cosines."""
+    p = cfg.points
+    names = names or {}
+    signals: list[OverlapSignal] = []
+
+    def add(name: str, points: float, explanation: str) -> None:  # positive signals only
+        if points > 0:
+            signals.append(OverlapSignal(name, explanation, int(round(points))))
+
+    def named(ids) -> str:
+        shown = sorted(names.get(i, f"organisation #{i}") for i in ids)
+        return ", ".join(shown[:4]) + (f" and {len(shown) - 4} more" if len(shown) > 4 else "")
+
+    linked = stated_link(a, b)
+    if linked:
+        add("stated_link", p["stated_link"],
+            "One record names the other as a related or linked activity (IATI identifier).")
+
+    # Place
+    wide = a.wide or b.wide
+    shared_countries = a.countries & b.countries
+    if shared_countries:
+        add("shared_country", p["shared_country"],
+            f"Both work in the same recipient {'country' if len(shared_countries) == 1 else 'countries'}"
+            f" ({_plural(len(shared_countries), 'country')} in common).")
+    elif a.places & b.places:
+        add("place_via_region", p["place_via_region"], "One covers a region that includes the other's country.")
+    elif wide:
+        add("place_via_region", p["place_via_region"],
+            "One is a global or multi-country programme without a named country, which may include the other.")
+
+    # Time
+    a0, a1 = a.interval(cfg.undated_years)
+    b0, b1 = b.interval(cfg.undated_years)
+    overlap = min(a1, b1) - max(a0, b0)
+    if overlap > 0:
+        finite = [x1 - x0 for x0, x1 in ((a0, a1), (b0, b1)) if x0 > MIN_DAY and x1 < MAX_DAY]
+        if finite:
+            shorter = min(finite)
+            share = min(1.0, overlap / shorter) if shorter > 0 else 1.0
+            add("time_overlap", p["time_overlap"] * share,
+                f"They run at the same time for about {_months(min(overlap, shorter)):.0f} months,"
+                f" {share:.0%} of the shorter project.")
+        else:
+            add("time_overlap", p["time_overlap"] * 0.5,
+                "Their periods intersect (at least one is open-ended or has no dates).")
+    tolerance = cfg.date_tolerance_days
+    if a.starts_on and b.starts_on and abs((a.starts_on - b.starts_on).days) <= tolerance:
+        add("same_start", p["same_start"], f"They start within {tolerance} days of each other.")
+    if a.ends_on and b.ends_on and abs((a.ends_on - b.ends_on).days) <= tolerance:
+        add("same_end", p["same_end"], f"They end within {tolerance} days of each other.")
+
+    # Subject
+    if a.pillars & b.pillars:
+        add("shared_pillar", p["shared_pillar"],
+            f"Same pillar of the Vienna Declaration ({_plural(len(a.pillars & b.pillars), 'pillar')} in common).")
+    if a.themes & b.themes:
+        add("shared_theme", p["shared_theme"], f"Same themes ({_plural(len(a.themes & b.themes), 'theme')} in common).")
+    shared_sectors = a.sectors & b.sectors
+    if shared_sectors:
+        add("shared_sector", p["shared_sector"], f"Same DAC sectors ({', '.join(sorted(shared_sectors)[:5])}).")
+
+    institutions = a.institutions & b.institutions
+    if institutions:
+        add("shared_institution", p["shared_institution"],
+            f"Same beneficiary institution: {named(institutions)}.")
+    if a.activity_type and a.activity_type == b.activity_type:
+        add("same_activity_type", p["same_activity_type"], f"Same kind of activity ({a.activity_type}).")
+
+    # Organisations
+    if a.funders & b.funders:
+        add("same_donor", p["same_donor"], f"Same donor: {named(a.funders & b.funders)}.")
+    if a.implementers & b.implementers:
+        add("same_implementer", p["same_implementer"],
+            f"Same implementing organisation: {named(a.implementers & b.implementers)}.")
+    if a.owner is not None and a.owner == b.owner and p["same_registrant"]:
+        signals.append(OverlapSignal(
+            "same_registrant", "Both records were registered by the same organisation, which usually keeps one "
+            "record per project: alike records of one organisation are mostly parts of one programme.",
+            int(round(p["same_registrant"]))))
+    link = partner_link(a, b)
+    if link == 2:
+        add("partner_chain", p["partner_chain"],
+            f"Each record names the organisation that registered the other ({named({a.owner, b.owner})}): "
+            "typical of one project entered once by the donor and once by the implementing agency.")
+    elif link == 1:
+        add("partner_one_way", p["partner_one_way"],
+            f"One record names the organisation that registered the other ({named({a.owner, b.owner})}).")
+
+    # Text, compared within one language
+    if same_language(a.language, b.language):
+        # TF-IDF cosine of the words (the same figure the vectorised report scores with)
+        ratio = title_cos
+        if ratio >= cfg.text_floor:
+            add("title_similarity", p["title_similarity"] * _ramp(ratio, cfg.text_floor, cfg.text_full),
+                f"Titles are {ratio:.0%} similar.")
+        if text_cos >= cfg.text_floor:
+            add("text_similarity", p["text_similarity"] * _ramp(text_cos, cfg.text_floor, cfg.text_full),
+                f"Summaries and descriptions are {text_cos:.0%} similar.")
+
+    if a.budget_usd and b.budget_usd:
+        low, high = sorted((a.budget_usd, b.budget_usd))
+        if high > 0 and low / high >= cfg.budget_ratio:
+            add("similar_budget", p["similar_budget"], f"Their budgets are within {1 - cfg.budget_ratio:.0%} of each other.")
+
+    score = max(0, min(100, sum(s.points for s in signals)))
+    threshold = cfg.possible_threshold + (cfg.wide_scope_extra if wide and not shared_countries else 0)
+    if linked:
+        label = LABEL_DUPLICATE if score >= cfg.duplicate_threshold else LABEL_POSSIBLE
+    elif score >= max(threshold, cfg.duplicate_threshold):
+        label = LABEL_DUPLICATE
+    elif score >= threshold:
+        label = LABEL_POSSIBLE
+    else:
+        label = None
+    signals.sort(key=lambda s: -s.points)
+    return PairScore(score, label, signals, wide)

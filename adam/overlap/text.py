@@ -1,0 +1,91 @@
+"""Text similarity: hashed TF-IDF vectors (cosine by sparse products) and a fuzzy title ratio for the evidence.
+
+Hashing needs no fitted vocabulary, so a draft's new words still count; the IDF comes from document
+frequencies over the register (words that are everywhere, like "project" or "COVID-19", weigh little).
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+import unicodedata
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from rapidfuzz import fuzz
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer
+
+N_FEATURES = 2**18
+# Words of project titles that say nothing about the subject.
+DOMAIN_STOP_WORDS = frozenset({
+    "project", "projects", "programme", "program", "support", "phase", "ii", "iii", "iv", "activity",
+    "activities", "de", "la", "le", "les", "des", "du", "et", "en", "el", "los", "las", "y", "para", "por",
+    "pour", "dans", "au", "aux", "a", "of", "na", "и", "в", "на", "по", "для",
+})
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | DOMAIN_STOP_WORDS
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def normalise_text(text: str) -> str:
+    if text.isascii():  # the common case: no accents to strip
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=200_000)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(t for t in _TOKEN.findall(normalise_text(text)) if t not in STOP_WORDS and len(t) > 1)
+
+
+def tokens(text: str) -> tuple[str, ...]:
+    # Cached: the save-time check tokenises the same register titles again and again.
+    return _tokens(text) if len(text) < 2000 else _tokens.__wrapped__(text)
+
+
+_VECTORIZER = HashingVectorizer(
+    n_features=N_FEATURES, analyzer=tokens, alternate_sign=False, norm=None, binary=True,
+)
+
+
+def counts(texts: Sequence[str]) -> sp.csr_matrix:
+    """Binary word presence per text (rows), hashed."""
+    if not texts:
+        return sp.csr_matrix((0, N_FEATURES), dtype=np.float64)
+    return _VECTORIZER.transform(list(texts)).tocsr()
+
+
+class Idf:
+    """Inverse document frequencies over a corpus of hashed binary rows; unseen words get the highest weight."""
+
+    def __init__(self, matrix: sp.csr_matrix | None = None):
+        self.df = np.zeros(N_FEATURES, dtype=np.float32)
+        self.n = 0
+        if matrix is not None:
+            self.add(matrix)
+
+    def add(self, matrix: sp.csr_matrix) -> None:
+        self.df += np.bincount(matrix.indices, minlength=N_FEATURES).astype(np.float32)
+        self.n += matrix.shape[0]
+
+    def weights(self) -> np.ndarray:
+        return (np.log((1.0 + self.n) / (1.0 + self.df)) + 1.0).astype(np.float32)
+
+    def transform(self, matrix: sp.csr_matrix, weights: np.ndarray | None = None) -> sp.csr_matrix:
+        w = self.weights() if weights is None else weights
+        weighted = sp.csr_matrix(matrix.astype(np.float32).multiply(w))
+        norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return sp.csr_matrix(sp.diags(1.0 / norms).astype(np.float32) @ weighted)
+
+
+def title_ratio(a: str, b: str) -> float:
+    """Fuzzy title similarity 0-1 (rapidfuzz token_set_ratio on normalised text), tolerant of typos and dropped words."""
+    if not a.strip() or not b.strip():
+        return 0.0
+    return fuzz.token_set_ratio(normalise_text(a), normalise_text(b)) / 100.0
+
+
+def same_language(a: str | None, b: str | None) -> bool:
+    """Text is compared within one language; unknown languages are assumed comparable."""
+    return not a or not b or a.split("-")[0].lower() == b.split("-")[0].lower()

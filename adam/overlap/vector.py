@@ -1,0 +1,89 @@
+"""The score of many candidate pairs at once, with numpy: the same arithmetic as signals.score_pair.
+
+The full report scores every candidate this way and builds the worded evidence (signals.score_pair) only for
+the pairs that reach the threshold; tests/overlap/test_overlap_candidates.py checks both give the same score.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from adam.overlap.candidates import Corpus, shares
+from adam.overlap.config import DEFAULT_CONFIG, OverlapConfig
+from adam.overlap.features import MAX_DAY, MIN_DAY
+
+
+def _ramp(x: np.ndarray, floor: float, full: float) -> np.ndarray:
+    return np.where(x <= floor, 0.0, np.minimum(1.0, (x - floor) / (full - floor)))
+
+
+def _pts(points: np.ndarray | float, where: np.ndarray) -> np.ndarray:
+    # Each signal's points are rounded on their own (Python's round: half to even, as np.rint).
+    value = np.where(where, points, 0.0)
+    return np.where(value > 0, np.rint(value), 0.0)
+
+
+def vector_scores(c: Corpus, i: np.ndarray, j: np.ndarray, title_cos: np.ndarray, text_cos: np.ndarray,
+                  cfg: OverlapConfig = DEFAULT_CONFIG) -> tuple[np.ndarray, np.ndarray]:
+    """Scores (0-100) of the pairs (i[k], j[k]) and the threshold each must reach."""
+    p = cfg.points
+    total = np.zeros(len(i))
+    wide = c.wide[i] | c.wide[j]
+    shared_country = shares(c.countries, i, j)
+    via_region = ~shared_country & (shares(c.places, i, j) | wide)
+    total += _pts(p["shared_country"], shared_country) + _pts(p["place_via_region"], via_region)
+
+    a0, a1, b0, b1 = c.starts[i], c.ends[i], c.starts[j], c.ends[j]
+    overlap = np.minimum(a1, b1) - np.maximum(a0, b0)
+    a_finite = (a0 > MIN_DAY) & (a1 < MAX_DAY)
+    b_finite = (b0 > MIN_DAY) & (b1 < MAX_DAY)
+    big = np.iinfo(np.int64).max
+    shorter = np.minimum(np.where(a_finite, a1 - a0, big), np.where(b_finite, b1 - b0, big))
+    any_finite = a_finite | b_finite
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(shorter > 0, np.minimum(1.0, overlap / np.where(shorter > 0, shorter, 1)), 1.0)
+    time_points = np.where(any_finite, p["time_overlap"] * share, p["time_overlap"] * 0.5)
+    total += _pts(time_points, overlap > 0)
+
+    tol = cfg.date_tolerance_days
+    rs_i, rs_j, re_i, re_j = c.raw_start[i], c.raw_start[j], c.raw_end[i], c.raw_end[j]
+    total += _pts(p["same_start"], (rs_i >= 0) & (rs_j >= 0) & (np.abs(rs_i - rs_j) <= tol))
+    total += _pts(p["same_end"], (re_i >= 0) & (re_j >= 0) & (np.abs(re_i - re_j) <= tol))
+
+    total += _pts(p["shared_pillar"], shares(c.pillars, i, j))
+    total += _pts(p["shared_theme"], shares(c.themes, i, j))
+    total += _pts(p["shared_sector"], shares(c.sectors, i, j))
+    total += _pts(p["shared_institution"], shares(c.institutions, i, j))
+    total += _pts(p["same_activity_type"], (c.activity[i] > 0) & (c.activity[i] == c.activity[j]))
+    total += _pts(p["same_donor"], shares(c.funders, i, j))
+    total += _pts(p["same_implementer"], shares(c.implementers, i, j))
+
+    oi, oj = c.owner_ids[i], c.owner_ids[j]
+    same_owner = (oi >= 0) & (oi == oj)
+    if p["same_registrant"]:
+        total += np.where(same_owner, np.rint(p["same_registrant"]), 0.0)
+    link = (shares_cross(c.owners, c.partners, i, j).astype(int) + shares_cross(c.owners, c.partners, j, i).astype(int))
+    link = np.where(oi == oj, 0, link)
+    total += _pts(p["partner_chain"], link == 2) + _pts(p["partner_one_way"], link == 1)
+
+    li, lj = c.language[i], c.language[j]
+    comparable = (li == 0) | (lj == 0) | (li == lj)
+    floor, full = cfg.text_floor, cfg.text_full
+    total += _pts(p["title_similarity"] * _ramp(title_cos, floor, full), comparable & (title_cos >= floor))
+    total += _pts(p["text_similarity"] * _ramp(text_cos, floor, full), comparable & (text_cos >= floor))
+
+    bi, bj = c.budget[i], c.budget[j]
+    low, high = np.minimum(bi, bj), np.maximum(bi, bj)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        similar = (bi > 0) & (bj > 0) & (high > 0) & (low / np.where(high > 0, high, 1) >= cfg.budget_ratio)
+    total += _pts(p["similar_budget"], similar)
+
+    score = np.clip(total, 0, 100).astype(int)
+    threshold = cfg.possible_threshold + np.where(wide & ~shared_country, cfg.wide_scope_extra, 0)
+    return score, threshold
+
+
+def shares_cross(left, right, i: np.ndarray, j: np.ndarray) -> np.ndarray:  # noqa: ANN001
+    """Whether row i[k] of `left` and row j[k] of `right` have a column in common."""
+    if len(i) == 0:
+        return np.zeros(0, dtype=bool)
+    return np.asarray(left[i].multiply(right[j]).sum(axis=1)).ravel() > 0

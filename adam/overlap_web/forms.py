@@ -1,0 +1,53 @@
+"""Report filters (GET, no CSRF: they change nothing) and the decision form (POST, CSRF-protected)."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from adam.models import DECISIONS, Country, Organisation, Pillar, Region
+from adam.overlap.report import DECIDED_CHOICES, ReportFilters
+
+
+class ReportFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    country = SelectMultipleField("Countries", coerce=int, validators=[Optional()])
+    region = SelectField("Region or route", coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+                         validators=[Optional()])
+    pillar = SelectMultipleField("Pillars", coerce=int, validators=[Optional()])
+    donor = SelectMultipleField("Donors", coerce=int, validators=[Optional()])
+    period_start = DateField("From", validators=[Optional()])
+    period_end = DateField("To", validators=[Optional()])
+    min_score = IntegerField("Minimum score", default=0, validators=[Optional(), NumberRange(0, 100)])
+    decided = SelectField("Decisions", choices=[("undecided", "Undecided and re-opened"), ("decided", "Decided"),
+                                                ("all", "All")], default="undecided")
+
+    def load_choices(self, session) -> None:  # noqa: ANN001
+        self.country.choices = [(c.id, c.name) for c in session.scalars(select(Country).order_by(Country.name))]
+        self.region.choices = [("", "Any")] + [
+            (r.id, r.name) for r in session.scalars(select(Region).where(Region.kind != "dac").order_by(Region.name))]
+        self.pillar.choices = [(p.id, f"{p.number}. {p.name}") for p in session.scalars(select(Pillar).order_by(Pillar.number))]
+        self.donor.choices = [(o.id, o.label) for o in session.scalars(
+            select(Organisation).where(Organisation.type.in_(["bilateral_donor", "multilateral"])).order_by(Organisation.name))]
+
+    def to_filters(self, organisation_id: int | None) -> ReportFilters:
+        decided = self.decided.data if self.decided.data in DECIDED_CHOICES else "undecided"
+        return ReportFilters(
+            countries=set(self.country.data or []), region_id=self.region.data or None,
+            pillars=set(self.pillar.data or []), donors=set(self.donor.data or []),
+            period_start=self.period_start.data, period_end=self.period_end.data,
+            min_score=self.min_score.data or 0, decided=decided, organisation_id=organisation_id,
+        )
+
+
+class DecisionForm(FlaskForm):
+    project_a = HiddenField(validators=[InputRequired()])
+    project_b = HiddenField(validators=[InputRequired()])
+    decision = SelectField("Decision", choices=list(DECISIONS.items()), validators=[InputRequired()])
+    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)])
+    withdraw = SelectField("Withdraw a record (duplicates only)", choices=[("", "Keep both"), ("a", "Withdraw the first"),
+                                                                           ("b", "Withdraw the second")],
+                           validators=[Optional()])

@@ -1,0 +1,202 @@
+"""Overlap benchmark: save-time check latency, full report time, pairs scored per second, peak memory, and the
+naive all-pairs comparison at 10,000 (estimated from a sample of pairs: scoring all 50 million takes hours).
+
+Sizes: 10,000 and 100,000 by default; ADAM_BENCH_OVERLAP_SIZES="10000,100000,1000000" for more.
+ADAM_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres adds PostgreSQL (a throwaway database).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import resource
+import statistics
+import tempfile
+import time
+import uuid
+from decimal import Decimal
+
+from bench.overlap_corpus import AIMS, generate
+
+TARGET_P95_MS = {100_000: 15.0, 1_000_000: 100.0}
+TARGET_REPORT_S = {100_000: 5.0, 1_000_000: 60.0}
+
+
+def _row(benchmark, metric, value, unit, target=None, ok=None) -> dict:  # noqa: ANN001
+    return {"benchmark": benchmark, "metric": metric, "value": value, "unit": unit, "target": target, "ok": ok}
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _build(app, projects) -> None:  # noqa: ANN001
+    """Insert the corpus with Core executemany (the ORM would dominate the setup time)."""
+    from flask_migrate import upgrade
+    from sqlalchemy import insert, select
+
+    from adam.extensions import db
+    from adam.models import Country, Organisation, Pillar, Project, ProjectFunder, Theme
+    from adam.models.project import project_countries, project_implementers, project_institutions, project_pillars, project_themes
+    from adam.refdata import load_reference_data
+
+    with app.app_context():
+        upgrade()
+        load_reference_data(db.session)
+        db.session.commit()
+        s = db.session
+        countries = dict(s.execute(select(Country.iso3, Country.id)).all())
+        pillars = dict(s.execute(select(Pillar.number, Pillar.id)).all())
+        themes = dict(s.execute(select(Theme.code, Theme.id)).all())
+        names = sorted({p.donor for p in projects} | {p.implementer for p in projects} | {p.institution for p in projects})
+        s.execute(insert(Organisation), [{"name": n, "type": "other"} for n in names])
+        orgs = dict(s.execute(select(Organisation.name, Organisation.id)).all())
+        now = dt.datetime.now(dt.timezone.utc)
+        batch = 20_000
+        for start in range(0, len(projects), batch):
+            chunk = projects[start:start + batch]
+            base = start + 1
+            s.execute(insert(Project), [{
+                "id": base + k, "title": p.title, "summary": p.summary, "description": "", "status": "ongoing",
+                "activity_type": p.activity_type, "planned_start_on": p.start, "planned_end_on": p.end,
+                "starts_on": p.start, "ends_on": p.end, "budget_amount": Decimal(p.budget), "budget_currency": "USD",
+                "budget_usd": Decimal(p.budget), "contact_name": "", "contact_email": "", "version": 1,
+                "withdrawn_reason": "", "created_at": now, "updated_at": now,
+            } for k, p in enumerate(chunk)])
+            pids = range(base, base + len(chunk))
+            s.execute(insert(project_countries), [{"project_id": i, "country_id": countries[p.country]}
+                                                  for i, p in zip(pids, chunk) if p.country in countries])
+            s.execute(insert(project_pillars), [{"project_id": i, "pillar_id": pillars[p.pillar]} for i, p in zip(pids, chunk)])
+            s.execute(insert(project_themes), [{"project_id": i, "theme_id": themes[p.theme]} for i, p in zip(pids, chunk)])
+            s.execute(insert(project_implementers), [{"project_id": i, "organisation_id": orgs[p.implementer]}
+                                                     for i, p in zip(pids, chunk)])
+            s.execute(insert(project_institutions), [{"project_id": i, "organisation_id": orgs[p.institution]}
+                                                     for i, p in zip(pids, chunk)])
+            s.execute(insert(ProjectFunder), [{"project_id": i, "organisation_id": orgs[p.donor]} for i, p in zip(pids, chunk)])
+        s.commit()
+
+
+def _draft(session, p):  # noqa: ANN001
+    """A transient project as the form builds it."""
+    from sqlalchemy import select
+
+    from adam.models import Country, Organisation, Pillar, Project, ProjectFunder, Theme
+
+    def org(name):  # noqa: ANN001, ANN202
+        return session.scalars(select(Organisation).where(Organisation.name == name)).first() or Organisation(name=name)
+
+    d = Project(title=p.title, summary=p.summary, status="pipeline", activity_type=p.activity_type,
+                planned_start_on=p.start, planned_end_on=p.end, budget_usd=Decimal(p.budget))
+    d.countries = list(session.scalars(select(Country).where(Country.iso3 == p.country)))
+    d.pillars = list(session.scalars(select(Pillar).where(Pillar.number == p.pillar)))
+    d.themes = list(session.scalars(select(Theme).where(Theme.code == p.theme)))
+    d.funders = [ProjectFunder(organisation=org(p.donor))]
+    d.implementers = [org(p.implementer)]
+    d.beneficiary_institutions = [org(p.institution)]
+    return d
+
+
+def _measure(label: str, url: str, n: int, rows: list[dict]) -> dict:
+    from adam import create_app
+    from adam.extensions import db
+    from adam.overlap import check_project
+    from adam.overlap.report import ReportFilters, run_report
+
+    projects = generate(n + 200)
+    corpus, new = projects[:n], projects[n:]
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False})
+    t0 = time.perf_counter()
+    _build(app, corpus)
+    setup = time.perf_counter() - t0
+    name = f"overlap {label} {n:,}"
+    with app.app_context():
+        drafts = [_draft(db.session, p) for p in new]
+        db.session.expunge_all()
+        timings = []
+        flagged = 0
+        for d in drafts:
+            started = time.perf_counter()
+            results = check_project(db.session, d)
+            timings.append((time.perf_counter() - started) * 1000)
+            flagged += bool(results)
+        timings.sort()
+        p95 = timings[int(0.95 * len(timings)) - 1]
+        target = TARGET_P95_MS.get(n)
+        rows.append(_row(name, "check median", round(statistics.median(timings), 2), "ms"))
+        rows.append(_row(name, "check p95", round(p95, 2), "ms", f"< {target:g} ms" if target else None,
+                         (p95 < target) if target else None))
+        started = time.perf_counter()
+        report = run_report(db.session, ReportFilters(decided="all"))
+        took = time.perf_counter() - started
+        target = TARGET_REPORT_S.get(n)
+        rows.append(_row(name, "full report", round(took, 2), "s", f"< {target:g} s" if target else None,
+                         (took < target) if target else None))
+        rows.append(_row(name, "pairs scored", report.candidates_scored, "pairs"))
+        rows.append(_row(name, "pairs scored per second", round(report.candidates_scored / took), "pairs/s"))
+        rows.append(_row(name, "flagged pairs", len(report.pairs), "pairs"))
+        rows.append(_row(name, "peak memory (process)", round(_peak_mb()), "MB"))
+        rows.append(_row(name, "setup (insert corpus)", round(setup, 1), "s"))
+        result = {"report_s": took, "p95": p95}
+        if n == 10_000:
+            result["naive_s"] = _naive_estimate(db.session)
+            rows.append(_row(name, "naive all-pairs (estimated)", round(result["naive_s"], 1), "s"))
+            rows.append(_row(name, "naive / blocked", round(result["naive_s"] / took, 1), "x"))
+        db.session.remove()
+        db.engine.dispose()
+    return result
+
+
+def _naive_estimate(session, sample: int = 100_000) -> float:  # noqa: ANN001
+    """Every pair through the same rule and score, timed on a random sample and extrapolated to n(n-1)/2."""
+    import numpy as np
+
+    from adam.overlap.candidates import Corpus
+    from adam.overlap.features import load_features
+    from adam.overlap.signals import is_candidate, score_pair
+
+    started = time.perf_counter()
+    features = list(load_features(session).values())
+    corpus = Corpus.build(features)
+    setup = time.perf_counter() - started
+    n = len(features)
+    rng = random.Random(1)
+    i = np.array([rng.randrange(n) for _ in range(sample)])
+    j = np.array([rng.randrange(n) for _ in range(sample)])
+    started = time.perf_counter()
+    t, x = corpus.cosines(i, j)
+    for a, b, tc, xc in zip(i.tolist(), j.tolist(), t.tolist(), x.tolist()):
+        if a != b and is_candidate(features[a], features[b], tc, xc):
+            score_pair(features[a], features[b], tc, xc)
+    per_pair = (time.perf_counter() - started) / sample
+    return setup + per_pair * n * (n - 1) / 2
+
+
+def run() -> list[dict]:
+    if not AIMS.exists():
+        return [_row("overlap", "skipped", 0, "", f"needs {AIMS}", None)]
+    sizes = [int(s) for s in os.environ.get("ADAM_BENCH_OVERLAP_SIZES", "10000,100000").split(",") if s.strip()]
+    rows: list[dict] = []
+    results = {}
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            results[("sqlite", n)] = _measure("sqlite", f"sqlite:///{tmp}/bench.sqlite3", n, rows)
+    pg = os.environ.get("ADAM_BENCH_POSTGRES_URL")
+    if pg:
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        admin = create_engine(pg.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+        for n in sizes[:2]:
+            name = f"adam_bench_{uuid.uuid4().hex[:8]}"
+            with admin.connect() as c:
+                c.execute(text(f"CREATE DATABASE {name}"))
+            try:
+                url = make_url(pg.replace("postgresql://", "postgresql+psycopg://", 1)).set(database=name)
+                res = _measure("postgresql", url.render_as_string(hide_password=False), n, rows)
+                ratio = res["report_s"] / results[("sqlite", n)]["report_s"]
+                rows.append(_row(f"overlap postgresql {n:,}", "report time vs SQLite", round(ratio, 2), "x",
+                                 "< 2x", ratio < 2))
+            finally:
+                with admin.connect() as c:
+                    c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    return rows

@@ -1,0 +1,145 @@
+"""The save-time check, acknowledgements, notifications (with e-mail) and decisions, on both databases."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from adam.models import Notification, OverlapAcknowledgement, Project, ProjectFunder
+from adam.overlap import after_project_saved, check_project
+from adam.overlap.decisions import DecisionError, decide
+from adam.overlap.features import RegionCatalogue, features_from_project
+from tests.factories import country, make_project, make_user, organisation, pillar, region, theme
+
+TITLE = "Container profiling training for customs officers in Dushanbe"
+
+
+def draft(session, title=TITLE, countries=("TJK",), donors=("UK",), **kw) -> Project:
+    """A transient project as the form would build it: not in the session, no id."""
+    p = Project(title=title, summary=kw.get("summary", ""), status="pipeline", activity_type="training",
+                planned_start_on=kw.get("start", dt.date(2024, 3, 1)), planned_end_on=kw.get("end", dt.date(2024, 10, 31)))
+    p.countries = [country(session, c) for c in countries]
+    p.regions = [region(session, r) for r in kw.get("regions", ())]
+    p.pillars = [pillar(session, 1)]
+    p.themes = [theme(session, "border-control")]
+    p.funders = [ProjectFunder(organisation=organisation(session, d)) for d in donors]
+    p.implementers = [organisation(session, "UNODC", "multilateral")]
+    p.beneficiary_institutions = [organisation(session, i, "recipient_agency") for i in kw.get("institutions", ())]
+    return p
+
+
+def test_a_draft_sees_the_same_project_entered_by_another_donor(session):
+    existing = make_project(session, TITLE, donors=("Japan",), institutions=("Customs Service of Tajikistan",))
+    make_project(session, "Methadone maintenance in prisons", countries=("KAZ",), pillars=(4,), themes=(),
+                 implementers=("WHO",))
+    results = check_project(session, draft(session, institutions=("Customs Service of Tajikistan",)))
+    assert [r.other.id for r in results] == [existing.id]
+    r = results[0]
+    assert 0 <= r.score <= 100 and r.label in ("possible overlap", "likely duplicate")
+    names = {s.name for s in r.signals}
+    assert {"shared_country", "title_similarity", "shared_institution"} <= names
+    assert any("Customs Service of Tajikistan" in s.explanation for s in r.signals)
+    assert session.scalars(select(Project).where(Project.title == TITLE)).all() == [existing]  # draft not saved
+
+
+def test_withdrawn_and_other_country_projects_are_never_candidates(session):
+    withdrawn = make_project(session, TITLE)
+    withdrawn.withdrawn_at = dt.datetime.now(dt.timezone.utc)
+    make_project(session, TITLE, countries=("GEO",))
+    session.flush()
+    assert check_project(session, draft(session)) == []
+
+
+def test_a_regional_project_meets_its_member_country(session):
+    regional = make_project(session, TITLE, countries=(), regions=("central-asia",))
+    results = check_project(session, draft(session))
+    assert [r.other.id for r in results] == [regional.id]
+
+
+def test_a_saved_project_is_not_its_own_match(session):
+    a = make_project(session, TITLE)
+    b = make_project(session, TITLE, donors=("Japan",))
+    assert [r.other.id for r in check_project(session, a)] == [b.id]
+
+
+def test_decided_pair_is_silenced_until_a_material_change_reopens_it(session):
+    coordinator = make_user(session, role="coordinator")
+    a = make_project(session, TITLE)
+    b = make_project(session, TITLE, donors=("Japan",))
+    regions = RegionCatalogue(session)
+    decide(session, features_from_project(a, regions), features_from_project(b, regions), "complementary",
+           "coordinated by the mini-Dublin group", coordinator, score=80)
+    assert check_project(session, a) == []
+    b.planned_end_on = dt.date(2025, 6, 30)  # a material field changes
+    session.flush()
+    results = check_project(session, a)
+    assert [r.other.id for r in results] == [b.id] and results[0].reopened
+
+
+def test_duplicate_decision_can_withdraw_one_record_and_keeps_it(session):
+    coordinator = make_user(session, role="coordinator")
+    a = make_project(session, TITLE)
+    b = make_project(session, TITLE, donors=("Japan",))
+    regions = RegionCatalogue(session)
+    fa, fb = features_from_project(a, regions), features_from_project(b, regions)
+    with pytest.raises(DecisionError):
+        decide(session, fa, fb, "unrelated", "", coordinator, withdraw_id=b.id)
+    with pytest.raises(DecisionError):
+        decide(session, fa, fb, "maybe", "", coordinator)
+    decide(session, fa, fb, "duplicate", "same project", coordinator, withdraw_id=b.id)
+    session.refresh(b)
+    assert b.withdrawn_at is not None and f"#{a.id}" in b.withdrawn_reason
+    assert session.get(Project, b.id) is not None
+
+
+def test_after_save_records_the_acknowledgement_and_notifies_the_other_focal_points(session):
+    japan_fp = make_user(session, org="Japan")
+    uk_fp = make_user(session, org="UK")
+    other = make_project(session, TITLE, donors=("Japan",), implementers=("UNDP",))
+    new = draft(session)
+    results = check_project(session, new)
+    assert results
+    session.add(new)
+    session.flush()
+    notes = after_project_saved(session, new, uk_fp, results, True, mail_settings={})
+    ack = session.scalars(select(OverlapAcknowledgement).where(OverlapAcknowledgement.project_id == new.id)).one()
+    assert ack.other_project_id == other.id and ack.acknowledged and ack.signals
+    assert [n.user_id for n in notes] == [japan_fp.id]
+    stored = session.scalars(select(Notification).where(Notification.user_id == japan_fp.id)).one()
+    assert TITLE in stored.message and stored.project_id == new.id
+
+
+def test_after_save_sends_email_when_smtp_is_configured(session):
+    aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
+    from aiosmtpd.handlers import Sink
+
+    received = []
+
+    class Capture(Sink):
+        async def handle_DATA(self, server, session_, envelope):  # noqa: N802
+            received.append(envelope)
+            return "250 OK"
+
+    import socket
+
+    with socket.socket() as probe:  # a free port for the local SMTP server
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = aiosmtpd_controller.Controller(Capture(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        japan_fp = make_user(session, org="Japan", email="fp@japan.example")
+        make_project(session, TITLE, donors=("Japan",), implementers=("UNDP",))
+        uk_fp = make_user(session, org="UK")
+        new = draft(session)
+        results = check_project(session, new)
+        session.add(new)
+        session.flush()
+        after_project_saved(session, new, uk_fp, results, True,
+                            mail_settings={"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, "MAIL_FROM": "adam@test"})
+    finally:
+        controller.stop()
+    assert len(received) == 1
+    assert received[0].rcpt_tos == [japan_fp.email]
+    assert TITLE in received[0].content.decode()

@@ -1,0 +1,104 @@
+"""The duplicate-check report: who sees which pairs, decisions, exports, print view and the CLI command."""
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from adam.models import OverlapDecision, Project
+from tests.factories import make_project, make_user
+from tests.helpers import login
+
+TITLE = "Container profiling training for customs officers in Dushanbe"
+
+
+def two_pairs(session):
+    a = make_project(session, TITLE, donors=("UK",), institutions=("Customs Service of Tajikistan",))
+    b = make_project(session, TITLE, donors=("Japan",), institutions=("Customs Service of Tajikistan",))
+    c = make_project(session, "Precursor control laboratory for the drug control agency", countries=("KGZ",),
+                     pillars=(3,), themes=(), donors=("Germany",), institutions=("Drug Control Service of Kyrgyzstan",))
+    d = make_project(session, "Precursor control laboratory, drug control agency", countries=("KGZ",),
+                     pillars=(3,), themes=(), donors=("France",), institutions=("Drug Control Service of Kyrgyzstan",))
+    session.commit()
+    return a, b, c, d
+
+
+def test_anonymous_visitors_are_sent_to_login(client):
+    assert client.get("/overlaps/").status_code == 302
+
+
+def test_coordinator_sees_all_pairs_side_by_side_with_evidence(client, session):
+    a, b, c, d = two_pairs(session)
+    login(client, make_user(session, role="coordinator"))
+    session.commit()
+    page = client.get("/overlaps/").get_data(as_text=True)
+    assert TITLE in page and "Precursor control laboratory" in page
+    assert "Same beneficiary institution" in page and "Record decision" in page
+
+
+def test_focal_point_sees_only_pairs_involving_their_projects_and_cannot_decide(client, session):
+    a, b, c, d = two_pairs(session)
+    fp = make_user(session, org="Germany")
+    session.commit()
+    login(client, fp)
+    page = client.get("/overlaps/").get_data(as_text=True)
+    assert "Precursor control laboratory" in page and TITLE not in page
+    assert "Record decision" not in page
+    response = client.post("/overlaps/decide", data={"project_a": c.id, "project_b": d.id, "decision": "unrelated"})
+    assert response.status_code == 403
+    assert session.scalars(select(OverlapDecision)).all() == []
+
+
+def test_scope_filters_keep_only_matching_pairs(client, session):
+    a, b, c, d = two_pairs(session)
+    login(client, make_user(session, role="coordinator"))
+    session.commit()
+    from tests.factories import country
+
+    page = client.get(f"/overlaps/?country={country(session, 'KGZ').id}").get_data(as_text=True)
+    assert "Precursor control laboratory" in page and TITLE not in page
+    from tests.factories import pillar
+
+    assert "No flagged pair" in client.get(f"/overlaps/?pillar={pillar(session, 4).id}").get_data(as_text=True)
+    assert client.get("/overlaps/?min_score=500").status_code == 422
+
+
+def test_decision_silences_the_pair_and_duplicate_withdraws_one_record(client, session):
+    a, b, c, d = two_pairs(session)
+    login(client, make_user(session, role="coordinator"))
+    session.commit()
+    r = client.post("/overlaps/decide", data={"project_a": a.id, "project_b": b.id, "decision": "duplicate",
+                                              "note": "entered twice", "withdraw": "b"})
+    assert r.status_code == 302
+    decision = session.scalars(select(OverlapDecision)).one()
+    assert (decision.project_a_id, decision.project_b_id, decision.decision) == (a.id, b.id, "duplicate")
+    assert session.get(Project, b.id).withdrawn_at is not None
+    page = client.get("/overlaps/").get_data(as_text=True)
+    assert TITLE not in page
+    # bad input changes nothing
+    r = client.post("/overlaps/decide", data={"project_a": c.id, "project_b": d.id, "decision": "maybe"})
+    assert r.status_code == 302 and session.scalars(select(OverlapDecision)).all() == [decision]
+
+
+def test_exports_and_print_view_carry_the_same_pairs(client, session):
+    two_pairs(session)
+    login(client, make_user(session, role="coordinator"))
+    session.commit()
+    csv_text = client.get("/overlaps/export.csv").get_data(as_text=True)
+    assert csv_text.splitlines()[0].startswith("Rank,Score,Label")
+    assert len(csv_text.strip().splitlines()) == 3
+    wb = load_workbook(io.BytesIO(client.get("/overlaps/export.xlsx").data))
+    assert wb.active.max_row == 3
+    assert "Same beneficiary institution" in client.get("/overlaps/print").get_data(as_text=True)
+
+
+def test_cli_writes_the_report(app, session, tmp_path):
+    two_pairs(session)
+    out = tmp_path / "overlaps.csv"
+    result = app.test_cli_runner().invoke(args=["overlap-report", "--country", "KGZ", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "1 flagged pairs" in result.output
+    assert "Precursor control laboratory" in out.read_text()
+    bad = app.test_cli_runner().invoke(args=["overlap-report", "--country", "XXX", "--out", str(out)])
+    assert bad.exit_code != 0 and "unknown country" in bad.output

@@ -1,0 +1,140 @@
+"""Each signal and the score on hand-made pairs (plain features, no database)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from adam.overlap.config import DEFAULT_CONFIG, LABEL_DUPLICATE, LABEL_POSSIBLE, OverlapConfig
+from adam.overlap.engine import find_all_overlaps, find_overlaps
+from adam.overlap.features import ProjectFeatures
+from adam.overlap.signals import dates_overlap, score_pair
+
+D = dt.date
+
+
+def feat(pid, title="Container profiling training for customs officers", **kw) -> ProjectFeatures:
+    base = dict(id=pid, title=title, starts_on=D(2024, 1, 1), ends_on=D(2024, 12, 31),
+                countries=frozenset({1}), places=frozenset({1}), funders=frozenset({100}),
+                implementers=frozenset({200}), pillars=frozenset({1}), activity_type="training")
+    base.update(kw)
+    if "countries" in kw and "places" not in kw:
+        base["places"] = kw["countries"]
+    return ProjectFeatures(**base)
+
+
+def names(result):
+    return {s.name: s.points for s in result.signals}
+
+
+def test_identical_projects_are_a_likely_duplicate_with_every_signal_explained():
+    a, b = feat(1, institutions=frozenset({7})), feat(2, institutions=frozenset({7}))
+    r = score_pair(a, b, 1.0, 0.0)
+    assert r.label == LABEL_DUPLICATE
+    got = names(r)
+    for signal in ("shared_country", "time_overlap", "shared_pillar", "shared_institution", "same_activity_type",
+                   "same_donor", "same_implementer", "title_similarity"):
+        assert got[signal] > 0, signal
+    assert r.score == min(100, sum(got.values()))
+    assert all(s.explanation for s in r.signals)
+
+
+def test_time_overlap_points_follow_the_share_of_the_shorter_project():
+    a = feat(1, starts_on=D(2024, 1, 1), ends_on=D(2024, 12, 31))
+    half = feat(2, starts_on=D(2024, 7, 1), ends_on=D(2025, 12, 31))
+    full = feat(3, starts_on=D(2023, 1, 1), ends_on=D(2026, 12, 31))
+    full_points = DEFAULT_CONFIG.points["time_overlap"]
+    assert names(score_pair(a, half, 0, 0))["time_overlap"] == round(full_points / 2)
+    assert names(score_pair(a, full, 0, 0))["time_overlap"] == full_points
+
+
+def test_half_open_ranges_touching_end_to_start_do_not_overlap():
+    a = feat(1, starts_on=D(2024, 1, 1), ends_on=D(2024, 6, 30))
+    b = feat(2, starts_on=D(2024, 7, 1), ends_on=D(2024, 12, 31))
+    c = feat(3, starts_on=D(2024, 6, 30), ends_on=None)  # open end: ongoing
+    assert not dates_overlap(a, b)
+    assert dates_overlap(a, c) and dates_overlap(b, c)
+
+
+def test_undated_projects_are_placed_by_status_and_recorded_year():
+    ongoing = feat(1, starts_on=None, ends_on=None, status="ongoing", recorded_on=D(2020, 5, 1))
+    closed = feat(2, starts_on=None, ends_on=None, status="completed", recorded_on=D(2020, 5, 1))
+    later = feat(3, starts_on=D(2023, 1, 1), ends_on=D(2023, 12, 31))
+    assert dates_overlap(ongoing, later)
+    assert not dates_overlap(closed, later)
+
+
+def test_different_subjects_places_and_words_score_nothing_worth_flagging():
+    a = feat(1)
+    b = feat(2, title="Methadone treatment in prisons", countries=frozenset({2}), funders=frozenset({101}),
+             implementers=frozenset({201}), pillars=frozenset({4}), activity_type="advisory")
+    assert find_overlaps(a, [b]) == []
+
+
+def test_partner_chain_links_a_donor_record_to_its_implementer_record():
+    donor_record = feat(1, title="Ebola response Liberia", owner=100, funders=frozenset({100}),
+                        implementers=frozenset({200}))
+    implementer_record = feat(2, title="Emergency health response", owner=200, funders=frozenset({100}),
+                              implementers=frozenset({200}))
+    r = score_pair(donor_record, implementer_record, 0.0, 0.0)
+    assert "partner_chain" in names(r)
+    one_way = feat(3, title="Emergency health response", owner=300, funders=frozenset({100}),
+                   implementers=frozenset({300}))
+    assert "partner_one_way" in names(score_pair(donor_record, one_way, 0.0, 0.0))
+    same_owner = feat(4, owner=100)
+    assert not {"partner_chain", "partner_one_way"} & set(names(score_pair(donor_record, same_owner, 0.0, 0.0)))
+
+
+def test_wide_scope_pairs_need_more_evidence():
+    local = feat(1, institutions=frozenset())
+    global_ = feat(2, countries=frozenset(), places=frozenset(), wide=True)
+    r_wide = score_pair(local, global_, 0.45, 0.0)
+    r_local = score_pair(local, feat(3), 0.45, 0.0)
+    assert r_local.label is not None
+    assert r_wide.score < r_local.score
+    cfg = OverlapConfig(wide_scope_extra=0)
+    assert score_pair(local, global_, 0.45, 0.0, cfg).label is not None or r_wide.score < cfg.possible_threshold
+
+
+def test_stated_link_is_always_flagged_even_across_places_and_times():
+    a = feat(1, iati_identifier="XM-1", related=frozenset({"GB-2"}))
+    b = feat(2, title="Something else entirely", iati_identifier="GB-2", countries=frozenset({9}),
+             starts_on=D(2010, 1, 1), ends_on=D(2010, 12, 31), funders=frozenset(), implementers=frozenset())
+    results = find_overlaps(a, [b])
+    assert len(results) == 1 and "stated_link" in names(results[0][1])
+
+
+def test_text_is_compared_within_one_language_only():
+    a = feat(1, language="en", funders=frozenset(), implementers=frozenset())
+    b = feat(2, language="fr", funders=frozenset(), implementers=frozenset())
+    assert "title_similarity" not in names(score_pair(a, b, 1.0, 1.0))
+    assert "title_similarity" in names(score_pair(a, feat(3, language="en"), 1.0, 1.0))
+
+
+def test_similar_budgets_and_shared_sectors_count():
+    a = feat(1, budget_usd=100_000.0, sectors=frozenset({"12264"}))
+    b = feat(2, budget_usd=95_000.0, sectors=frozenset({"12264", "72010"}))
+    got = names(score_pair(a, b, 0, 0))
+    assert got["similar_budget"] > 0 and got["shared_sector"] > 0
+
+
+def test_full_report_ranks_the_duplicate_above_the_overlap_and_skips_noise():
+    dup_a = feat(1, title="Container profiling training for customs officers in Dushanbe")
+    dup_b = feat(2, title="Training in container profiling for customs officers, Dushanbe",
+                 funders=frozenset({100}), implementers=frozenset({200}))
+    overlap = feat(3, title="Border management equipment for customs", funders=frozenset({101}),
+                   implementers=frozenset({200}), activity_type="equipment")
+    other_place = feat(4, countries=frozenset({2}))
+    flagged, scored = find_all_overlaps([dup_a, dup_b, overlap, other_place])
+    keys = [p.key for p in flagged]
+    assert keys[0] == (1, 2)
+    assert flagged[0].result.label == LABEL_DUPLICATE
+    assert all(4 not in k for k in keys)
+    assert scored >= len(flagged)
+    assert all(p.result.label in (LABEL_POSSIBLE, LABEL_DUPLICATE) for p in flagged)
+
+
+def test_weights_that_would_make_blocking_lossy_are_refused():
+    import pytest
+
+    cfg = DEFAULT_CONFIG.with_points(shared_country=40)
+    with pytest.raises(ValueError, match="blocking"):
+        find_all_overlaps([feat(1), feat(2)], cfg)
