@@ -17,10 +17,14 @@ def overlap_available() -> bool:
     return _check is not None
 
 
-def check_draft(session: Session, draft: Project) -> list:
+def check_draft(session: Session, draft: Project, editing: Project | None = None) -> list:
+    """Possible overlaps of a draft; when it is an edit of a saved project, that project is not its own match."""
     if _check is None:
         return []
-    return _check(session, draft)
+    results = _check(session, draft)
+    if editing is not None:
+        results = [r for r in results if r.other.id != editing.id]
+    return results
 
 
 def after_saved(session: Session, project: Project, user: User, results: list, acknowledged: bool) -> None:

@@ -60,7 +60,7 @@ def _save(form: ProjectForm, project: Project | None):
     except ops.ProjectValidationError as exc:
         form.apply_errors(exc.errors)
         return None, []
-    results = check_draft(db.session, draft)
+    results = check_draft(db.session, draft, editing=project)
     if results and not form.confirm_overlaps.data:
         return None, results
     try:

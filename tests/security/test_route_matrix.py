@@ -100,6 +100,12 @@ ACCESS: dict[str, tuple[str, dict, dict]] = {
     "exchange.iati_job_status": ("GET", {"job_id": "{job}"}, coordinator_only(200)),
     "exchange.iati_job_report": ("GET", {"job_id": "{job}"}, coordinator_only(200)),
     "api_overlaps.report": ("GET", {}, API_SESSION),
+    # Focal points see only pairs that involve their organisation's projects (tests/overlap prove the scoping).
+    "overlap.report": ("GET", {}, signed_in(200)),
+    "overlap.export": ("GET", {"fmt": "csv"}, signed_in(200)),
+    "overlap.print_view": ("GET", {}, signed_in(200)),
+    # Deciding a pair is for coordinators; an empty decision is refused back to the report.
+    "overlap.decide_pair": ("POST", {}, coordinator_only(302)),
 }
 
 
