@@ -65,6 +65,7 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_LOGIN": os.environ.get("ADAM_RATELIMIT_LOGIN", "20 per minute"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_API": os.environ.get("ADAM_RATELIMIT_API", "600 per minute"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", 25)),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "adam@localhost"),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import http
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_smorest import Api
 from flask_smorest.spec import APISpecMixin
 from flask_smorest.utils import prepare_response
@@ -45,6 +45,19 @@ class AdamApi(Api):
         self.spec.components.response(APISpecMixin.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
 
+def api_rate_key() -> str:
+    """Rate-limit key: the token's hash (so one client cannot use up another's allowance), else the address."""
+    import hashlib
+
+    from flask import request
+    from flask_limiter.util import get_remote_address
+
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return "token:" + hashlib.sha256(header[7:].strip().encode()).hexdigest()[:32]
+    return "addr:" + get_remote_address()
+
+
 def init_api(app: Flask) -> Api:
     """Configure flask-smorest, register the API blueprints (CSRF-exempt: token auth only) and the docs pages."""
     from adam.api.docs import bp as docs_bp
@@ -52,7 +65,7 @@ def init_api(app: Flask) -> Api:
     from adam.api.projects import blp as projects_blp
     from adam.api.reference import blp as reference_blp
     from adam.api.tokens_web import bp as tokens_bp
-    from adam.extensions import csrf
+    from adam.extensions import csrf, limiter
     from adam.navigation import add_nav_item, add_profile_section
 
     app.config.setdefault("API_TITLE", "ADAM API")
@@ -70,6 +83,11 @@ def init_api(app: Flask) -> Api:
     api.register_field(DecimalString, "string", "decimal")
     for blp in (projects_blp, reference_blp, overlaps_blp):
         csrf.exempt(blp)
+        # Per client: a token (hashed) when one is sent, else the address; a 429 answers as problem details.
+        # The limiter and the blueprints live at module level: attach the limit once, whatever the number of apps.
+        if not getattr(blp, "_adam_rate_limited", False):
+            limiter.limit(lambda: current_app.config["RATELIMIT_API"], key_func=api_rate_key)(blp)
+            blp._adam_rate_limited = True
         api.register_blueprint(blp, url_prefix=API_PREFIX + blp.url_prefix)
     app.extensions["adam_api"] = api
     app.register_blueprint(docs_bp)

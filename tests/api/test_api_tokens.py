@@ -177,3 +177,27 @@ def test_api_is_csrf_exempt_while_the_token_pages_are_not(app, client, session, 
         assert all(t.name != "no csrf token" for t in tokens.active_tokens(session, focal_point))
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_api_is_rate_limited_per_token_with_a_problem_response(database_url, _migrated_app):
+    from adam.api.tokens import create_token
+    from adam.extensions import db
+    from tests.conftest import make_test_app
+    from tests.factories import make_user
+
+    app = make_test_app(database_url, RATELIMIT_ENABLED=True, RATELIMIT_API="3 per minute")
+    with app.app_context():
+        user = make_user(db.session, org="UK", email="limited@example.org")
+        other = make_user(db.session, org="US", email="other@example.org")
+        mine = create_token(db.session, user, "script").secret
+        theirs = create_token(db.session, other, "script").secret
+        db.session.commit()
+        client = app.test_client()
+        codes = [client.get("/api/v1/pillars", headers={"Authorization": f"Bearer {mine}"}).status_code
+                 for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        limited = client.get("/api/v1/pillars", headers={"Authorization": f"Bearer {mine}"})
+        assert limited.mimetype == "application/problem+json" and limited.json["status"] == 429
+        # Another client's allowance is its own.
+        assert client.get("/api/v1/pillars", headers={"Authorization": f"Bearer {theirs}"}).status_code == 200
+        db.session.remove()
