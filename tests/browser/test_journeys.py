@@ -45,3 +45,51 @@ def test_administrator_creates_a_user_who_can_then_sign_in(page, live_server):
     sign_in(page, base, "new.focal.point@example.org", "a brand new passphrase")
     assert "Nadia New" in page.locator("header").inner_text()
     assert "Government of Norway" in page.content()
+
+
+def test_donor_registers_a_project_and_sees_the_overlap_warning_before_it_is_saved(page, live_server):
+    base, _ = live_server
+    sign_in(page, base, "focal.uk@adam.example")
+    page.goto(f"{base}/projects/new")
+    # The demo's first project, as a second donor would word it: same dogs, same agency, same months.
+    page.fill("#title", "Drug detection dog unit for the Border Guard Service of Türkiye")
+    page.fill("#summary", "Dogs, kennels and handler training for drug detection at border crossings in Türkiye.")
+    page.select_option("#countries", label="Türkiye")
+    page.get_by_label("1. Regional initiatives").check()
+    page.get_by_label("Canine units").check()
+    page.select_option("#institutions", label="Border Guard Service of Türkiye")
+    page.fill("#planned_start_on", "2025-04-01")
+    page.fill("#planned_end_on", "2025-09-30")
+    page.select_option("#activity_type", "equipment")
+    page.click("main button[type=submit]")
+
+    warning = page.locator("section.overlap-warning")
+    warning.wait_for()
+    assert "Canine unit development for Türkiye" in warning.inner_text()
+    assert "Border Guard Service of Türkiye" in warning.inner_text()  # the evidence names the shared institution
+    assert page.url.endswith("/projects/new")  # nothing saved yet
+
+    page.click("main button:has-text('Save anyway')")
+    page.wait_for_url(re.compile(r"/projects/\d+$"))
+    assert "Drug detection dog unit" in page.locator("h1").inner_text()
+
+
+def test_coordinator_runs_the_duplicate_report_and_decides_a_pair(page, live_server):
+    base, _ = live_server
+    sign_in(page, base, "coordinator@adam.example")
+    page.goto(f"{base}/overlaps/")
+    pairs = page.locator("li.overlap-pair")
+    before = pairs.count()
+    assert before > 0
+    first = pairs.first
+    titles = first.locator(".overlap-side h2").all_inner_texts()
+    first.locator("select[name=decision]").select_option("complementary")
+    first.locator("textarea[name=note]").fill("Coordinated at the Almaty donor meeting")
+    first.locator("button:has-text('Record decision')").click()
+    page.wait_for_load_state()
+    # A decided pair leaves the undecided list, and is listed with the decision among the decided ones.
+    undecided = page.locator("li.overlap-pair").all_inner_texts()
+    assert not any(all(t in text for t in titles) for text in undecided)
+    page.goto(f"{base}/overlaps/?decided=decided")
+    decided = page.locator("li.overlap-pair", has_text=titles[0])
+    assert "Coordinated at the Almaty donor meeting" in decided.first.inner_text()
