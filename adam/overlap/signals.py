@@ -85,7 +85,7 @@ def score_pair(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_co
 
     def add(name: str, points: float, explanation: str) -> None:  # positive signals only
         if points > 0:
-            signals.append(OverlapSignal(name, explanation, int(round(points))))
+            signals.append(OverlapSignal(name, explanation, int(round(round(points, 6)))))  # as vector._pts
 
     def named(ids) -> str:
         shown = sorted(names.get(i, f"organisation #{i}") for i in ids)

@@ -17,8 +17,9 @@ def _ramp(x: np.ndarray, floor: float, full: float) -> np.ndarray:
 
 
 def _pts(points: np.ndarray | float, where: np.ndarray) -> np.ndarray:
-    # Each signal's points are rounded on their own (Python's round: half to even, as np.rint).
-    value = np.where(where, points, 0.0)
+    # Each signal's points are rounded on their own (Python's round: half to even, as np.rint), after a first
+    # rounding to 6 decimals so that float noise between the sparse and the per-pair cosine cannot straddle a .5.
+    value = np.round(np.where(where, points, 0.0), 6)
     return np.where(value > 0, np.rint(value), 0.0)
 
 

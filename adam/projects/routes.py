@@ -98,7 +98,7 @@ def create():
         if response is not None:
             return response
     form.fill_donor_rows()
-    status = 422 if request.method == "POST" else 200
+    status = 422 if request.method == "POST" and not results else 200  # an overlap warning is not an error
     return render_template("projects/form.html", form=form, project=None, results=results), status
 
 
@@ -124,7 +124,7 @@ def edit(project_id: int):
         elif response is not None:
             return response
     form.fill_donor_rows()
-    status = 200 if request.method == "GET" else (409 if conflict else 422)
+    status = 200 if request.method == "GET" or (results and not conflict) else (409 if conflict else 422)
     return render_template("projects/form.html", form=form, project=project, results=results, conflict=conflict), status
 
 

@@ -151,3 +151,20 @@ def test_a_place_outside_the_recipient_countries_is_refused(client, session):
     response = client.post("/projects/new", data=form_data(session, places="UZB: Termez"))
     assert response.status_code == 422 and "not among the recipient countries" in response.data.decode()
     assert session.scalars(select(Project)).first() is None
+
+
+def test_saving_despite_an_overlap_warning_is_shown_on_the_project_page(client, session):
+    existing = f.make_project(session, "Precursor control training for the Customs Service of Tajikistan",
+                              countries=("TJK",), donors=("Japan",), pillars=(3,), themes=("precursor-control",),
+                              start=dt.date(2025, 1, 1), end=dt.date(2025, 12, 31))
+    user = f.make_user(session, org="UK")
+    session.commit()
+    login(client, user)
+    warned = client.post("/projects/new", data=form_data(session))
+    assert warned.status_code == 200 and existing.title.encode() in warned.data
+    assert project_count(session) == 1  # the warning comes before the record is final
+    saved = client.post("/projects/new", data=form_data(session, confirm_overlaps="y"))
+    assert saved.status_code == 302
+    new = session.scalars(select(Project).where(Project.id != existing.id)).one()
+    page = client.get(f"/projects/{new.id}").get_data(as_text=True)
+    assert "Saved despite possible overlaps" in page and f"/projects/{existing.id}" in page
