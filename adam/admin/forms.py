@@ -36,3 +36,10 @@ class ThemeForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     pillar_id = SelectField("Pillar (empty: cross-cutting)", coerce=_optional_int, validators=[Optional()])
     active = BooleanField("Active", default=True)
+
+
+class SiteSettingsForm(FlaskForm):
+    public_read_only = BooleanField(
+        "Open the public read-only view: anyone, without signing in, may search the register, read the matrices, "
+        "map and timeline and a project's public facts (no contact person, no change history, no withdrawn "
+        "project). Nobody can change anything without signing in.")

@@ -1,16 +1,17 @@
-"""Administration: users and organisations (administrators), themes (coordinators), the audit log."""
+"""Administration: users and organisations (administrators), themes (coordinators), the audit log, site settings."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from adam.accounts import operations as accounts
 from adam.admin import operations as ops
-from adam.admin.forms import OrganisationForm, ThemeForm, UserForm
+from adam.admin.forms import OrganisationForm, SiteSettingsForm, ThemeForm, UserForm
 from adam.extensions import db
 from adam.models import AuditEvent, Country, Organisation, Pillar, Theme, User
 from adam.security import admin_required, coordinator_required
+from adam.sitesettings import public_view_open, set_public_view
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -138,3 +139,20 @@ def theme_form(theme_id: int | None = None):
 def audit_log():
     page = db.paginate(select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()), per_page=50, error_out=False)
     return render_template("admin/audit.html", page=page)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@admin_required
+def settings():
+    form = SiteSettingsForm()
+    if request.method == "GET":
+        form.public_read_only.data = public_view_open(db.session, current_app.config.get("PUBLIC_READ_ONLY", False))
+    if form.validate_on_submit():
+        open_ = bool(form.public_read_only.data)
+        if set_public_view(db.session, open_, current_user):
+            accounts.audit(db.session, "public_view_opened" if open_ else "public_view_closed", current_user,
+                           request.remote_addr or "")
+        db.session.commit()
+        flash("Settings saved.", "success")
+        return redirect(url_for("admin.settings"))
+    return render_template("admin/settings.html", form=form), (422 if request.method == "POST" else 200)

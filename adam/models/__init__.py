@@ -22,6 +22,7 @@ from adam.models.project import (
 )
 from adam.models.reference import Country, Currency, Pillar, Region, Theme
 from adam.models.search import followed_countries
+from adam.models.settings import SiteSetting
 from adam.models.user import ROLES, ApiToken, User
 
 __all__ = [
@@ -29,6 +30,6 @@ __all__ = [
     "ApiToken", "AuditEvent", "Base", "Country", "Currency", "DECISIONS", "IatiActivitySource", "ImportJob",
     "Notification", "Organisation", "OverlapAcknowledgement", "OverlapDecision",
     "OrganisationAlias", "Pillar", "Project", "ProjectChange", "ProjectFunder", "ProjectLink",
-    "ProjectLocation", "ProjectRelatedActivity", "ProjectSector", "Region", "Theme", "User", "followed_countries", "normalise_name", "utcnow", "project_countries", "project_implementers",
+    "ProjectLocation", "ProjectRelatedActivity", "ProjectSector", "Region", "SiteSetting", "Theme", "User", "followed_countries", "normalise_name", "utcnow", "project_countries", "project_implementers",
     "project_institutions", "project_pillars", "project_regions", "project_themes",
 ]

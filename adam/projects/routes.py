@@ -11,6 +11,7 @@ from adam.models import STATUSES, Country, Organisation, Pillar, Project, Projec
 from adam.projects import operations as ops
 from adam.projects.forms import ListFilterForm, ProjectForm, WithdrawForm
 from adam.projects.overlap_hooks import after_saved, check_draft
+from adam.security import public_or_login_required
 from adam.projects.queries import SORTS, ProjectFilters, project_list_query
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
@@ -42,9 +43,13 @@ def _get_project(project_id: int) -> Project:
 
 
 @bp.get("/<int:project_id>")
-@login_required
+@public_or_login_required
 def detail(project_id: int):
     project = _get_project(project_id)
+    if not current_user.is_authenticated:  # the public view: public facts only, never a withdrawn project
+        if project.is_withdrawn:
+            abort(404)
+        return render_template("projects/detail.html", project=project, history=[], can_edit=False)
     history = db.session.scalars(
         select(ProjectChange).where(ProjectChange.project_id == project.id).order_by(ProjectChange.changed_at.desc(), ProjectChange.id.desc())
     ).all()

@@ -1,10 +1,12 @@
 """Search pages: results, coverage matrices, map, timeline, and their CSV/XLSX/print exports.
 
 Every page reads the whole state from the query string (a GET form), so any view can be bookmarked,
-shared and exported as it is. Visible to every logged-in user: the register is shared among partners.
+shared and exported as it is. Visible to every logged-in user: the register is shared among partners; anonymous
+visitors see them only while an administrator keeps the public read-only view open (never withdrawn projects).
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from typing import TypeVar
@@ -21,6 +23,7 @@ from adam.search.dashboard import set_followed_countries
 from adam.search.forms import follow_form
 from adam.search.filters import PER_PAGE_CHOICES, SORTS, SearchFilters, parse_filters
 from adam.search.timeline import GROUPINGS, MAX_PROJECTS, build_timeline
+from adam.security import public_or_login_required
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 T = TypeVar("T")
@@ -78,6 +81,8 @@ PRINT_MAX_ROWS = 5000
 
 def current_filters() -> tuple[SearchFilters, list[str]]:
     filters, errors = parse_filters(request.args)
+    if not current_user.is_authenticated and filters.include_withdrawn:  # the public view never shows them
+        filters = dataclasses.replace(filters, include_withdrawn=False)
     filters, unknown = query.check_references(db.session, filters)
     return filters, errors + unknown
 
@@ -94,7 +99,7 @@ def _page(template: str, tab: str, **context):
 
 
 @bp.get("/")
-@login_required
+@public_or_login_required
 def index():
     state = current_filters()
     filters = state[0]
@@ -104,7 +109,7 @@ def index():
 
 
 @bp.get("/matrix")
-@login_required
+@public_or_login_required
 def matrix():
     state = current_filters()
     return _page("search/matrix.html", "matrix", state=state,
@@ -113,7 +118,7 @@ def matrix():
 
 
 @bp.get("/donors")
-@login_required
+@public_or_login_required
 def donors():
     state = current_filters()
     return _page("search/matrix.html", "donors", state=state,
@@ -122,7 +127,7 @@ def donors():
 
 
 @bp.get("/map", endpoint="map")
-@login_required
+@public_or_login_required
 def map_view():
     state = current_filters()
     measure = "budget" if request.args.get("measure") == "budget" else "count"
@@ -131,7 +136,7 @@ def map_view():
 
 
 @bp.get("/map.json")
-@login_required
+@public_or_login_required
 def map_data():
     filters, _errors = current_filters()
     return jsonify([
@@ -142,7 +147,7 @@ def map_data():
 
 
 @bp.get("/timeline")
-@login_required
+@public_or_login_required
 def timeline():
     state = current_filters()
     group_by = request.args.get("group", "country")
@@ -158,7 +163,7 @@ def _export_view(view: str) -> str:
 
 
 @bp.get("/export/<view>.<fmt>")
-@login_required
+@public_or_login_required
 def download(view: str, fmt: str):
     _export_view(view)
     if fmt not in export.FORMATS:
@@ -174,7 +179,7 @@ def download(view: str, fmt: str):
 
 
 @bp.get("/print/<view>")
-@login_required
+@public_or_login_required
 def print_view(view: str):
     _export_view(view)
     filters, errors = current_filters()

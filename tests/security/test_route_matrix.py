@@ -11,6 +11,7 @@ from flask import url_for
 
 from adam.api.tokens import create_token
 from adam.models.iati import ImportJob
+from adam.sitesettings import set_public_view
 from tests import factories as f
 from tests.helpers import login
 
@@ -57,6 +58,7 @@ ACCESS: dict[str, tuple[str, dict, dict]] = {
     "admin.users": ("GET", {}, admin_only(200)),
     "admin.user_form": ("GET", {"user_id": "{user}"}, admin_only(200)),
     "admin.audit_log": ("GET", {}, admin_only(200)),
+    "admin.settings": ("GET", {}, admin_only(200)),
     "admin.organisations": ("GET", {}, coordinator_only(200)),
     "admin.organisation_form": ("GET", {"organisation_id": "{organisation}"}, admin_only(200)),
     "admin.themes": ("GET", {}, coordinator_only(200)),
@@ -109,6 +111,16 @@ ACCESS: dict[str, tuple[str, dict, dict]] = {
 }
 
 
+# While an administrator keeps the public read-only view open, anonymous visitors read these (and nothing else:
+# every other route answers them as in ACCESS). The home page sends them to the search.
+PUBLIC_VIEW = {
+    "main.index": 302,
+    "projects.detail": 200,
+    **{endpoint: 200 for endpoint in ("search.index", "search.donors", "search.matrix", "search.map", "search.map_data",
+                                      "search.timeline", "search.download", "search.print_view")},
+}
+
+
 @pytest.fixture
 def world(app, session):
     users = {
@@ -135,13 +147,17 @@ def test_every_route_has_declared_access(app):
     assert sorted(set(ACCESS) - endpoints) == [], "ACCESS names routes that no longer exist"
 
 
+def _url(app, endpoint, params, ids):
+    values = {k: (v.format(**ids) if isinstance(v, str) and v.startswith("{") else v) for k, v in params.items()}
+    with app.test_request_context():
+        return url_for(endpoint, **values)
+
+
 def test_each_role_gets_the_declared_status_on_every_route(app, world):
     users, ids = world
     mismatches = []
     for endpoint, (method, params, expected) in ACCESS.items():
-        values = {k: (v.format(**ids) if isinstance(v, str) and v.startswith("{") else v) for k, v in params.items()}
-        with app.test_request_context():
-            url = url_for(endpoint, **values)
+        url = _url(app, endpoint, params, ids)
         for role in ROLES:
             client = app.test_client()
             if role != "anonymous":
@@ -149,4 +165,17 @@ def test_each_role_gets_the_declared_status_on_every_route(app, world):
             response = client.open(url, method=method)
             if response.status_code != expected[role]:
                 mismatches.append(f"{method} {url} as {role}: {response.status_code}, expected {expected[role]}")
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_the_public_read_only_view_opens_the_read_only_pages_and_nothing_else(app, session, world):
+    _users, ids = world
+    set_public_view(session, True, None)
+    session.commit()
+    mismatches = []
+    for endpoint, (method, params, expected) in ACCESS.items():
+        url = _url(app, endpoint, params, ids)
+        status = app.test_client().open(url, method=method).status_code
+        if status != PUBLIC_VIEW.get(endpoint, expected["anonymous"]):
+            mismatches.append(f"{method} {url}: {status}, expected {PUBLIC_VIEW.get(endpoint, expected['anonymous'])}")
     assert not mismatches, "\n".join(mismatches)
