@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Blueprint, Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from adam.extensions import db
@@ -51,10 +51,13 @@ def cached(kind: str, filters: SearchFilters | None, compute: Callable[[], T], e
     cache: AggregateCache | None = current_app.extensions.get("adam_search_cache")
     if cache is None:
         return compute()
-    if "search_version" not in g:
-        g.search_version = register_version(db.session)
+    # Read once per request, before anything is computed (kept in the request's environ: g can outlive a
+    # request when an application context was pushed around it).
+    version = request.environ.get("adam.search_version")
+    if version is None:
+        version = request.environ["adam.search_version"] = register_version(db.session)
     key = None if filters is None else (filters if exact else filters.narrowing())
-    return cache.get((kind, key), g.search_version, compute)
+    return cache.get((kind, key), version, compute)
 
 
 @bp.app_template_filter("usd")
