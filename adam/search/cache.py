@@ -29,7 +29,7 @@ def register_version(session: Session) -> tuple:
 
 
 class AggregateCache:
-    def __init__(self, max_entries: int = 512, max_age_seconds: float = 120.0) -> None:
+    def __init__(self, max_entries: int = 512, max_age_seconds: float = 3600.0) -> None:
         self.max_entries = max_entries
         self.max_age = max_age_seconds
         self._entries: OrderedDict[Hashable, tuple[tuple, float, object]] = OrderedDict()

@@ -71,6 +71,9 @@ def _create_version_counter() -> None:
             op.execute(f"""CREATE CONSTRAINT TRIGGER project_search_version_{table}
                 AFTER INSERT OR UPDATE OR DELETE ON {table} DEFERRABLE INITIALLY DEFERRED
                 FOR EACH ROW EXECUTE FUNCTION adam_bump_search_version()""")
+            # TRUNCATE fires no row trigger; it locks the table until commit, so bumping at once is enough.
+            op.execute(f"""CREATE TRIGGER project_search_version_{table}_truncate AFTER TRUNCATE ON {table}
+                FOR EACH STATEMENT EXECUTE FUNCTION adam_bump_search_version()""")
     elif dialect == "sqlite":
         for table in VERSIONED_TABLES:
             for event in ("insert", "update", "delete"):
@@ -85,6 +88,7 @@ def _drop_version_counter() -> None:
     for table in VERSIONED_TABLES:
         if dialect == "postgresql":
             op.execute(f"DROP TRIGGER IF EXISTS project_search_version_{table} ON {table}")
+            op.execute(f"DROP TRIGGER IF EXISTS project_search_version_{table}_truncate ON {table}")
         else:
             for event in ("insert", "update", "delete"):
                 op.execute(f"DROP TRIGGER IF EXISTS project_search_version_{table}_{event}")
