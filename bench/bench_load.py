@@ -74,7 +74,7 @@ def run() -> list[dict]:
         for step in (["db", "upgrade"], ["refdata"], ["demo"]):
             subprocess.run(flask + step, env=env, cwd=ROOT, check=True, capture_output=True)
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "4", "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}",
+            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}",
              "--log-level", "warning", "wsgi:app"], env=env, cwd=ROOT)
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):

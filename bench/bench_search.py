@@ -7,7 +7,7 @@ second: 20 people at work), for a fixed number of requests and at most a fixed t
 group. A second, closed-loop pass (no think time) reports the throughput at saturation for information.
 
 Environment: BENCH_SEARCH_PROJECTS (default 100000), BENCH_SEARCH_DATABASE_URL (a PostgreSQL URL to use
-instead of the cached SQLite file; it is filled when it has no project), BENCH_SEARCH_WORKERS (default 3).
+instead of the cached SQLite file; it is filled when it has no project), BENCH_SEARCH_WORKERS (default: gunicorn.conf.py's).
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.search_corpus import BENCH_EMAIL, BENCH_PASSWORD, build_database, sqlite_path  # noqa: E402
+from bench.search_corpus import BENCH_EMAIL, BENCH_PASSWORD, build_database, sqlite_path, upgrade_database  # noqa: E402
 
 CLIENTS = 20
 REQUESTS_PER_CLIENT = 30
@@ -84,6 +84,7 @@ def _prepare_database(count: int) -> str:
         engine.dispose()
         if not has:
             build_database(url, count)
+        upgrade_database(url)
         return url
     path = sqlite_path(ROOT, count)
     if not path.exists():
@@ -93,14 +94,16 @@ def _prepare_database(count: int) -> str:
         print(f"generating {count:,} projects into {path} (once)...", flush=True)
         build_database(f"sqlite:///{partial}", count)
         partial.rename(path)
+    upgrade_database(f"sqlite:///{path}")
     return f"sqlite:///{path}"
 
 
 def _start_gunicorn(url: str, port: int) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-secret", ADAM_RATELIMIT_LOGIN="1000 per minute")
-    workers = os.environ.get("BENCH_SEARCH_WORKERS", "3")
+    # Processes and threads from gunicorn.conf.py (2 x 4 on 2 cores) unless BENCH_SEARCH_WORKERS is set.
+    workers = ["--workers", os.environ["BENCH_SEARCH_WORKERS"]] if os.environ.get("BENCH_SEARCH_WORKERS") else []
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", workers, "--bind", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", *workers, "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", "adam:create_app()"],
         cwd=ROOT, env=env,
     )

@@ -24,7 +24,8 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-# Tables kept by hand-written migrations and triggers, not by the ORM (the full-text index of adam.search):
+# Tables kept by hand-written migrations and triggers, not by the ORM (the full-text index of adam.search and
+# the search's version counter, project_search_version):
 # Alembic's autogenerate must neither create nor drop them.
 UNMANAGED_TABLE_PREFIXES = ("project_search",)
 

@@ -45,7 +45,10 @@ def _link_table(name: str, target: str, column: str) -> Table:
         name,
         Base.metadata,
         Column("project_id", ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
-        Column(column, ForeignKey(f"{target}.id", ondelete="CASCADE"), primary_key=True, index=True),
+        Column(column, ForeignKey(f"{target}.id", ondelete="CASCADE"), primary_key=True),
+        # The reverse lookup (projects of a country, of a pillar...) reads this index alone, since it holds
+        # project_id too: search filters and matrices never visit the table (migration 0004_search_perf).
+        Index(f"ix_{name}_{column}_project_id", column, "project_id"),
     )
 
 
@@ -70,6 +73,7 @@ class Project(Base):
             name="actual_dates_ordered",
         ),
         Index("ix_projects_starts_on_ends_on", "starts_on", "ends_on"),
+        Index("ix_projects_budget_usd", "budget_usd"),  # budget sorts and ranges (0004_search_perf)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -173,11 +177,16 @@ class ProjectFunder(Base):
     """A donor of a project, with its contribution where known."""
 
     __tablename__ = "project_funders"
-    __table_args__ = (CheckConstraint("amount IS NULL OR amount >= 0", name="amount_not_negative"),)
+    __table_args__ = (
+        CheckConstraint("amount IS NULL OR amount >= 0", name="amount_not_negative"),
+        # Both directions covering (project, donor): the donor filter and the donor matrix read the index only.
+        Index("ix_project_funders_project_id_organisation_id", "project_id", "organisation_id"),
+        Index("ix_project_funders_organisation_id_project_id", "organisation_id", "project_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
     currency: Mapped[str | None] = mapped_column(ForeignKey("currencies.code"))
 

@@ -1,9 +1,10 @@
 """A small per-process cache of search aggregates (totals, matrices, map figures, form choices).
 
-Entries are keyed by the search and stamped with the register's version (last change recorded in the
-history, highest project id): any save, import or withdrawal changes the stamp, so a cached aggregate is
-not served for data that has moved on (projects are withdrawn, never deleted). The time limit is a safety net
-for changes made outside the application's operations (direct SQL), not the freshness mechanism.
+Entries are keyed by the search and stamped with the register's version: a counter that triggers move on
+every write to projects, their links and donors, organisations and reference data (migration
+0004_search_perf), through the application or not; on PostgreSQL it moves at commit, in commit order. An
+entry is only served under the stamp read before it was computed, so a write never leaves a stale result
+visible. The time limit is a second safety net, not the freshness mechanism.
 """
 from __future__ import annotations
 
@@ -13,24 +14,22 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import column, select, table
 from sqlalchemy.orm import Session
-
-from adam.models import Project, ProjectChange
 
 T = TypeVar("T")
 
 
+_version = table("project_search_version", column("id"), column("version"))
+
+
 def register_version(session: Session) -> tuple:
-    """A cheap stamp (two primary-key maxima) that changes whenever a project is created, or changed,
-    withdrawn, restored, imported or merged through the operations, which record every such save."""
-    return tuple(session.execute(
-        select(select(func.max(ProjectChange.id)).scalar_subquery(), select(func.max(Project.id)).scalar_subquery())
-    ).one())
+    """A cheap stamp (one row read by its key) that changes with every committed write a search can see."""
+    return (session.scalar(select(_version.c.version).where(_version.c.id == 1)),)
 
 
 class AggregateCache:
-    def __init__(self, max_entries: int = 512, max_age_seconds: float = 120.0) -> None:
+    def __init__(self, max_entries: int = 512, max_age_seconds: float = 3600.0) -> None:
         self.max_entries = max_entries
         self.max_age = max_age_seconds
         self._entries: OrderedDict[Hashable, tuple[tuple, float, object]] = OrderedDict()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from adam.search.coverage import Matrix, country_figures, country_pillar_matrix, donor_country_matrix
 from adam.search.filters import SearchFilters
-from adam.search.query import results
+from adam.search.query import result_ids, result_rows
 from adam.search.timeline import build_timeline
 
 VIEWS = {
@@ -46,7 +46,7 @@ def _amount(value: Decimal | None):
 
 
 def results_table(session: Session, f: SearchFilters) -> Table:
-    projects = results(session, f, limit=MAX_EXPORT_ROWS)
+    projects = result_rows(session, result_ids(session, f, limit=MAX_EXPORT_ROWS))
     return Table(VIEWS["results"], [
         "ID", "Title", "Status", "Activity type", "Countries", "Regions", "Donors", "Implementers",
         "Pillars", "Start", "End", "Budget (USD)", "IATI identifier",

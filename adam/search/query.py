@@ -6,12 +6,14 @@ the same projects everywhere and a matrix cell's link reproduces the cell.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from adam.models import Country, Organisation, Pillar, Project, ProjectFunder, Region, Theme
+from adam.models import ACTIVITY_TYPES, STATUSES, Country, Organisation, Pillar, Project, ProjectFunder, Region, Theme
 from adam.models.project import (
     project_countries,
     project_implementers,
@@ -134,12 +136,11 @@ def _with_display_relations(query: Select) -> Select:
 LOAD_BATCH = 1000
 
 
-def results(session: Session, f: SearchFilters, limit: int | None = None, offset: int = 0) -> list[Project]:
-    """Matching projects in the requested order, with what the results table shows already loaded.
+def result_ids(session: Session, f: SearchFilters, limit: int | None = None, offset: int = 0) -> list[int]:
+    """Ids of the matching projects in the requested order (one page of them with a limit).
 
-    The page's ids are chosen first by a narrow query (only ids and sort keys go through the sort), then
-    the projects are loaded by id: sorting thousands of whole rows (titles, descriptions) was most of the
-    cost of a results page on a large register.
+    Only ids and sort keys go through the sort: sorting thousands of whole rows (titles, descriptions)
+    was most of the cost of a results page on a large register.
     """
     fts = _fts(session, f)
     if fts is None:
@@ -150,7 +151,12 @@ def results(session: Session, f: SearchFilters, limit: int | None = None, offset
                .order_by(*_order(f.effective_sort, ranked.c.score)))
     if limit is not None:
         ids = ids.limit(limit).offset(offset)
-    ordered = list(session.scalars(ids))
+    return list(session.scalars(ids))
+
+
+def results(session: Session, f: SearchFilters, limit: int | None = None, offset: int = 0) -> list[Project]:
+    """Matching projects (ORM objects) in the requested order, with what the results table shows loaded."""
+    ordered = result_ids(session, f, limit, offset)
     loaded: dict[int, Project] = {}
     # In batches: an export may hold tens of thousands of ids, beyond SQLite's limit of bound parameters.
     for start in range(0, len(ordered), LOAD_BATCH):
@@ -160,9 +166,106 @@ def results(session: Session, f: SearchFilters, limit: int | None = None, offset
     return [loaded[i] for i in ordered if i in loaded]
 
 
+class CountryRef(NamedTuple):
+    iso3: str
+    name: str
+
+
+class RegionRef(NamedTuple):
+    code: str
+    name: str
+
+
+class OrganisationRef(NamedTuple):
+    id: int
+    name: str
+    acronym: str | None
+
+
+class PillarRef(NamedTuple):
+    number: int
+    name: str
+
+
+@dataclasses.dataclass
+class ResultRow:
+    """What the results table, the exports and the timeline show of a project: plain values read by a few
+    narrow queries instead of ORM objects and their relationships (several times cheaper per page)."""
+    id: int
+    title: str
+    status: str
+    activity_type: str | None
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    budget_usd: Decimal | None
+    withdrawn_at: dt.datetime | None
+    iati_identifier: str | None
+    countries: list[CountryRef] = dataclasses.field(default_factory=list)
+    regions: list[RegionRef] = dataclasses.field(default_factory=list)
+    donors: list[OrganisationRef] = dataclasses.field(default_factory=list)
+    implementers: list[OrganisationRef] = dataclasses.field(default_factory=list)
+    pillars: list[PillarRef] = dataclasses.field(default_factory=list)
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+    @property
+    def activity_type_label(self) -> str:
+        return ACTIVITY_TYPES.get(self.activity_type or "", "")
+
+
+def result_rows(session: Session, ids: list[int]) -> list[ResultRow]:
+    """The rows of these projects, in the order of ids (same orderings as the ORM relationships)."""
+    rows: dict[int, ResultRow] = {}
+    for start in range(0, len(ids), LOAD_BATCH):
+        batch = ids[start:start + LOAD_BATCH]
+        for values in session.execute(
+            select(Project.id, Project.title, Project.status, Project.activity_type, Project.starts_on,
+                   Project.ends_on, Project.budget_usd, Project.withdrawn_at, Project.iati_identifier)
+            .where(Project.id.in_(batch))
+        ):
+            rows[values[0]] = ResultRow(*values)
+        for pid, iso3, name in session.execute(
+            select(project_countries.c.project_id, Country.iso3, Country.name)
+            .join(Country, Country.id == project_countries.c.country_id)
+            .where(project_countries.c.project_id.in_(batch)).order_by(Country.name)
+        ):
+            rows[pid].countries.append(CountryRef(iso3, name))
+        for pid, code, name in session.execute(
+            select(project_regions.c.project_id, Region.code, Region.name)
+            .join(Region, Region.id == project_regions.c.region_id)
+            .where(project_regions.c.project_id.in_(batch)).order_by(Region.name)
+        ):
+            rows[pid].regions.append(RegionRef(code, name))
+        for pid, number, name in session.execute(
+            select(project_pillars.c.project_id, Pillar.number, Pillar.name)
+            .join(Pillar, Pillar.id == project_pillars.c.pillar_id)
+            .where(project_pillars.c.project_id.in_(batch)).order_by(Pillar.number)
+        ):
+            rows[pid].pillars.append(PillarRef(number, name))
+        for pid, oid, name, acronym in session.execute(
+            select(ProjectFunder.project_id, Organisation.id, Organisation.name, Organisation.acronym)
+            .join(Organisation, Organisation.id == ProjectFunder.organisation_id)
+            .where(ProjectFunder.project_id.in_(batch)).order_by(ProjectFunder.id)
+        ):
+            rows[pid].donors.append(OrganisationRef(oid, name, acronym))
+        for pid, oid, name, acronym in session.execute(
+            select(project_implementers.c.project_id, Organisation.id, Organisation.name, Organisation.acronym)
+            .join(Organisation, Organisation.id == project_implementers.c.organisation_id)
+            .where(project_implementers.c.project_id.in_(batch)).order_by(Organisation.name)
+        ):
+            rows[pid].implementers.append(OrganisationRef(oid, name, acronym))
+    return [rows[i] for i in ids if i in rows]
+
+
 @dataclasses.dataclass
 class Page:
-    items: list[Project]
+    items: list[ResultRow]
     page: int
     per_page: int
     total: int
@@ -180,10 +283,20 @@ class Page:
         return self.page < self.pages
 
 
-def results_page(session: Session, f: SearchFilters, total: int) -> Page:
-    page = min(f.page, max(1, -(-total // f.per_page)))
-    items = results(session, f, limit=f.per_page, offset=(page - 1) * f.per_page)
-    return Page(items=items, page=page, per_page=f.per_page, total=total)
+def page_number(f: SearchFilters, total: int) -> int:
+    """The requested page, or the last one when the search has fewer pages."""
+    return min(f.page, max(1, -(-total // f.per_page)))
+
+
+def page_ids(session: Session, f: SearchFilters, total: int) -> list[int]:
+    """Ids of the projects on the requested page (what the page cache keeps)."""
+    return result_ids(session, f, limit=f.per_page, offset=(page_number(f, total) - 1) * f.per_page)
+
+
+def results_page(session: Session, f: SearchFilters, total: int, ids: list[int] | None = None) -> Page:
+    if ids is None:
+        ids = page_ids(session, f, total)
+    return Page(items=result_rows(session, ids), page=page_number(f, total), per_page=f.per_page, total=total)
 
 
 def check_references(session: Session, f: SearchFilters) -> tuple[SearchFilters, list[str]]:

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Blueprint, Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from adam.extensions import db
@@ -46,14 +46,21 @@ def _setup(state) -> None:  # noqa: ANN001
         state.app.extensions["adam_search_cache"] = AggregateCache()
 
 
-def cached(kind: str, filters: SearchFilters, compute: Callable[[], T]) -> T:
-    """An aggregate of the current search, from the per-process cache while the register is unchanged."""
+def cached(kind: str, filters: SearchFilters | None, compute: Callable[[], T], exact: bool = False) -> T:
+    """An aggregate of the current search, from the per-process cache while the register is unchanged.
+
+    Keyed by the filters that decide the matching set, or with exact=True by the whole state (sort and page
+    too: the ids of a results page); kind "choices" does not depend on the search."""
     cache: AggregateCache | None = current_app.extensions.get("adam_search_cache")
     if cache is None:
         return compute()
-    if "search_version" not in g:
-        g.search_version = register_version(db.session)
-    return cache.get((kind, filters.narrowing() if kind != "choices" else None), g.search_version, compute)
+    # Read once per request, before anything is computed (kept in the request's environ: g can outlive a
+    # request when an application context was pushed around it).
+    version = request.environ.get("adam.search_version")
+    if version is None:
+        version = request.environ["adam.search_version"] = register_version(db.session)
+    key = None if filters is None else (filters if exact else filters.narrowing())
+    return cache.get((kind, key), version, compute)
 
 
 @bp.app_template_filter("usd")
@@ -93,7 +100,7 @@ def _page(template: str, tab: str, **context):
         context["totals"] = cached("totals", filters, lambda: query.totals(db.session, filters))
     return render_template(
         template, filters=filters, errors=errors, tab=tab, tabs=TABS,
-        choices=cached("choices", filters, lambda: search_choices(db.session)),
+        choices=cached("choices", None, lambda: search_choices(db.session)),
         sorts=SORTS, per_page_choices=PER_PAGE_CHOICES, groupings=GROUPINGS, **context,
     )
 
@@ -104,8 +111,10 @@ def index():
     state = current_filters()
     filters = state[0]
     totals = cached("totals", filters, lambda: query.totals(db.session, filters))
+    # The page's ids are cached (they cost a sort of the matching set); its rows are read fresh, cheaply.
+    ids = cached("page", filters, lambda: query.page_ids(db.session, filters, totals.count), exact=True)
     return _page("search/results.html", "index", state=state, totals=totals,
-                 page=query.results_page(db.session, filters, totals.count))
+                 page=query.results_page(db.session, filters, totals.count, ids))
 
 
 @bp.get("/matrix")

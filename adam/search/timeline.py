@@ -10,9 +10,8 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from adam.models import Project
 from adam.search.filters import SearchFilters
-from adam.search.query import results
+from adam.search.query import ResultRow, result_ids, result_rows
 
 GROUPINGS = {"country": "Country", "donor": "Donor"}
 MAX_PROJECTS = 300
@@ -20,7 +19,7 @@ MAX_PROJECTS = 300
 
 @dataclasses.dataclass
 class Bar:
-    project: Project
+    project: ResultRow
     start: dt.date
     end: dt.date
     open_end: bool      # no end date: drawn to the end of the axis (ongoing)
@@ -71,7 +70,7 @@ def assign_lanes(bars: list[Bar]) -> None:
 def build_timeline(session: Session, f: SearchFilters, group_by: str = "country",
                    today: dt.date | None = None) -> Timeline:
     today = today or dt.date.today()
-    projects = results(session, f.replace(sort="start-asc"), limit=MAX_PROJECTS + 1)
+    projects = result_rows(session, result_ids(session, f.replace(sort="start-asc"), limit=MAX_PROJECTS + 1))
     truncated = len(projects) > MAX_PROJECTS
     projects = projects[:MAX_PROJECTS]
     dated = [p for p in projects if p.starts_on]

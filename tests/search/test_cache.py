@@ -43,3 +43,116 @@ def test_pages_serve_the_same_figures_with_the_cache_on(client, session, registe
         assert app.extensions["adam_search_cache"].hits >= 1
     finally:
         app.extensions.pop("adam_search_cache", None)
+
+
+# --- Invalidation: every write a search can see moves the stamp, and cached pages never show stale data. ---
+
+import pytest  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from adam.extensions import db  # noqa: E402
+from adam.projects.operations import withdraw_project  # noqa: E402
+
+
+@pytest.fixture
+def cached_client(client, session, register, app):
+    from tests.factories import make_user
+    from tests.helpers import login
+
+    app.extensions["adam_search_cache"] = AggregateCache()
+    login(client, make_user(session, "coordinator", "UNODC"))
+    session.commit()
+    yield client
+    app.extensions.pop("adam_search_cache", None)
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE projects SET title = 'Renamed behind the application' WHERE id = (SELECT min(id) FROM projects)",
+    "DELETE FROM project_countries WHERE project_id = (SELECT min(project_id) FROM project_countries)",
+    "UPDATE project_funders SET organisation_id = organisation_id WHERE id = (SELECT min(id) FROM project_funders)",
+    "UPDATE organisations SET acronym = 'XX' WHERE id = (SELECT min(id) FROM organisations)",
+    "UPDATE themes SET name = name || ' (renamed)' WHERE id = (SELECT min(id) FROM themes)",
+])
+def test_any_committed_write_moves_the_stamp_even_behind_the_application(session, register, statement):
+    before = register_version(session)
+    session.execute(text(statement))
+    session.commit()
+    assert register_version(session) != before
+
+
+def test_postgresql_truncate_moves_the_stamp(session, register):
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE (a DELETE fires the row triggers)")
+    before = register_version(session)
+    session.execute(text("TRUNCATE project_themes"))
+    session.commit()
+    assert register_version(session) != before
+
+
+def test_a_read_leaves_the_stamp_alone(session, register):
+    before = register_version(session)
+    session.execute(text("SELECT count(*) FROM projects")).scalar()
+    session.commit()
+    assert register_version(session) == before
+
+
+def test_cached_results_page_totals_and_matrix_follow_a_withdrawal(cached_client, session, register, app):
+    url = "/search/?country=TJK&sort=title"
+    first = cached_client.get(url).get_data(as_text=True)
+    assert "Container profiling training" in first and "<strong>2</strong> projects" in first
+    matrix = cached_client.get("/search/matrix?country=TJK").get_data(as_text=True)
+    assert cached_client.get(url).get_data(as_text=True) == first  # served from the cache
+    hits = app.extensions["adam_search_cache"].hits
+    assert hits >= 2
+
+    withdraw_project(session, register["tjk_border"], None, "duplicate")
+    session.commit()
+
+    after = cached_client.get(url).get_data(as_text=True)
+    assert "Container profiling training" not in after
+    assert "<strong>1</strong> project" in after
+    assert cached_client.get("/search/matrix?country=TJK").get_data(as_text=True) != matrix
+
+
+def test_cached_page_shows_a_new_project_and_an_edit_made_with_sql(cached_client, session, register):
+    from tests.factories import make_project
+
+    url = "/search/?country=UZB&sort=title"
+    assert "Brand new" not in cached_client.get(url).get_data(as_text=True)
+    make_project(session, "Brand new UZB project", countries=("UZB",))
+    session.commit()
+    page = cached_client.get(url).get_data(as_text=True)
+    assert "Brand new UZB project" in page
+    # Moved to another country behind the application's back: gone from the cached search at once.
+    session.execute(text("UPDATE project_countries SET country_id = (SELECT id FROM countries WHERE iso3 = 'SEN') "
+                         "WHERE project_id = :id"), {"id": register["uzb_fiu"].id})
+    session.commit()
+    page = cached_client.get(url).get_data(as_text=True)
+    assert "Financial intelligence unit mentoring" not in page
+
+
+def test_postgresql_stamp_moves_at_commit_in_commit_order(session, register):
+    """Two writers commit out of order (the later one first): the stamp read between the two commits
+    differs from the one read after both, so an entry computed in between is not served afterwards."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    session.commit()
+    first, second = db.engine.connect(), db.engine.connect()
+    try:
+        first.execute(text("UPDATE projects SET title = title || ' (1)' WHERE id = :id"), {"id": register["tjk_border"].id})
+        stamp_before = register_version(session)
+        session.commit()
+        second.execute(text("UPDATE projects SET title = title || ' (2)' WHERE id = :id"), {"id": register["uzb_fiu"].id})
+        second.commit()
+        between = register_version(session)
+        session.commit()
+        assert between != stamp_before
+        assert session.execute(text("SELECT count(*) FROM projects WHERE title LIKE '%(1)'")).scalar() == 0
+        session.commit()
+        first.commit()
+        after = register_version(session)
+        session.commit()
+        assert after != between
+    finally:
+        first.close()
+        second.close()
