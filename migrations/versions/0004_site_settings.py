@@ -1,7 +1,7 @@
 """site settings changed by administrators at run time (the public read-only view)
 
 Revision ID: 0004_site_settings
-Revises: 0002_overlap
+Revises: 0004_search_perf
 Create Date: 2026-12-01 00:40:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0004_site_settings'
-down_revision = '0002_overlap'
+down_revision = '0004_search_perf'
 branch_labels = None
 depends_on = None
 
