@@ -1,32 +1,52 @@
-"""Template filters for dates and money, formatted with Babel."""
+"""Template filters for dates, numbers and money, formatted with Babel for the interface language."""
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import lru_cache
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
-from flask import Flask
+from flask import Flask, has_request_context
 
-LOCALE = "en"
+DEFAULT_LOCALE = "en"
 
 
-def money(amount: Decimal | float | None, currency: str | None = "USD") -> str:
+def current_locale() -> str:
+    """The request's locale (Flask-Babel's selection), English outside a request (CLI, exports)."""
+    if has_request_context():
+        from flask_babel import get_locale
+
+        return str(get_locale() or DEFAULT_LOCALE)
+    return DEFAULT_LOCALE
+
+
+@lru_cache(maxsize=16)
+def _whole_currency_pattern(locale: str) -> str:
+    # The locale's own currency pattern (symbol before or after, spacing), without the cents.
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern
+    return pattern.split(";")[0].replace(".00", "")
+
+
+def money(amount: Decimal | float | None, currency: str | None = "USD", locale: str | None = None) -> str:
     if amount is None:
         return "—"
-    return format_currency(amount, currency or "USD", locale=LOCALE, format="¤#,##0", currency_digits=False)
+    locale = locale or current_locale()
+    return format_currency(amount, currency or "USD", locale=locale, format=_whole_currency_pattern(locale),
+                           currency_digits=False)
 
 
-def number(value) -> str:
-    return format_decimal(value or 0, locale=LOCALE)
+def number(value, locale: str | None = None) -> str:  # noqa: ANN001
+    return format_decimal(value or 0, locale=locale or current_locale())
 
 
-def date(value: dt.date | None) -> str:
-    return format_date(value, format="medium", locale=LOCALE) if value else "—"
+def date(value: dt.date | None, locale: str | None = None) -> str:
+    return format_date(value, format="medium", locale=locale or current_locale()) if value else "—"
 
 
-def datetime(value: dt.datetime | None) -> str:
-    return format_datetime(value, format="medium", locale=LOCALE) if value else "—"
+def datetime(value: dt.datetime | None, locale: str | None = None) -> str:
+    return format_datetime(value, format="medium", locale=locale or current_locale()) if value else "—"
 
 
 def register(app: Flask) -> None:

@@ -12,6 +12,7 @@ import pycountry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from adam.messages import N_
 from adam.models import Country, Currency, Organisation, OrganisationAlias, Pillar, Region, Theme, normalise_name
 
 DATA = Path(__file__).parent / "data"
@@ -71,36 +72,36 @@ DAC_REGION_MEMBERS = {
 GLOBAL_DAC_REGIONS = {"998"}
 
 PILLARS = [
-    (1, "Regional initiatives", "Cross-border cooperation, border management, interdiction, information sharing, maritime trafficking."),
-    (2, "Illicit financial flows", "Financial investigations, anti-money-laundering, asset recovery, financial intelligence units."),
-    (3, "Precursor chemicals", "Preventing diversion of precursors, their detection and control, forensic laboratories."),
-    (4, "Drug prevention and health", "Prevention, treatment, rehabilitation, HIV and drug use, evidence-based services."),
+    (1, N_("Regional initiatives"), N_("Cross-border cooperation, border management, interdiction, information sharing, maritime trafficking.")),
+    (2, N_("Illicit financial flows"), N_("Financial investigations, anti-money-laundering, asset recovery, financial intelligence units.")),
+    (3, N_("Precursor chemicals"), N_("Preventing diversion of precursors, their detection and control, forensic laboratories.")),
+    (4, N_("Drug prevention and health"), N_("Prevention, treatment, rehabilitation, HIV and drug use, evidence-based services.")),
 ]
 # code: (name, pillar number or None for cross-cutting)
 THEMES = {
-    "border-control": ("Border control", 1),
-    "container-control": ("Container control", 1),
-    "canine-units": ("Canine units", 1),
-    "maritime": ("Maritime trafficking", 1),
-    "interdiction": ("Interdiction and investigations", 1),
-    "information-sharing": ("Information sharing and intelligence", 1),
-    "airport-control": ("Airport interdiction", 1),
-    "financial-investigation": ("Financial investigation", 2),
-    "aml-cft": ("Anti-money-laundering and CFT", 2),
-    "asset-recovery": ("Asset recovery", 2),
-    "fiu": ("Financial intelligence units", 2),
-    "precursor-control": ("Precursor control", 3),
-    "forensics": ("Forensic laboratories", 3),
-    "synthetic-drugs": ("Synthetic drugs and NPS", 3),
-    "prevention": ("Prevention", 4),
-    "treatment": ("Treatment and rehabilitation", 4),
-    "harm-reduction": ("HIV and harm reduction", 4),
-    "research-data": ("Research and data", None),
-    "legal-frameworks": ("Legal frameworks", None),
-    "capacity-building": ("Capacity building", None),
-    "equipment": ("Equipment", None),
-    "regional-coordination": ("Regional coordination", None),
-    "darknet-cybercrime": ("Darknet and cybercrime", None),
+    "border-control": (N_("Border control"), 1),
+    "container-control": (N_("Container control"), 1),
+    "canine-units": (N_("Canine units"), 1),
+    "maritime": (N_("Maritime trafficking"), 1),
+    "interdiction": (N_("Interdiction and investigations"), 1),
+    "information-sharing": (N_("Information sharing and intelligence"), 1),
+    "airport-control": (N_("Airport interdiction"), 1),
+    "financial-investigation": (N_("Financial investigation"), 2),
+    "aml-cft": (N_("Anti-money-laundering and CFT"), 2),
+    "asset-recovery": (N_("Asset recovery"), 2),
+    "fiu": (N_("Financial intelligence units"), 2),
+    "precursor-control": (N_("Precursor control"), 3),
+    "forensics": (N_("Forensic laboratories"), 3),
+    "synthetic-drugs": (N_("Synthetic drugs and NPS"), 3),
+    "prevention": (N_("Prevention"), 4),
+    "treatment": (N_("Treatment and rehabilitation"), 4),
+    "harm-reduction": (N_("HIV and harm reduction"), 4),
+    "research-data": (N_("Research and data"), None),
+    "legal-frameworks": (N_("Legal frameworks"), None),
+    "capacity-building": (N_("Capacity building"), None),
+    "equipment": (N_("Equipment"), None),
+    "regional-coordination": (N_("Regional coordination"), None),
+    "darknet-cybercrime": (N_("Darknet and cybercrime"), None),
 }
 
 # Indicative USD per unit (annual averages, rounded); used only to show totals in one currency.

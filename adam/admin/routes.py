@@ -1,6 +1,7 @@
 """Administration: users and organisations (administrators), themes (coordinators), the audit log."""
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -9,6 +10,7 @@ from adam.accounts import operations as accounts
 from adam.admin import operations as ops
 from adam.admin.forms import OrganisationForm, ThemeForm, UserForm
 from adam.extensions import db
+from adam.i18n import translate_error
 from adam.models import AuditEvent, Country, Organisation, Pillar, Theme, User
 from adam.security import admin_required, coordinator_required
 
@@ -52,15 +54,15 @@ def user_form(user_id: int | None = None):
                 if form.password.data:
                     problems = accounts.password_problems(form.password.data, user.email)
                     if problems:
-                        raise accounts.AccountError(" ".join(problems))
+                        raise accounts.AccountError(*problems)
                     user.set_password(form.password.data)
                     accounts.audit(db.session, "password_reset", current_user, request.remote_addr or "", target=user.email)
         except accounts.AccountError as exc:
             db.session.rollback()
-            form.form_errors.append(str(exc))
+            form.form_errors.append(translate_error(exc))
         else:
             db.session.commit()
-            flash(f"User {user.email} saved.", "success")
+            flash(gettext("User %(email)s saved.", email=user.email), "success")
             return redirect(url_for("admin.users"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/user_form.html", form=form, user=user), status
@@ -98,7 +100,7 @@ def organisation_form(organisation_id: int | None = None):
             form.form_errors.append(str(exc))
         else:
             db.session.commit()
-            flash(f"Organisation {organisation.name} saved.", "success")
+            flash(gettext("Organisation %(name)s saved.", name=organisation.name), "success")
             return redirect(url_for("admin.organisations"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/organisation_form.html", form=form, organisation=organisation), status
@@ -127,7 +129,7 @@ def theme_form(theme_id: int | None = None):
             form.form_errors.append(str(exc))
         else:
             db.session.commit()
-            flash("Theme saved.", "success")
+            flash(gettext("Theme saved."), "success")
             return redirect(url_for("admin.themes"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/theme_form.html", form=form, theme=theme), status

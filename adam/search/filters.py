@@ -13,16 +13,17 @@ from decimal import Decimal, InvalidOperation
 from typing import Protocol
 from urllib.parse import urlencode
 
+from adam.messages import N_
 from adam.models.project import ACTIVITY_TYPES, STATUSES
 
 SORTS = {
-    "relevance": "Relevance (with free text)",
-    "start-desc": "Start date, newest first",
-    "start-asc": "Start date, oldest first",
-    "budget-desc": "Budget, largest first",
-    "budget-asc": "Budget, smallest first",
-    "title": "Title A-Z",
-    "updated": "Recently changed",
+    "relevance": N_("Relevance (with free text)"),
+    "start-desc": N_("Start date, newest first"),
+    "start-asc": N_("Start date, oldest first"),
+    "budget-desc": N_("Budget, largest first"),
+    "budget-asc": N_("Budget, smallest first"),
+    "title": N_("Title A-Z"),
+    "updated": N_("Recently changed"),
 }
 PER_PAGE_CHOICES = (25, 50, 100)
 MAX_QUERY_LENGTH = 200

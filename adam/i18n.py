@@ -1,0 +1,99 @@
+"""The interface languages: locale selection (profile, then Accept-Language, then English) and country names."""
+from __future__ import annotations
+
+import gettext
+from functools import lru_cache
+
+import pycountry
+from flask import Flask, has_request_context, request, session
+from flask_babel import get_locale, gettext
+from flask_login import current_user
+
+from adam.extensions import babel
+from adam.messages import N_, Message  # noqa: F401  (N_ re-exported)
+
+# The working languages of the partnership, in the order the switcher shows them (each in its own language).
+LANGUAGES = {"en": "English", "fr": "Français", "ru": "Русский", "es": "Español"}
+DEFAULT_LANGUAGE = "en"
+SESSION_KEY = "language"
+
+
+def translate(value) -> str:  # noqa: ANN001
+    """A label that comes from data (a status, a role, a seeded pillar or theme name) in the interface language;
+    text the catalogue does not know stays as it is. Unlike _() in a template, the result is escaped as usual."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, Message):
+        return gettext(value.msgid, **value.params)
+    return gettext(str(value))
+
+
+def translate_error(error: Exception) -> str:
+    """An exception's messages in the interface language (domain errors carry English text or Messages)."""
+    return " ".join(translate(arg) for arg in error.args if isinstance(arg, str)) or str(error)
+
+
+def select_locale() -> str:
+    """The user's profile language, then the one chosen in this session, then the browser's best match."""
+    user = current_user
+    if user.is_authenticated and getattr(user, "language", None) in LANGUAGES:
+        return user.language
+    chosen = session.get(SESSION_KEY)
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LANGUAGE)
+
+
+def current_language() -> str:
+    return str(get_locale() or DEFAULT_LANGUAGE).split("_")[0]
+
+
+@lru_cache(maxsize=8)
+def _iso3166(language: str) -> gettext.NullTranslations:
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True)
+
+
+@lru_cache(maxsize=2048)
+def _country_name(iso3: str, language: str, default: str) -> str:
+    record = pycountry.countries.get(alpha_3=iso3) if iso3 else None
+    if record is None:
+        return default
+    catalogue = _iso3166(language)
+    # ISO 3166's catalogues translate the short common name where there is one, and the name always.
+    for msgid in (getattr(record, "common_name", None), record.name):
+        if msgid:
+            translated = catalogue.gettext(msgid)
+            if translated != msgid:
+                return translated
+    return default
+
+
+def country_name(country, language: str | None = None) -> str:  # noqa: ANN001
+    """A country's name in the interface language (pycountry's ISO 3166 catalogues); in English, ADAM's own name.
+
+    Takes a Country (or anything with iso3 and name) or a (iso3, name) pair."""
+    iso3, name = (country if isinstance(country, tuple) else (getattr(country, "iso3", None), getattr(country, "name", "")))
+    language = language or (current_language() if has_request_context() else DEFAULT_LANGUAGE)
+    if language == DEFAULT_LANGUAGE or not iso3:
+        return name
+    return _country_name(iso3, language, name)
+
+
+def by_country_name(countries, language: str | None = None) -> list:  # noqa: ANN001
+    """Countries in the alphabetical order of their names in the interface language."""
+    return sorted(countries, key=lambda c: country_name(c, language).casefold())
+
+
+def register(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.context_processor
+    def language_helpers():
+        return {"languages": LANGUAGES, "current_language": current_language, "country_name": country_name}
+
+    app.add_template_filter(country_name, "country")
+    app.add_template_filter(translate, "tr")
+    app.add_template_filter(by_country_name)
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
