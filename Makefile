@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 # The interface in French, Russian and Spanish: the .po catalogues are committed, the .mo files are built here.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d adam/translations -f --statistics 2>&1 | grep -v "^compiling" || true
+	$(BIN)/pybabel -q compile -d adam/translations
 
 install: $(VENV)/.installed translations
 

@@ -10,11 +10,26 @@ from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from adam.extensions import babel
-from adam.messages import N_, Message  # noqa: F401  (N_ re-exported)
+from adam.messages import N_, Message
+
 
 # The working languages of the partnership, in the order the switcher shows them (each in its own language).
 LANGUAGES = {"en": "English", "fr": "Français", "ru": "Русский", "es": "Español"}
 DEFAULT_LANGUAGE = "en"
+
+# Words that reach the pages as data (overlap labels, history actions, import states, headers of the print views),
+# for the catalogue; the templates show them through the `tr` filter.
+DATA_LABELS = (
+    N_("possible overlap"), N_("likely duplicate"),
+    N_("Created"), N_("Updated"), N_("Withdrawn"), N_("Restored"),
+    N_("queued"), N_("running"), N_("done"), N_("failed"),
+    N_("created"), N_("updated"), N_("unchanged"), N_("rejected"),
+    N_("Country x pillar"), N_("Donor x country"), N_("Projects by country"),
+    N_("ID"), N_("Start"), N_("End"), N_("Group"), N_("Lane"), N_("Regions"),
+    N_("Rank"), N_("Score"), N_("Label"), N_("State"), N_("Evidence"),
+    N_("Project A id"), N_("Project A title"), N_("Project A donors"), N_("Project A countries"), N_("Project A dates"),
+    N_("Project B id"), N_("Project B title"), N_("Project B donors"), N_("Project B countries"), N_("Project B dates"),
+)
 SESSION_KEY = "language"
 
 
