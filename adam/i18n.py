@@ -1,12 +1,13 @@
 """The interface languages: locale selection (profile, then Accept-Language, then English) and country names."""
 from __future__ import annotations
 
-import gettext
+import gettext as gettext_catalogues
 from functools import lru_cache
+from pathlib import Path
 
 import pycountry
 from flask import Flask, has_request_context, request, session
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, gettext, refresh
 from flask_login import current_user
 
 from adam.extensions import babel
@@ -64,12 +65,22 @@ def current_language() -> str:
 
 
 @lru_cache(maxsize=8)
-def _iso3166(language: str) -> gettext.NullTranslations:
-    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True)
+def _iso3166(language: str) -> gettext_catalogues.NullTranslations:
+    return gettext_catalogues.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True)
+
+
+@lru_cache(maxsize=8)
+def _adam_catalogue(language: str) -> gettext_catalogues.NullTranslations:
+    return gettext_catalogues.translation("messages", str(Path(__file__).parent / "translations"), languages=[language],
+                                          fallback=True)
 
 
 @lru_cache(maxsize=2048)
 def _country_name(iso3: str, language: str, default: str) -> str:
+    # ADAM's short names (Iran, Syria, Lao PDR) are in its own catalogue; the rest in ISO 3166's.
+    own = _adam_catalogue(language).gettext(default)
+    if own != default:
+        return own
     record = pycountry.countries.get(alpha_3=iso3) if iso3 else None
     if record is None:
         return default
@@ -103,6 +114,12 @@ def register(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     babel.init_app(app, locale_selector=select_locale)
+
+    @app.before_request
+    def _fresh_locale() -> None:
+        # Flask-Babel caches the locale on the app context, which outlives one request when a test (or a CLI
+        # command) already holds one: choose again for every request.
+        refresh()
 
     @app.context_processor
     def language_helpers():
