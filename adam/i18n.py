@@ -40,7 +40,9 @@ def translate(value) -> str:  # noqa: ANN001
     if value is None or value == "":
         return ""
     if isinstance(value, Message):
-        return gettext(value.msgid, **value.params)
+        # Parameters that are Messages themselves (a filter's name in "Ignored %(label)s …") are translated too.
+        params = {k: translate(v) if isinstance(v, Message) else v for k, v in value.params.items()}
+        return gettext(value.msgid, **params)
     return gettext(str(value))
 
 

@@ -196,6 +196,7 @@ class ProjectForm(FlaskForm):
         mapping = {"locations": self.places, "countries": self.countries, "regions": self.regions, "pillars": self.pillars, "themes": self.themes,
                    "implementers": self.implementers, "institutions": self.institutions}
         for key, messages in errors.items():
+            messages = [translate(m) for m in messages]  # domain rules speak English; the page speaks the user's
             target = mapping.get(key) or getattr(self, key, None)
             if key in ("donors", "links"):
                 self.form_errors.extend(messages)

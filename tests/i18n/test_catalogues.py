@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "adam" / "translations"
 LANGUAGES = ("fr", "ru", "es")
-PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%%")
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sdr]|%%")
 
 
 def _catalogue(language: str):

@@ -160,3 +160,24 @@ def test_error_pages_are_translated(client, session):
     login(client, user)
     page = client.get("/no/such/page").get_data(as_text=True)
     assert "Introuvable" in page and "Retour à l'accueil" in page
+
+
+def test_messages_from_the_domain_rules_are_translated_with_their_values(client, session):
+    user = f.make_user(session, language="ru")
+    session.commit()
+    login(client, user)
+    page = client.get("/search/?country=Narnia&pillar=x&from=2025-13-01").get_data(as_text=True)
+    assert "Страна &#39;Narnia&#39; пропущена" in page
+    assert "Значение &#39;x&#39; поля «направление» пропущено: недопустимый идентификатор." in page
+    assert "поля «начало периода» пропущено: укажите дату в виде 2024-03-31." in page
+    form = client.post("/projects/new", data={"title": "Border post mentoring", "status": "ongoing"}).get_data(as_text=True)
+    assert "Укажите хотя бы одну страну или регион-получатель." in form
+    assert "Выберите хотя бы одно направление." in form
+
+
+def test_domain_messages_stay_english_outside_the_web_pages():
+    from adam.search.filters import parse_filters
+
+    _filters, errors = parse_filters({"country": ["Narnia"], "pillar": ["x"]})
+    assert errors == ["Ignored country 'Narnia': use an ISO 3166 alpha-3 code such as TJK.",
+                      "Ignored pillar 'x': not a valid identifier."]
