@@ -181,3 +181,18 @@ def test_domain_messages_stay_english_outside_the_web_pages():
     _filters, errors = parse_filters({"country": ["Narnia"], "pillar": ["x"]})
     assert errors == ["Ignored country 'Narnia': use an ISO 3166 alpha-3 code such as TJK.",
                       "Ignored pillar 'x': not a valid identifier."]
+
+
+def test_overlap_evidence_is_worded_in_the_users_language(app):
+    from flask_babel import force_locale
+
+    from adam.i18n import translate
+    from adam.messages import Message
+
+    evidence = Message("Same donor: %(names)s.",
+                       names=Message("%(names)s and %(count)s more", names="UK, US, EU, JP", count=2))
+    assert evidence == "Same donor: UK, US, EU, JP and 2 more."  # as the engine, the API and exports have it
+    with app.test_request_context(), force_locale("ru"):
+        assert translate(evidence) == "Один и тот же донор: UK, US, EU, JP и ещё 2."
+    with app.test_request_context(), force_locale("es"):
+        assert translate(Message("Titles are %(share)s similar.", share="85%")) == "Los títulos son similares en un 85%."
