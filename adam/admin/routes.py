@@ -97,7 +97,7 @@ def organisation_form(organisation_id: int | None = None):
             )
         except ops.ReferenceDataError as exc:
             db.session.rollback()
-            form.form_errors.append(str(exc))
+            form.form_errors.append(translate_error(exc))
         else:
             db.session.commit()
             flash(gettext("Organisation %(name)s saved.", name=organisation.name), "success")
@@ -126,7 +126,7 @@ def theme_form(theme_id: int | None = None):
             ops.save_theme(db.session, theme, name=form.name.data, pillar_id=form.pillar_id.data, active=form.active.data)
         except ops.ReferenceDataError as exc:
             db.session.rollback()
-            form.form_errors.append(str(exc))
+            form.form_errors.append(translate_error(exc))
         else:
             db.session.commit()
             flash(gettext("Theme saved."), "success")

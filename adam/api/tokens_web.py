@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length
 from adam.accounts.operations import audit
 from adam.api import tokens
 from adam.extensions import db
+from adam.i18n import translate_error
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/account/tokens")
 
@@ -43,7 +44,7 @@ def create():
         new = tokens.create_token(db.session, current_user, form.name.data)
     except tokens.TokenError as exc:
         db.session.rollback()
-        flash(str(exc), "danger")
+        flash(translate_error(exc), "danger")
         return redirect(url_for("accounts.profile"))
     audit(db.session, "api_token_created", current_user, request.remote_addr or "", name=new.token.name,
           prefix=new.token.prefix)
@@ -64,7 +65,7 @@ def revoke(token_id: int):
         token = tokens.revoke_token(db.session, current_user, token_id)
     except tokens.TokenError as exc:
         db.session.rollback()
-        flash(str(exc), "danger")
+        flash(translate_error(exc), "danger")
         return redirect(url_for("accounts.profile"))
     audit(db.session, "api_token_revoked", current_user, request.remote_addr or "", name=token.name,
           prefix=token.prefix)

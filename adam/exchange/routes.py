@@ -16,7 +16,7 @@ from adam.bulk.columns import COLUMNS
 from adam.bulk.importer import BulkImportError, commit as bulk_commit, dry_run
 from adam.bulk.spreadsheet import SpreadsheetError, read_spreadsheet, template_csv, template_xlsx
 from adam.exchange import jobs
-from adam.i18n import translate
+from adam.i18n import translate_error
 from adam.exchange.forms import BulkCommitForm, BulkUploadForm, IatiUploadForm
 from adam.exchange.operations import ExportError, export_query, iter_export
 from adam.exchange.overlap_hook import check_projects
@@ -130,7 +130,7 @@ def iati_export():
             include_withdrawn=current_user.is_coordinator and request.args.get("withdrawn") == "1",
         )
     except ExportError as exc:
-        flash(gettext("Nothing exported: %(reason)s.", reason=translate(str(exc))), "danger")
+        flash(gettext("Nothing exported: %(reason)s.", reason=translate_error(exc)), "danger")
         return redirect(url_for("exchange.index"))
     if db.session.scalars(query.limit(1)).first() is None:
         flash(gettext("No project matches these filters: nothing to export."), "warning")
@@ -190,10 +190,10 @@ def bulk():
         try:
             rows = read_spreadsheet(filename, data)
         except SpreadsheetError as exc:
-            form.file.errors.append(str(exc))
+            form.file.errors.append(translate_error(exc))
         else:
             if not rows:
-                form.file.errors.append("The file has no project rows below the header.")
+                form.file.errors.append(gettext("The file has no project rows below the header."))
             else:
                 report = dry_run(db.session, rows, current_user)  # reads only
                 if report.ok:
@@ -223,7 +223,7 @@ def bulk_commit_view():
         db.session.commit()
     except (SpreadsheetError, BulkImportError) as exc:
         db.session.rollback()
-        flash(gettext("Nothing was imported: %(reason)s", reason=translate(str(exc))), "danger")
+        flash(gettext("Nothing was imported: %(reason)s", reason=translate_error(exc)), "danger")
         return redirect(url_for("exchange.bulk"))
     finally:
         if path.exists():

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from adam.extensions import db
-from adam.i18n import translate
+from adam.i18n import translate_error
 from adam.models import Project
 from adam.navigation import add_nav_item
 from adam.overlap.decisions import DecisionError, decide
@@ -132,7 +132,7 @@ def decide_pair():
         decide(db.session, a, b, form.decision.data, form.note.data or "", current_user, withdraw_id=withdraw)
     except DecisionError as exc:
         db.session.rollback()
-        flash(gettext("The decision was not recorded: %(reasons)s", reasons=translate(str(exc))), "error")
+        flash(gettext("The decision was not recorded: %(reasons)s", reasons=translate_error(exc)), "error")
         return redirect(back)
     db.session.commit()
     flash(gettext("Decision recorded. The duplicate record was withdrawn.") if withdraw else gettext("Decision recorded."), "success")
