@@ -38,25 +38,25 @@ COMMON_NAMES = {
 
 # Regions and routes of the Paris Pact partnership (ISO alpha-3).
 GEOGRAPHIC_REGIONS = {
-    "central-asia": ("Central Asia", ["KAZ", "KGZ", "TJK", "TKM", "UZB"]),
-    "south-caucasus": ("South Caucasus", ["ARM", "AZE", "GEO"]),
+    "central-asia": (N_("Central Asia"), ["KAZ", "KGZ", "TJK", "TKM", "UZB"]),
+    "south-caucasus": (N_("South Caucasus"), ["ARM", "AZE", "GEO"]),
     "south-eastern-europe": (
-        "South-Eastern Europe",
+        N_("South-Eastern Europe"),
         ["ALB", "BIH", "BGR", "HRV", "GRC", "MNE", "MKD", "ROU", "SRB", "SVN", "TUR"],
     ),
-    "eastern-europe": ("Eastern Europe", ["BLR", "MDA", "RUS", "UKR"]),
-    "west-and-south-asia": ("West and South Asia", ["AFG", "IRN", "PAK", "IND", "BGD", "LKA", "MDV", "NPL"]),
-    "gulf": ("Gulf States", ["ARE", "BHR", "KWT", "OMN", "QAT", "SAU", "YEM"]),
-    "east-africa": ("East Africa", ["KEN", "TZA", "UGA", "ETH", "SOM", "MOZ", "DJI", "ERI", "SYC", "MUS", "MDG"]),
+    "eastern-europe": (N_("Eastern Europe"), ["BLR", "MDA", "RUS", "UKR"]),
+    "west-and-south-asia": (N_("West and South Asia"), ["AFG", "IRN", "PAK", "IND", "BGD", "LKA", "MDV", "NPL"]),
+    "gulf": (N_("Gulf States"), ["ARE", "BHR", "KWT", "OMN", "QAT", "SAU", "YEM"]),
+    "east-africa": (N_("East Africa"), ["KEN", "TZA", "UGA", "ETH", "SOM", "MOZ", "DJI", "ERI", "SYC", "MUS", "MDG"]),
 }
 ROUTES = {
-    "route-northern": ("Northern route", ["AFG", "TJK", "UZB", "KGZ", "TKM", "KAZ", "RUS"]),
+    "route-northern": (N_("Northern route"), ["AFG", "TJK", "UZB", "KGZ", "TKM", "KAZ", "RUS"]),
     "route-balkan": (
-        "Balkan route",
+        N_("Balkan route"),
         ["AFG", "IRN", "TUR", "BGR", "GRC", "MKD", "SRB", "ALB", "BIH", "MNE", "HRV", "SVN", "ROU", "HUN", "AUT", "DEU", "NLD"],
     ),
     "route-southern": (
-        "Southern route",
+        N_("Southern route"),
         ["AFG", "PAK", "IRN", "ARE", "OMN", "KEN", "TZA", "MOZ", "ZAF", "IND", "LKA", "MDV", "NGA"],
     ),
 }

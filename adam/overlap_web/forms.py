@@ -30,7 +30,7 @@ class ReportFilterForm(FlaskForm):
     def load_choices(self, session) -> None:  # noqa: ANN001
         self.country.choices = [(c.id, country_name(c)) for c in by_country_name(session.scalars(select(Country)).all())]
         self.region.choices = [("", gettext("Any"))] + [
-            (r.id, r.name) for r in session.scalars(select(Region).where(Region.kind != "dac").order_by(Region.name))]
+            (r.id, translate(r.name)) for r in session.scalars(select(Region).where(Region.kind != "dac").order_by(Region.name))]
         self.pillar.choices = [(p.id, f"{p.number}. {translate(p.name)}") for p in session.scalars(select(Pillar).order_by(Pillar.number))]
         self.donor.choices = [(o.id, o.label) for o in session.scalars(
             select(Organisation).where(Organisation.type.in_(["bilateral_donor", "multilateral"])).order_by(Organisation.name))]

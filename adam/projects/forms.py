@@ -91,7 +91,7 @@ class ProjectForm(FlaskForm):
         self._country_codes = {c.iso3: c.id for c in countries} | {c.iso2: c.id for c in countries}
         self._country_iso3 = {c.id: c.iso3 for c in countries}
         self.regions.choices = [
-            (r.id, r.name + (" (" + gettext("route") + ")" if r.kind == "route" else "")) for r in session.scalars(select(Region).order_by(Region.kind.desc(), Region.name))
+            (r.id, translate(r.name) + (" (" + gettext("route") + ")" if r.kind == "route" else "")) for r in session.scalars(select(Region).order_by(Region.kind.desc(), Region.name))
         ]
         self.pillars.choices = [(p.id, f"{p.number}. {translate(p.name)}") for p in session.scalars(select(Pillar).order_by(Pillar.number))]
         themes = session.scalars(select(Theme).where(Theme.active.is_(True)).order_by(Theme.name)).all()

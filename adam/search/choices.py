@@ -71,7 +71,7 @@ def search_choices(session: Session, translate: Callable[[str], str] = _same,
     for kind, label in REGION_KINDS.items():
         rows = session.execute(select(Region.code, Region.name).where(Region.kind == kind).order_by(Region.name)).all()
         if rows:
-            regions.append((translate(label), [(code, name) for code, name in rows]))
+            regions.append((translate(label), [(code, translate(name)) for code, name in rows]))
     themes = []
     for code, name, number in session.execute(
         select(Theme.code, Theme.name, Pillar.number).outerjoin(Pillar, Pillar.id == Theme.pillar_id)

@@ -196,3 +196,17 @@ def test_overlap_evidence_is_worded_in_the_users_language(app):
         assert translate(evidence) == "Один и тот же донор: UK, US, EU, JP и ещё 2."
     with app.test_request_context(), force_locale("es"):
         assert translate(Message("Titles are %(share)s similar.", share="85%")) == "Los títulos son similares en un 85%."
+
+
+def test_wtforms_own_messages_and_seeded_reference_names_are_translated(client, session):
+    page = client.post("/account/login", data={"email": "", "password": ""},
+                       headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert "Обязательное поле." in page  # WTForms' catalogue, through Flask-WTF
+    user = f.make_user(session, language="fr")
+    project = f.make_project(session, "Border post mentoring", countries=("TJK",), pillars=(1,), themes=("border-control",))
+    session.commit()
+    login(client, user)
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "Initiatives régionales" in page and "Contrôle des frontières" in page
+    search = client.get("/search/").get_data(as_text=True)
+    assert "Route du Nord" in search and "Asie centrale" in search
