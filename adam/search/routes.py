@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Blueprint, Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user, login_required
 
 from adam.extensions import db
@@ -144,7 +144,10 @@ def map_data():
     filters, _errors = current_filters()
     return jsonify([
         {"iso3": c.iso3, "numeric": c.numeric, "name": country_name((c.iso3, c.name)), "count": c.count, "budget_usd": float(c.budget_usd),
-         "search": filters.query_string(countries=(c.iso3,), page=1)}
+         "search": filters.query_string(countries=(c.iso3,), page=1),
+         # The tooltip, worded and formatted for the user's language (the script only shows it).
+         "label": ngettext("%(country)s: %(num)d project, %(budget)s", "%(country)s: %(num)d projects, %(budget)s", c.count,
+                           country=country_name((c.iso3, c.name)), budget=usd(c.budget_usd))}
         for c in cached("figures", filters, lambda: coverage.country_figures(db.session, filters))
     ])
 

@@ -141,7 +141,9 @@ def test_pages_show_russian_country_names_dates_and_amounts(client, session):
     assert '<option value="TJK">Таджикистан</option>' in search
     matrix = client.get("/search/matrix").get_data(as_text=True)
     assert ">Таджикистан</a>" in matrix
-    assert client.get("/search/map.json").get_json()[0]["name"] in ("Афганистан", "Таджикистан")
+    figures = client.get("/search/map.json").get_json()
+    assert {c["name"] for c in figures} == {"Афганистан", "Таджикистан"}
+    assert {c["label"].split(",")[0] for c in figures} == {"Афганистан: 1 проект", "Таджикистан: 1 проект"}
 
 
 def test_labels_from_data_are_translated_but_stay_english_in_the_database(client, session):
@@ -210,3 +212,5 @@ def test_wtforms_own_messages_and_seeded_reference_names_are_translated(client, 
     assert "Initiatives régionales" in page and "Contrôle des frontières" in page
     search = client.get("/search/").get_data(as_text=True)
     assert "Route du Nord" in search and "Asie centrale" in search
+    bulk = client.get("/exchange/bulk").get_data(as_text=True)
+    assert "Titre du projet (300 caractères au plus)." in bulk
