@@ -1,4 +1,5 @@
-"""The interface languages: locale selection (profile, then Accept-Language, then English) and country names."""
+"""The interface languages: locale selection (profile, then the session's choice, then Accept-Language, then English),
+translation of labels that come from data, and country names."""
 from __future__ import annotations
 
 import gettext as gettext_catalogues
