@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install db refdata demo serve bench eval assets test-assets clean
+.PHONY: run test install translations db refdata demo serve bench eval assets test-assets clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
-install: $(VENV)/.installed
+# The interface in French, Russian and Spanish: the .po catalogues are committed, the .mo files are built here.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel -q compile -d adam/translations
+
+install: $(VENV)/.installed translations
 
 db: install
 	$(BIN)/flask --app adam db upgrade

@@ -5,6 +5,9 @@ from pathlib import Path
 
 from flask import Flask
 
+from flask_babel import lazy_gettext
+
+from adam import i18n
 from adam.config import load_config
 from adam.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -38,6 +41,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
+    login_manager.login_message = lazy_gettext("Please log in to access this page.")
+    i18n.register(app)
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -4,6 +4,26 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from adam.messages import N_
+
+# Werkzeug's names and descriptions of the errors a browser meets, for the catalogue: error.html shows them
+# translated (a description given to abort() is shown as it is unless the catalogue knows it).
+BROWSER_ERRORS = (
+    N_("Bad Request"), N_("The browser (or proxy) sent a request that this server could not understand."),
+    N_("Unauthorized"),
+    N_("Forbidden"),
+    N_("You don't have the permission to access the requested resource. It is either read-protected or not readable by the server."),
+    N_("Not Found"),
+    N_("The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again."),
+    N_("Method Not Allowed"), N_("The method is not allowed for the requested URL."),
+    N_("Request Entity Too Large"), N_("The data value transmitted exceeds the capacity limit."),
+    N_("Unprocessable Entity"),
+    N_("The request was well-formed but was unable to be followed due to semantic errors."),
+    N_("Too Many Requests"), N_("This user has exceeded an allotted request count. Try again later."),
+    N_("Internal Server Error"),
+    N_("The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application."),
+)
+
 
 def wants_json_response() -> bool:
     if request.path.startswith("/api/"):

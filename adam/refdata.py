@@ -12,49 +12,51 @@ import pycountry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from adam.messages import N_
 from adam.models import Country, Currency, Organisation, OrganisationAlias, Pillar, Region, Theme, normalise_name
 
 DATA = Path(__file__).parent / "data"
 
 # Short common names where ISO's are long or political; the ISO name stays available via pycountry.
+# Marked for ADAM's catalogue: ISO 3166's own translations are of the long names.
 COMMON_NAMES = {
-    "IRN": "Iran",
-    "RUS": "Russian Federation",
-    "BOL": "Bolivia",
-    "VEN": "Venezuela",
-    "TZA": "Tanzania",
-    "SYR": "Syria",
-    "MDA": "Moldova",
-    "LAO": "Lao PDR",
-    "KOR": "Republic of Korea",
-    "PRK": "DPR Korea",
-    "COD": "Congo (Democratic Republic)",
-    "PSE": "Palestine",
-    "VNM": "Viet Nam",
-    "TWN": "Taiwan",
+    "IRN": N_("Iran"),
+    "RUS": N_("Russian Federation"),
+    "BOL": N_("Bolivia"),
+    "VEN": N_("Venezuela"),
+    "TZA": N_("Tanzania"),
+    "SYR": N_("Syria"),
+    "MDA": N_("Moldova"),
+    "LAO": N_("Lao PDR"),
+    "KOR": N_("Republic of Korea"),
+    "PRK": N_("DPR Korea"),
+    "COD": N_("Congo (Democratic Republic)"),
+    "PSE": N_("Palestine"),
+    "VNM": N_("Viet Nam"),
+    "TWN": N_("Taiwan"),
 }
 
 # Regions and routes of the Paris Pact partnership (ISO alpha-3).
 GEOGRAPHIC_REGIONS = {
-    "central-asia": ("Central Asia", ["KAZ", "KGZ", "TJK", "TKM", "UZB"]),
-    "south-caucasus": ("South Caucasus", ["ARM", "AZE", "GEO"]),
+    "central-asia": (N_("Central Asia"), ["KAZ", "KGZ", "TJK", "TKM", "UZB"]),
+    "south-caucasus": (N_("South Caucasus"), ["ARM", "AZE", "GEO"]),
     "south-eastern-europe": (
-        "South-Eastern Europe",
+        N_("South-Eastern Europe"),
         ["ALB", "BIH", "BGR", "HRV", "GRC", "MNE", "MKD", "ROU", "SRB", "SVN", "TUR"],
     ),
-    "eastern-europe": ("Eastern Europe", ["BLR", "MDA", "RUS", "UKR"]),
-    "west-and-south-asia": ("West and South Asia", ["AFG", "IRN", "PAK", "IND", "BGD", "LKA", "MDV", "NPL"]),
-    "gulf": ("Gulf States", ["ARE", "BHR", "KWT", "OMN", "QAT", "SAU", "YEM"]),
-    "east-africa": ("East Africa", ["KEN", "TZA", "UGA", "ETH", "SOM", "MOZ", "DJI", "ERI", "SYC", "MUS", "MDG"]),
+    "eastern-europe": (N_("Eastern Europe"), ["BLR", "MDA", "RUS", "UKR"]),
+    "west-and-south-asia": (N_("West and South Asia"), ["AFG", "IRN", "PAK", "IND", "BGD", "LKA", "MDV", "NPL"]),
+    "gulf": (N_("Gulf States"), ["ARE", "BHR", "KWT", "OMN", "QAT", "SAU", "YEM"]),
+    "east-africa": (N_("East Africa"), ["KEN", "TZA", "UGA", "ETH", "SOM", "MOZ", "DJI", "ERI", "SYC", "MUS", "MDG"]),
 }
 ROUTES = {
-    "route-northern": ("Northern route", ["AFG", "TJK", "UZB", "KGZ", "TKM", "KAZ", "RUS"]),
+    "route-northern": (N_("Northern route"), ["AFG", "TJK", "UZB", "KGZ", "TKM", "KAZ", "RUS"]),
     "route-balkan": (
-        "Balkan route",
+        N_("Balkan route"),
         ["AFG", "IRN", "TUR", "BGR", "GRC", "MKD", "SRB", "ALB", "BIH", "MNE", "HRV", "SVN", "ROU", "HUN", "AUT", "DEU", "NLD"],
     ),
     "route-southern": (
-        "Southern route",
+        N_("Southern route"),
         ["AFG", "PAK", "IRN", "ARE", "OMN", "KEN", "TZA", "MOZ", "ZAF", "IND", "LKA", "MDV", "NGA"],
     ),
 }
@@ -71,36 +73,36 @@ DAC_REGION_MEMBERS = {
 GLOBAL_DAC_REGIONS = {"998"}
 
 PILLARS = [
-    (1, "Regional initiatives", "Cross-border cooperation, border management, interdiction, information sharing, maritime trafficking."),
-    (2, "Illicit financial flows", "Financial investigations, anti-money-laundering, asset recovery, financial intelligence units."),
-    (3, "Precursor chemicals", "Preventing diversion of precursors, their detection and control, forensic laboratories."),
-    (4, "Drug prevention and health", "Prevention, treatment, rehabilitation, HIV and drug use, evidence-based services."),
+    (1, N_("Regional initiatives"), N_("Cross-border cooperation, border management, interdiction, information sharing, maritime trafficking.")),
+    (2, N_("Illicit financial flows"), N_("Financial investigations, anti-money-laundering, asset recovery, financial intelligence units.")),
+    (3, N_("Precursor chemicals"), N_("Preventing diversion of precursors, their detection and control, forensic laboratories.")),
+    (4, N_("Drug prevention and health"), N_("Prevention, treatment, rehabilitation, HIV and drug use, evidence-based services.")),
 ]
 # code: (name, pillar number or None for cross-cutting)
 THEMES = {
-    "border-control": ("Border control", 1),
-    "container-control": ("Container control", 1),
-    "canine-units": ("Canine units", 1),
-    "maritime": ("Maritime trafficking", 1),
-    "interdiction": ("Interdiction and investigations", 1),
-    "information-sharing": ("Information sharing and intelligence", 1),
-    "airport-control": ("Airport interdiction", 1),
-    "financial-investigation": ("Financial investigation", 2),
-    "aml-cft": ("Anti-money-laundering and CFT", 2),
-    "asset-recovery": ("Asset recovery", 2),
-    "fiu": ("Financial intelligence units", 2),
-    "precursor-control": ("Precursor control", 3),
-    "forensics": ("Forensic laboratories", 3),
-    "synthetic-drugs": ("Synthetic drugs and NPS", 3),
-    "prevention": ("Prevention", 4),
-    "treatment": ("Treatment and rehabilitation", 4),
-    "harm-reduction": ("HIV and harm reduction", 4),
-    "research-data": ("Research and data", None),
-    "legal-frameworks": ("Legal frameworks", None),
-    "capacity-building": ("Capacity building", None),
-    "equipment": ("Equipment", None),
-    "regional-coordination": ("Regional coordination", None),
-    "darknet-cybercrime": ("Darknet and cybercrime", None),
+    "border-control": (N_("Border control"), 1),
+    "container-control": (N_("Container control"), 1),
+    "canine-units": (N_("Canine units"), 1),
+    "maritime": (N_("Maritime trafficking"), 1),
+    "interdiction": (N_("Interdiction and investigations"), 1),
+    "information-sharing": (N_("Information sharing and intelligence"), 1),
+    "airport-control": (N_("Airport interdiction"), 1),
+    "financial-investigation": (N_("Financial investigation"), 2),
+    "aml-cft": (N_("Anti-money-laundering and CFT"), 2),
+    "asset-recovery": (N_("Asset recovery"), 2),
+    "fiu": (N_("Financial intelligence units"), 2),
+    "precursor-control": (N_("Precursor control"), 3),
+    "forensics": (N_("Forensic laboratories"), 3),
+    "synthetic-drugs": (N_("Synthetic drugs and NPS"), 3),
+    "prevention": (N_("Prevention"), 4),
+    "treatment": (N_("Treatment and rehabilitation"), 4),
+    "harm-reduction": (N_("HIV and harm reduction"), 4),
+    "research-data": (N_("Research and data"), None),
+    "legal-frameworks": (N_("Legal frameworks"), None),
+    "capacity-building": (N_("Capacity building"), None),
+    "equipment": (N_("Equipment"), None),
+    "regional-coordination": (N_("Regional coordination"), None),
+    "darknet-cybercrime": (N_("Darknet and cybercrime"), None),
 }
 
 # Indicative USD per unit (annual averages, rounded); used only to show totals in one currency.

@@ -26,6 +26,22 @@ BACKENDS = ["sqlite", "postgresql"]
 user_model.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations():
+    """`make install` compiles the catalogues; `pytest` alone compiles those that are missing or older than their .po."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parent.parent / "adam" / "translations"
+    for po in root.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as fh:
+                catalog = read_po(fh, locale=po.parent.parent.name)
+            with mo.open("wb") as fh:
+                write_mo(fh, catalog)
+
+
 def _pg_admin_url() -> str:
     url = os.environ.get("ADAM_TEST_POSTGRES_URL", DEFAULT_PG)
     if url.startswith("postgresql://"):

@@ -6,23 +6,27 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from adam.messages import N_, Message
 from adam.models import ROLES, AuditEvent, Organisation, User, utcnow
 
 MIN_PASSWORD_LENGTH = 10
 
 
 class AccountError(ValueError):
-    pass
+    """One or more messages (each a str, translatable by the web layer), read as one sentence by str()."""
+
+    def __str__(self) -> str:
+        return " ".join(str(a) for a in self.args)
 
 
 def password_problems(password: str, email: str = "") -> list[str]:
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+        problems.append(Message("Use at least %(count)s characters.", count=MIN_PASSWORD_LENGTH))
     if email and password.casefold() == email.casefold():
-        problems.append("The password must not be your e-mail address.")
+        problems.append(N_("The password must not be your e-mail address."))
     if password.isdigit():
-        problems.append("Use more than digits.")
+        problems.append(N_("Use more than digits."))
     return problems
 
 
@@ -45,7 +49,7 @@ def authenticate(session: Session, email: str, password: str, *, max_failures: i
     if user is not None and user.locked_until and _aware(user.locked_until) > now:
         audit(session, "login_locked", user, ip, email=email)
         wait = int((_aware(user.locked_until) - now).total_seconds() // 60) + 1
-        raise AccountError(f"Too many failed attempts. Try again in {wait} minute(s).")
+        raise AccountError(Message("Too many failed attempts. Try again in %(minutes)s minute(s).", minutes=wait))
     if user is None or not user.check_password(password) or not user.active:
         if user is not None:
             user.failed_logins = (user.failed_logins or 0) + 1
@@ -53,7 +57,7 @@ def authenticate(session: Session, email: str, password: str, *, max_failures: i
                 user.locked_until = now + dt.timedelta(seconds=lock_seconds)
                 user.failed_logins = 0
         audit(session, "login_failed", user, ip, email=email[:254])
-        raise AccountError("Invalid e-mail or password.")
+        raise AccountError(N_("Invalid e-mail or password."))
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -67,12 +71,12 @@ def create_user(session: Session, *, email: str, name: str, password: str, role:
     if role not in ROLES:
         raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
     if role == "focal_point" and organisation is None:
-        raise AccountError("A donor focal point belongs to an organisation.")
+        raise AccountError(N_("A donor focal point belongs to an organisation."))
     if session.scalar(select(User.id).where(func.lower(User.email) == email)):
-        raise AccountError(f"A user with e-mail {email} exists already.")
+        raise AccountError(Message("A user with e-mail %(email)s exists already.", email=email))
     problems = password_problems(password, email)
     if problems:
-        raise AccountError(" ".join(problems))
+        raise AccountError(*problems)
     user = User(email=email, name=name.strip(), role=role, organisation=organisation, active=True)
     user.set_password(password)
     session.add(user)
@@ -86,9 +90,9 @@ def update_user(session: Session, user: User, *, name: str, role: str, organisat
     if role not in ROLES:
         raise AccountError(f"Unknown role {role!r}.")
     if role == "focal_point" and organisation is None:
-        raise AccountError("A donor focal point belongs to an organisation.")
+        raise AccountError(N_("A donor focal point belongs to an organisation."))
     if user.id == actor.id and (role != "admin" or not active):
-        raise AccountError("You cannot remove your own administrator rights or deactivate yourself.")
+        raise AccountError(N_("You cannot remove your own administrator rights or deactivate yourself."))
     changes = {}
     if user.role != role:
         changes["role"] = [user.role, role]
@@ -105,9 +109,15 @@ def update_user(session: Session, user: User, *, name: str, role: str, organisat
 
 def change_password(session: Session, user: User, current: str, new: str, ip: str = "") -> None:
     if not user.check_password(current):
-        raise AccountError("The current password is not right.")
+        raise AccountError(N_("The current password is not right."))
     problems = password_problems(new, user.email)
     if problems:
-        raise AccountError(" ".join(problems))
+        raise AccountError(*problems)
     user.set_password(new)
     audit(session, "password_changed", user, ip)
+
+
+def set_language(session: Session, user: User, language: str | None) -> None:
+    """Record the user's interface language (None: follow the browser)."""
+    user.language = language or None
+    session.add(user)

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _, refresh
 from flask_login import current_user, login_required, login_user, logout_user
 
 from adam.accounts import operations as ops
-from adam.accounts.forms import LoginForm, PasswordForm
+from adam.accounts.forms import LanguageForm, LoginForm, PasswordForm
 from adam.extensions import db, limiter
+from adam.i18n import SESSION_KEY, translate_error
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -40,7 +42,7 @@ def login():
             )
         except ops.AccountError as exc:
             db.session.commit()  # keep the failure count and the audit record
-            flash(str(exc), "danger")
+            flash(translate_error(exc), "danger")
             return render_template("accounts/login.html", form=form), 401
         db.session.commit()
         login_user(user, remember=form.remember.data)
@@ -52,7 +54,7 @@ def login():
 @login_required
 def logout():
     logout_user()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("accounts.login"))
 
 
@@ -64,9 +66,31 @@ def profile():
         try:
             ops.change_password(db.session, current_user, form.current.data, form.new.data, request.remote_addr or "")
         except ops.AccountError as exc:
-            form.new.errors.append(str(exc))
+            form.new.errors.append(translate_error(exc))
         else:
             db.session.commit()
-            flash("Password changed.", "success")
+            flash(_("Password changed."), "success")
             return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form)
+    return render_template("accounts/profile.html", form=form,
+                           language_form=LanguageForm(formdata=None, language=current_user.language or "",
+                                                      next=url_for("accounts.profile")))
+
+
+@bp.post("/language")
+def set_language():
+    """The language switcher: kept in the session, and on the profile of a signed-in user."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a language from the list."), "danger")
+        return redirect(_safe_next(form.next.data))
+    language = form.language.data or None
+    if language:
+        session[SESSION_KEY] = language
+    else:
+        session.pop(SESSION_KEY, None)
+    if current_user.is_authenticated:
+        ops.set_language(db.session, current_user, language)
+        db.session.commit()
+    refresh()  # the flash below is already in the new language
+    flash(_("Language changed."), "success")
+    return redirect(_safe_next(form.next.data))

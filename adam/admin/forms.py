@@ -1,4 +1,5 @@
 """Administration forms: users, organisations, themes."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
@@ -11,35 +12,35 @@ def _optional_int(value):
 
 
 class UserForm(FlaskForm):
-    email = StringField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    role = SelectField("Role", choices=list(ROLES.items()))
-    organisation_id = SelectField("Organisation", coerce=_optional_int, validators=[Optional()])
-    password = PasswordField("Password (new users; leave empty to keep)", validators=[Optional(), Length(max=200)])
-    active = BooleanField("Active", default=True)
+    email = StringField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=[(key, _l(label)) for key, label in ROLES.items()])
+    organisation_id = SelectField(_l("Organisation"), coerce=_optional_int, validators=[Optional()])
+    password = PasswordField(_l("Password (new users; leave empty to keep)"), validators=[Optional(), Length(max=200)])
+    active = BooleanField(_l("Active"), default=True)
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=255)])
-    acronym = StringField("Acronym", validators=[Optional(), Length(max=40)])
-    type = SelectField("Type", choices=list(ORGANISATION_TYPES.items()))
-    country_id = SelectField("Country", coerce=_optional_int, validators=[Optional()])
-    iati_identifier = StringField("IATI organisation identifier", validators=[Optional(), Length(max=120)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
+    acronym = StringField(_l("Acronym"), validators=[Optional(), Length(max=40)])
+    type = SelectField(_l("Type"), choices=[(key, _l(label)) for key, label in ORGANISATION_TYPES.items()])
+    country_id = SelectField(_l("Country"), coerce=_optional_int, validators=[Optional()])
+    iati_identifier = StringField(_l("IATI organisation identifier"), validators=[Optional(), Length(max=120)])
     aliases = TextAreaField(
-        "Aliases, one per line, optionally prefixed by a language code (fr: ONUDC)",
+        _l("Aliases, one per line, optionally prefixed by a language code (fr: ONUDC)"),
         validators=[Optional(), Length(max=10000)],
     )
-    active = BooleanField("Active", default=True)
+    active = BooleanField(_l("Active"), default=True)
 
 
 class ThemeForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    pillar_id = SelectField("Pillar (empty: cross-cutting)", coerce=_optional_int, validators=[Optional()])
-    active = BooleanField("Active", default=True)
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    pillar_id = SelectField(_l("Pillar (empty: cross-cutting)"), coerce=_optional_int, validators=[Optional()])
+    active = BooleanField(_l("Active"), default=True)
 
 
 class SiteSettingsForm(FlaskForm):
-    public_read_only = BooleanField(
+    public_read_only = BooleanField(_l(
         "Open the public read-only view: anyone, without signing in, may search the register, read the matrices, "
         "map and timeline and a project's public facts (no contact person, no change history, no withdrawn "
-        "project). Nobody can change anything without signing in.")
+        "project). Nobody can change anything without signing in."))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -9,6 +10,7 @@ from adam.accounts import operations as accounts
 from adam.admin import operations as ops
 from adam.admin.forms import OrganisationForm, SiteSettingsForm, ThemeForm, UserForm
 from adam.extensions import db
+from adam.i18n import translate_error
 from adam.models import AuditEvent, Country, Organisation, Pillar, Theme, User
 from adam.security import admin_required, coordinator_required
 from adam.sitesettings import public_view_open, set_public_view
@@ -53,15 +55,15 @@ def user_form(user_id: int | None = None):
                 if form.password.data:
                     problems = accounts.password_problems(form.password.data, user.email)
                     if problems:
-                        raise accounts.AccountError(" ".join(problems))
+                        raise accounts.AccountError(*problems)
                     user.set_password(form.password.data)
                     accounts.audit(db.session, "password_reset", current_user, request.remote_addr or "", target=user.email)
         except accounts.AccountError as exc:
             db.session.rollback()
-            form.form_errors.append(str(exc))
+            form.form_errors.append(translate_error(exc))
         else:
             db.session.commit()
-            flash(f"User {user.email} saved.", "success")
+            flash(gettext("User %(email)s saved.", email=user.email), "success")
             return redirect(url_for("admin.users"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/user_form.html", form=form, user=user), status
@@ -96,10 +98,10 @@ def organisation_form(organisation_id: int | None = None):
             )
         except ops.ReferenceDataError as exc:
             db.session.rollback()
-            form.form_errors.append(str(exc))
+            form.form_errors.append(translate_error(exc))
         else:
             db.session.commit()
-            flash(f"Organisation {organisation.name} saved.", "success")
+            flash(gettext("Organisation %(name)s saved.", name=organisation.name), "success")
             return redirect(url_for("admin.organisations"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/organisation_form.html", form=form, organisation=organisation), status
@@ -125,10 +127,10 @@ def theme_form(theme_id: int | None = None):
             ops.save_theme(db.session, theme, name=form.name.data, pillar_id=form.pillar_id.data, active=form.active.data)
         except ops.ReferenceDataError as exc:
             db.session.rollback()
-            form.form_errors.append(str(exc))
+            form.form_errors.append(translate_error(exc))
         else:
             db.session.commit()
-            flash("Theme saved.", "success")
+            flash(gettext("Theme saved."), "success")
             return redirect(url_for("admin.themes"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/theme_form.html", form=form, theme=theme), status
@@ -153,6 +155,6 @@ def settings():
             accounts.audit(db.session, "public_view_opened" if open_ else "public_view_closed", current_user,
                            request.remote_addr or "")
         db.session.commit()
-        flash("Settings saved.", "success")
+        flash(gettext("Settings saved."), "success")
         return redirect(url_for("admin.settings"))
     return render_template("admin/settings.html", form=form), (422 if request.method == "POST" else 200)

@@ -93,5 +93,5 @@ def init_api(app: Flask) -> Api:
     app.register_blueprint(docs_bp)
     app.register_blueprint(tokens_bp)
     add_profile_section(app, "api/_profile_tokens.html")
-    add_nav_item(app, "API", "api_docs.docs", order=90)
+    add_nav_item(app, "API", "api_docs.docs", order=90)  # the same word in every language
     return api

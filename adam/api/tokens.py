@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from adam.messages import N_, Message
 from adam.models import ApiToken, User, utcnow
 
 # "adam_" makes a leaked token recognisable to secret scanners; the random part has 256 bits.
@@ -39,13 +40,13 @@ def hash_token(secret: str) -> str:
 def create_token(session: Session, user: User, name: str) -> NewToken:
     name = " ".join((name or "").split())
     if not name:
-        raise TokenError("Give the token a name, for example the system that will use it.")
+        raise TokenError(N_("Give the token a name, for example the system that will use it."))
     if len(name) > MAX_NAME_LENGTH:
-        raise TokenError(f"The name may have at most {MAX_NAME_LENGTH} characters.")
+        raise TokenError(Message("The name may have at most %(count)s characters.", count=MAX_NAME_LENGTH))
     if not user.active:
-        raise TokenError("A deactivated account cannot have API tokens.")
+        raise TokenError(N_("A deactivated account cannot have API tokens."))
     if len(active_tokens(session, user)) >= MAX_ACTIVE_TOKENS:
-        raise TokenError(f"You already have {MAX_ACTIVE_TOKENS} active tokens; revoke one first.")
+        raise TokenError(Message("You already have %(count)s active tokens; revoke one first.", count=MAX_ACTIVE_TOKENS))
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(secret), prefix=secret[:12])
     session.add(token)
@@ -69,7 +70,7 @@ def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's own tokens (a user can never touch another user's token)."""
     token = session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        raise TokenError("No such token among yours.")
+        raise TokenError(N_("No such token among yours."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         session.flush()

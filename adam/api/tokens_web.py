@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
@@ -10,12 +11,13 @@ from wtforms.validators import DataRequired, Length
 from adam.accounts.operations import audit
 from adam.api import tokens
 from adam.extensions import db
+from adam.i18n import translate_error
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/account/tokens")
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Token name", validators=[DataRequired(), Length(max=tokens.MAX_NAME_LENGTH)])
+    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=tokens.MAX_NAME_LENGTH)])
 
 
 class RevokeForm(FlaskForm):
@@ -36,13 +38,13 @@ def create():
     form = TokenForm()
     if not form.validate_on_submit():
         messages = [m for errors in form.errors.values() for m in errors]
-        flash("The token was not created: " + " ".join(messages), "danger")
+        flash(gettext("The token was not created: %(reasons)s", reasons=" ".join(messages)), "danger")
         return redirect(url_for("accounts.profile"))
     try:
         new = tokens.create_token(db.session, current_user, form.name.data)
     except tokens.TokenError as exc:
         db.session.rollback()
-        flash(str(exc), "danger")
+        flash(translate_error(exc), "danger")
         return redirect(url_for("accounts.profile"))
     audit(db.session, "api_token_created", current_user, request.remote_addr or "", name=new.token.name,
           prefix=new.token.prefix)
@@ -57,16 +59,16 @@ def create():
 def revoke(token_id: int):
     form = RevokeForm()
     if not form.validate_on_submit():
-        flash("The request expired; try again.", "danger")
+        flash(gettext("The request expired; try again."), "danger")
         return redirect(url_for("accounts.profile"))
     try:
         token = tokens.revoke_token(db.session, current_user, token_id)
     except tokens.TokenError as exc:
         db.session.rollback()
-        flash(str(exc), "danger")
+        flash(translate_error(exc), "danger")
         return redirect(url_for("accounts.profile"))
     audit(db.session, "api_token_revoked", current_user, request.remote_addr or "", name=token.name,
           prefix=token.prefix)
     db.session.commit()
-    flash(f"Token “{token.name}” revoked: it no longer works.", "success")
+    flash(gettext("Token “%(name)s” revoked: it no longer works.", name=token.name), "success")
     return redirect(url_for("accounts.profile"))

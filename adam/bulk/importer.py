@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from adam.messages import Message
 from adam.bulk.columns import REQUIRED
 from adam.bulk.spreadsheet import SheetRow
 from adam.models import Country, Organisation, OrganisationAlias, Pillar, Project, Region, Theme, User, normalise_name
@@ -197,7 +198,7 @@ def commit(session: Session, rows: list[SheetRow], user: User | None) -> list[Pr
     Adds and flushes; the caller commits once."""
     report = dry_run(session, rows, user)
     if not report.ok:
-        raise BulkImportError(f"{report.error_count} row(s) have errors; nothing was imported.")
+        raise BulkImportError(Message("%(count)s row(s) have errors; nothing was imported.", count=report.error_count))
     created = []
     try:
         for result in report.rows:

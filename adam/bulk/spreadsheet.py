@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
+from adam.messages import N_, Message
 from adam.bulk.columns import COLUMN_NAMES, COLUMNS
 
 MAX_ROWS = 5000
@@ -30,13 +31,14 @@ def _header(cells: list) -> list[str]:
 
 def _check_header(header: list[str]) -> None:
     if "title" not in header:
-        raise SpreadsheetError("The first row must name the columns (download the template); no 'title' column found.")
+        raise SpreadsheetError(N_("The first row must name the columns (download the template); no 'title' column found."))
     unknown = [h for h in header if h and h not in COLUMN_NAMES]
     if unknown:
-        raise SpreadsheetError(f"Unknown column(s): {', '.join(unknown)}. The columns are: {', '.join(COLUMN_NAMES)}.")
+        raise SpreadsheetError(Message("Unknown column(s): %(unknown)s. The columns are: %(columns)s.", unknown=", ".join(unknown),
+                                       columns=", ".join(COLUMN_NAMES)))
     duplicated = sorted({h for h in header if h and header.count(h) > 1})
     if duplicated:
-        raise SpreadsheetError(f"Column(s) named twice: {', '.join(duplicated)}.")
+        raise SpreadsheetError(Message("Column(s) named twice: %(columns)s.", columns=", ".join(duplicated)))
 
 
 def _rows(header: list[str], records) -> list[SheetRow]:  # noqa: ANN001
@@ -46,7 +48,7 @@ def _rows(header: list[str], records) -> list[SheetRow]:  # noqa: ANN001
         if not any(values.values()):
             continue  # blank lines between blocks are common in hand-made sheets
         if len(rows) >= MAX_ROWS:
-            raise SpreadsheetError(f"At most {MAX_ROWS} projects per file; split the file.")
+            raise SpreadsheetError(Message("At most %(count)s projects per file; split the file.", count=MAX_ROWS))
         rows.append(SheetRow(line, values))
     return rows
 
@@ -68,7 +70,7 @@ def read_csv(data: bytes) -> list[SheetRow]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise SpreadsheetError("The CSV file is not UTF-8 text; save it as 'CSV UTF-8'.") from None
+        raise SpreadsheetError(N_("The CSV file is not UTF-8 text; save it as 'CSV UTF-8'.")) from None
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -77,7 +79,7 @@ def read_csv(data: bytes) -> list[SheetRow]:
     try:
         header = _header(next(reader))
     except StopIteration:
-        raise SpreadsheetError("The file is empty.") from None
+        raise SpreadsheetError(N_("The file is empty.")) from None
     _check_header(header)
     return _rows(header, ((n, record) for n, record in enumerate(reader, start=2)))
 
@@ -86,14 +88,14 @@ def read_xlsx(data: bytes) -> list[SheetRow]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 (openpyxl raises many kinds for a file that is not a workbook)
-        raise SpreadsheetError(f"Not a readable XLSX workbook ({exc.__class__.__name__}).") from None
+        raise SpreadsheetError(Message("Not a readable XLSX workbook (%(error)s).", error=exc.__class__.__name__)) from None
     try:
         sheet = workbook["Projects"] if "Projects" in workbook.sheetnames else workbook.worksheets[0]
         records = sheet.iter_rows(values_only=True)
         try:
             header = _header(list(next(records)))
         except StopIteration:
-            raise SpreadsheetError("The first sheet is empty.") from None
+            raise SpreadsheetError(N_("The first sheet is empty.")) from None
         _check_header(header)
         return _rows(header, ((n, record) for n, record in enumerate(records, start=2)))
     finally:
@@ -102,13 +104,13 @@ def read_xlsx(data: bytes) -> list[SheetRow]:
 
 def read_spreadsheet(filename: str, data: bytes) -> list[SheetRow]:
     if len(data) > MAX_BYTES:
-        raise SpreadsheetError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+        raise SpreadsheetError(Message("The file is larger than %(size)s MB.", size=MAX_BYTES // (1024 * 1024)))
     name = filename.lower()
     if name.endswith(".csv"):
         return read_csv(data)
     if name.endswith(".xlsx"):
         return read_xlsx(data)
-    raise SpreadsheetError("Upload a .csv or .xlsx file (see the template).")
+    raise SpreadsheetError(N_("Upload a .csv or .xlsx file (see the template)."))
 
 
 def template_csv() -> bytes:

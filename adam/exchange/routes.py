@@ -5,6 +5,7 @@ import secrets
 import shutil
 from pathlib import Path
 
+from flask_babel import gettext, lazy_gettext, ngettext
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
                    session as web_session, url_for)
 from flask_login import current_user, login_required
@@ -15,6 +16,7 @@ from adam.bulk.columns import COLUMNS
 from adam.bulk.importer import BulkImportError, commit as bulk_commit, dry_run
 from adam.bulk.spreadsheet import SpreadsheetError, read_spreadsheet, template_csv, template_xlsx
 from adam.exchange import jobs
+from adam.i18n import translate_error
 from adam.exchange.forms import BulkCommitForm, BulkUploadForm, IatiUploadForm
 from adam.exchange.operations import ExportError, export_query, iter_export
 from adam.exchange.overlap_hook import check_projects
@@ -31,7 +33,7 @@ bp = Blueprint("exchange", __name__, url_prefix="/exchange")
 def _menu(state) -> None:  # noqa: ANN001
     from adam.navigation import add_nav_item
 
-    add_nav_item(state.app, "Exchange", "exchange.index", order=60)
+    add_nav_item(state.app, lazy_gettext("Exchange"), "exchange.index", order=60)
 
 
 def _upload_root(kind: str) -> Path:
@@ -128,10 +130,10 @@ def iati_export():
             include_withdrawn=current_user.is_coordinator and request.args.get("withdrawn") == "1",
         )
     except ExportError as exc:
-        flash(f"Nothing exported: {exc}.", "danger")
+        flash(gettext("Nothing exported: %(reason)s.", reason=translate_error(exc)), "danger")
         return redirect(url_for("exchange.index"))
     if db.session.scalars(query.limit(1)).first() is None:
-        flash("No project matches these filters: nothing to export.", "warning")
+        flash(gettext("No project matches these filters: nothing to export."), "warning")
         return redirect(url_for("exchange.index"))
     xml = export_bytes(iter_export(db.session, query))
     return Response(xml, mimetype="application/xml",
@@ -188,10 +190,10 @@ def bulk():
         try:
             rows = read_spreadsheet(filename, data)
         except SpreadsheetError as exc:
-            form.file.errors.append(str(exc))
+            form.file.errors.append(translate_error(exc))
         else:
             if not rows:
-                form.file.errors.append("The file has no project rows below the header.")
+                form.file.errors.append(gettext("The file has no project rows below the header."))
             else:
                 report = dry_run(db.session, rows, current_user)  # reads only
                 if report.ok:
@@ -212,7 +214,7 @@ def bulk_commit_view():
         abort(400)
     path = _stored_upload(form.token.data)
     if path is None:
-        flash("That upload is no longer available; upload the file again.", "warning")
+        flash(gettext("That upload is no longer available; upload the file again."), "warning")
         return redirect(url_for("exchange.bulk"))
     try:
         rows = read_spreadsheet(path.name, path.read_bytes())
@@ -221,11 +223,11 @@ def bulk_commit_view():
         db.session.commit()
     except (SpreadsheetError, BulkImportError) as exc:
         db.session.rollback()
-        flash(f"Nothing was imported: {exc}", "danger")
+        flash(gettext("Nothing was imported: %(reason)s", reason=translate_error(exc)), "danger")
         return redirect(url_for("exchange.bulk"))
     finally:
         if path.exists():
             path.unlink()
         web_session.pop("bulk_upload", None)
-    flash(f"{len(created)} projects imported.", "success")
+    flash(ngettext("%(num)d project imported.", "%(num)d projects imported.", len(created)), "success")
     return redirect(url_for("projects.index"))

@@ -7,15 +7,16 @@ import unicodedata
 from sqlalchemy import Boolean, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from adam.messages import N_
 from adam.models.base import Base, utcnow
 from adam.models.reference import Country
 
 ORGANISATION_TYPES = {
-    "bilateral_donor": "Bilateral donor",
-    "multilateral": "Multilateral organisation",
-    "ngo": "Non-governmental organisation",
-    "recipient_agency": "Recipient-government agency",
-    "other": "Other",
+    "bilateral_donor": N_("Bilateral donor"),
+    "multilateral": N_("Multilateral organisation"),
+    "ngo": N_("Non-governmental organisation"),
+    "recipient_agency": N_("Recipient-government agency"),
+    "other": N_("Other"),
 }
 ALIAS_LANGUAGES = ("en", "fr", "ru", "es")
 

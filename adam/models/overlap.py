@@ -6,14 +6,15 @@ import datetime as dt
 from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
+from adam.messages import N_
 from adam.models.base import Base, utcnow
 from adam.models.project import Project
 from adam.models.user import User
 
 DECISIONS = {
-    "duplicate": "Duplicate",
-    "complementary": "Complementary (coordinated on purpose)",
-    "unrelated": "Unrelated",
+    "duplicate": N_("Duplicate"),
+    "complementary": N_("Complementary (coordinated on purpose)"),
+    "unrelated": N_("Unrelated"),
 }
 
 

@@ -20,23 +20,25 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from adam.messages import N_
 from adam.models.base import Base, utcnow
 from adam.models.organisation import Organisation
 from adam.models.reference import Country, Currency, Pillar, Region, Theme
 
+# English labels, marked for the catalogue: the web pages show them translated (N_ leaves them as they are here).
 STATUSES = {
-    "pipeline": "Pipeline",
-    "ongoing": "Ongoing",
-    "completed": "Completed",
-    "cancelled": "Cancelled",
+    "pipeline": N_("Pipeline"),
+    "ongoing": N_("Ongoing"),
+    "completed": N_("Completed"),
+    "cancelled": N_("Cancelled"),
 }
 ACTIVITY_TYPES = {
-    "training": "Training",
-    "equipment": "Equipment",
-    "advisory": "Advisory / mentoring",
-    "infrastructure": "Infrastructure",
-    "research": "Study / research",
-    "conference": "Conference / meeting",
+    "training": N_("Training"),
+    "equipment": N_("Equipment"),
+    "advisory": N_("Advisory / mentoring"),
+    "infrastructure": N_("Infrastructure"),
+    "research": N_("Study / research"),
+    "conference": N_("Conference / meeting"),
 }
 
 

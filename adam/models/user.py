@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from adam.messages import N_
 from adam.models.base import Base, utcnow
 from adam.models.organisation import Organisation
 
@@ -15,9 +16,9 @@ from adam.models.organisation import Organisation
 PASSWORD_HASH_METHOD = "scrypt"
 
 ROLES = {
-    "focal_point": "Donor focal point",
-    "coordinator": "Coordinator",
-    "admin": "Administrator",
+    "focal_point": N_("Donor focal point"),
+    "coordinator": N_("Coordinator"),
+    "admin": N_("Administrator"),
 }
 
 
@@ -31,7 +32,8 @@ class User(UserMixin, Base):
     role: Mapped[str] = mapped_column(String(20), default="focal_point")
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    locale: Mapped[str | None] = mapped_column(String(5))
+    # Interface language chosen on the profile (en, fr, ru, es); None: the browser's.
+    language: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)

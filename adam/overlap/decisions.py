@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from adam.messages import N_, Message
 from adam.models import DECISIONS, OverlapDecision, Project, ProjectChange, User
 from adam.overlap.features import ProjectFeatures
 
@@ -61,11 +62,12 @@ def decide(session: Session, a: ProjectFeatures, b: ProjectFeatures, decision: s
     Nothing is deleted: the withdrawn record keeps its history, with a change naming the one it duplicates.
     """
     if decision not in DECISIONS:
-        raise DecisionError(f"Unknown decision {decision!r}: choose one of {', '.join(DECISIONS)}.")
+        raise DecisionError(Message("Unknown decision %(value)r: choose one of %(choices)s.", value=decision,
+                                    choices=", ".join(DECISIONS)))
     if a.id is None or b.id is None or a.id == b.id:
-        raise DecisionError("A decision needs two different saved projects.")
+        raise DecisionError(N_("A decision needs two different saved projects."))
     if withdraw_id is not None and (decision != "duplicate" or withdraw_id not in (a.id, b.id)):
-        raise DecisionError("Only one of the two projects of a duplicate pair can be withdrawn.")
+        raise DecisionError(N_("Only one of the two projects of a duplicate pair can be withdrawn."))
     first, second = (a, b) if a.id < b.id else (b, a)
     existing = session.scalars(select(OverlapDecision).where(
         OverlapDecision.project_a_id == first.id, OverlapDecision.project_b_id == second.id)).first()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from adam.messages import N_, Message
 from adam.overlap.config import DEFAULT_CONFIG, LABEL_DUPLICATE, LABEL_POSSIBLE, OverlapConfig
 from adam.overlap.features import MAX_DAY, MIN_DAY, ProjectFeatures
 from adam.overlap.text import same_language
@@ -31,10 +32,6 @@ def _ramp(value: float, floor: float, full: float) -> float:
 
 def _months(days: int) -> float:
     return days / 30.44
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def dates_overlap(a: ProjectFeatures, b: ProjectFeatures, cfg: OverlapConfig = DEFAULT_CONFIG) -> bool:
@@ -89,25 +86,28 @@ def score_pair(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_co
 
     def named(ids) -> str:
         shown = sorted(names.get(i, f"organisation #{i}") for i in ids)
-        return ", ".join(shown[:4]) + (f" and {len(shown) - 4} more" if len(shown) > 4 else "")
+        if len(shown) > 4:
+            return Message("%(names)s and %(count)s more", names=", ".join(shown[:4]), count=len(shown) - 4)
+        return ", ".join(shown)
 
     linked = stated_link(a, b)
     if linked:
         add("stated_link", p["stated_link"],
-            "One record names the other as a related or linked activity (IATI identifier).")
+            N_("One record names the other as a related or linked activity (IATI identifier)."))
 
     # Place
     wide = a.wide or b.wide
     shared_countries = a.countries & b.countries
     if shared_countries:
         add("shared_country", p["shared_country"],
-            f"Both work in the same recipient {'country' if len(shared_countries) == 1 else 'countries'}"
-            f" ({_plural(len(shared_countries), 'country')} in common).")
+            Message("Both work in the same recipient country (%(count)s country in common).", count=1)
+            if len(shared_countries) == 1 else
+            Message("Both work in the same recipient countries (%(count)s countries in common).", count=len(shared_countries)))
     elif a.places & b.places:
-        add("place_via_region", p["place_via_region"], "One covers a region that includes the other's country.")
+        add("place_via_region", p["place_via_region"], N_("One covers a region that includes the other's country."))
     elif wide:
         add("place_via_region", p["place_via_region"],
-            "One is a global or multi-country programme without a named country, which may include the other.")
+            N_("One is a global or multi-country programme without a named country, which may include the other."))
 
     # Time
     a0, a1 = a.interval(cfg.undated_years)
@@ -119,53 +119,58 @@ def score_pair(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_co
             shorter = min(finite)
             share = min(1.0, overlap / shorter) if shorter > 0 else 1.0
             add("time_overlap", p["time_overlap"] * share,
-                f"They run at the same time for about {_months(min(overlap, shorter)):.0f} months,"
-                f" {share:.0%} of the shorter project.")
+                Message("They run at the same time for about %(months)s months, %(share)s of the shorter project.",
+                        months=f"{_months(min(overlap, shorter)):.0f}", share=f"{share:.0%}"))
         else:
             add("time_overlap", p["time_overlap"] * 0.5,
-                "Their periods intersect (at least one is open-ended or has no dates).")
+                N_("Their periods intersect (at least one is open-ended or has no dates)."))
     tolerance = cfg.date_tolerance_days
     if a.starts_on and b.starts_on and abs((a.starts_on - b.starts_on).days) <= tolerance:
-        add("same_start", p["same_start"], f"They start within {tolerance} days of each other.")
+        add("same_start", p["same_start"], Message("They start within %(days)s days of each other.", days=tolerance))
     if a.ends_on and b.ends_on and abs((a.ends_on - b.ends_on).days) <= tolerance:
-        add("same_end", p["same_end"], f"They end within {tolerance} days of each other.")
+        add("same_end", p["same_end"], Message("They end within %(days)s days of each other.", days=tolerance))
 
     # Subject
     if a.pillars & b.pillars:
         add("shared_pillar", p["shared_pillar"],
-            f"Same pillar of the Vienna Declaration ({_plural(len(a.pillars & b.pillars), 'pillar')} in common).")
+            Message("Same pillar of the Vienna Declaration (%(count)s pillar in common).", count=1)
+            if len(a.pillars & b.pillars) == 1 else
+            Message("Same pillar of the Vienna Declaration (%(count)s pillars in common).", count=len(a.pillars & b.pillars)))
     if a.themes & b.themes:
-        add("shared_theme", p["shared_theme"], f"Same themes ({_plural(len(a.themes & b.themes), 'theme')} in common).")
+        add("shared_theme", p["shared_theme"],
+            Message("Same themes (%(count)s theme in common).", count=1) if len(a.themes & b.themes) == 1 else
+            Message("Same themes (%(count)s themes in common).", count=len(a.themes & b.themes)))
     shared_sectors = a.sectors & b.sectors
     if shared_sectors:
-        add("shared_sector", p["shared_sector"], f"Same DAC sectors ({', '.join(sorted(shared_sectors)[:5])}).")
+        add("shared_sector", p["shared_sector"], Message("Same DAC sectors (%(sectors)s).", sectors=", ".join(sorted(shared_sectors)[:5])))
 
     institutions = a.institutions & b.institutions
     if institutions:
         add("shared_institution", p["shared_institution"],
-            f"Same beneficiary institution: {named(institutions)}.")
+            Message("Same beneficiary institution: %(names)s.", names=named(institutions)))
     if a.activity_type and a.activity_type == b.activity_type:
-        add("same_activity_type", p["same_activity_type"], f"Same kind of activity ({a.activity_type}).")
+        add("same_activity_type", p["same_activity_type"], Message("Same kind of activity (%(activity)s).", activity=a.activity_type))
 
     # Organisations
     if a.funders & b.funders:
-        add("same_donor", p["same_donor"], f"Same donor: {named(a.funders & b.funders)}.")
+        add("same_donor", p["same_donor"], Message("Same donor: %(names)s.", names=named(a.funders & b.funders)))
     if a.implementers & b.implementers:
         add("same_implementer", p["same_implementer"],
-            f"Same implementing organisation: {named(a.implementers & b.implementers)}.")
+            Message("Same implementing organisation: %(names)s.", names=named(a.implementers & b.implementers)))
     if a.owner is not None and a.owner == b.owner and p["same_registrant"]:
         signals.append(OverlapSignal(
-            "same_registrant", "Both records were registered by the same organisation, which usually keeps one "
-            "record per project: alike records of one organisation are mostly parts of one programme.",
+            "same_registrant", N_("Both records were registered by the same organisation, which usually keeps one "
+                                  "record per project: alike records of one organisation are mostly parts of one programme."),
             int(round(p["same_registrant"]))))
     link = partner_link(a, b)
     if link == 2:
         add("partner_chain", p["partner_chain"],
-            f"Each record names the organisation that registered the other ({named({a.owner, b.owner})}): "
-            "typical of one project entered once by the donor and once by the implementing agency.")
+            Message("Each record names the organisation that registered the other (%(names)s): "
+                    "typical of one project entered once by the donor and once by the implementing agency.",
+                    names=named({a.owner, b.owner})))
     elif link == 1:
         add("partner_one_way", p["partner_one_way"],
-            f"One record names the organisation that registered the other ({named({a.owner, b.owner})}).")
+            Message("One record names the organisation that registered the other (%(names)s).", names=named({a.owner, b.owner})))
 
     # Text, compared within one language
     if same_language(a.language, b.language):
@@ -173,15 +178,16 @@ def score_pair(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_co
         ratio = title_cos
         if ratio >= cfg.text_floor:
             add("title_similarity", p["title_similarity"] * _ramp(ratio, cfg.text_floor, cfg.text_full),
-                f"Titles are {ratio:.0%} similar.")
+                Message("Titles are %(share)s similar.", share=f"{ratio:.0%}"))
         if text_cos >= cfg.text_floor:
             add("text_similarity", p["text_similarity"] * _ramp(text_cos, cfg.text_floor, cfg.text_full),
-                f"Summaries and descriptions are {text_cos:.0%} similar.")
+                Message("Summaries and descriptions are %(share)s similar.", share=f"{text_cos:.0%}"))
 
     if a.budget_usd and b.budget_usd:
         low, high = sorted((a.budget_usd, b.budget_usd))
         if high > 0 and low / high >= cfg.budget_ratio:
-            add("similar_budget", p["similar_budget"], f"Their budgets are within {1 - cfg.budget_ratio:.0%} of each other.")
+            add("similar_budget", p["similar_budget"], Message("Their budgets are within %(share)s of each other.",
+                                                                   share=f"{1 - cfg.budget_ratio:.0%}"))
 
     score = max(0, min(100, sum(s.points for s in signals)))
     threshold = cfg.possible_threshold + (cfg.wide_scope_extra if wide and not shared_countries else 0)

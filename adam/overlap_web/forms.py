@@ -1,11 +1,13 @@
 """Report filters (GET, no CSRF: they change nothing) and the decision form (POST, CSRF-protected)."""
 from __future__ import annotations
 
+from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from adam.i18n import by_country_name, country_name, translate
 from adam.models import DECISIONS, Country, Organisation, Pillar, Region
 from adam.overlap.report import DECIDED_CHOICES, ReportFilters
 
@@ -14,22 +16,22 @@ class ReportFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    country = SelectMultipleField("Countries", coerce=int, validators=[Optional()])
-    region = SelectField("Region or route", coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+    country = SelectMultipleField(_l("Countries"), coerce=int, validators=[Optional()])
+    region = SelectField(_l("Region or route"), coerce=lambda v: int(v) if v not in (None, "", "None") else None,
                          validators=[Optional()])
-    pillar = SelectMultipleField("Pillars", coerce=int, validators=[Optional()])
-    donor = SelectMultipleField("Donors", coerce=int, validators=[Optional()])
-    period_start = DateField("From", validators=[Optional()])
-    period_end = DateField("To", validators=[Optional()])
-    min_score = IntegerField("Minimum score", default=0, validators=[Optional(), NumberRange(0, 100)])
-    decided = SelectField("Decisions", choices=[("undecided", "Undecided and re-opened"), ("decided", "Decided"),
-                                                ("all", "All")], default="undecided")
+    pillar = SelectMultipleField(_l("Pillars"), coerce=int, validators=[Optional()])
+    donor = SelectMultipleField(_l("Donors"), coerce=int, validators=[Optional()])
+    period_start = DateField(_l("From"), validators=[Optional()])
+    period_end = DateField(_l("To"), validators=[Optional()])
+    min_score = IntegerField(_l("Minimum score"), default=0, validators=[Optional(), NumberRange(0, 100)])
+    decided = SelectField(_l("Decisions"), choices=[("undecided", _l("Undecided and re-opened")), ("decided", _l("Decided")),
+                                                 ("all", _l("All"))], default="undecided")
 
     def load_choices(self, session) -> None:  # noqa: ANN001
-        self.country.choices = [(c.id, c.name) for c in session.scalars(select(Country).order_by(Country.name))]
-        self.region.choices = [("", "Any")] + [
-            (r.id, r.name) for r in session.scalars(select(Region).where(Region.kind != "dac").order_by(Region.name))]
-        self.pillar.choices = [(p.id, f"{p.number}. {p.name}") for p in session.scalars(select(Pillar).order_by(Pillar.number))]
+        self.country.choices = [(c.id, country_name(c)) for c in by_country_name(session.scalars(select(Country)).all())]
+        self.region.choices = [("", gettext("Any"))] + [
+            (r.id, translate(r.name)) for r in session.scalars(select(Region).where(Region.kind != "dac").order_by(Region.name))]
+        self.pillar.choices = [(p.id, f"{p.number}. {translate(p.name)}") for p in session.scalars(select(Pillar).order_by(Pillar.number))]
         self.donor.choices = [(o.id, o.label) for o in session.scalars(
             select(Organisation).where(Organisation.type.in_(["bilateral_donor", "multilateral"])).order_by(Organisation.name))]
 
@@ -46,8 +48,8 @@ class ReportFilterForm(FlaskForm):
 class DecisionForm(FlaskForm):
     project_a = HiddenField(validators=[InputRequired()])
     project_b = HiddenField(validators=[InputRequired()])
-    decision = SelectField("Decision", choices=list(DECISIONS.items()), validators=[InputRequired()])
-    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)])
-    withdraw = SelectField("Withdraw a record (duplicates only)", choices=[("", "Keep both"), ("a", "Withdraw the first"),
-                                                                           ("b", "Withdraw the second")],
+    decision = SelectField(_l("Decision"), choices=[(key, _l(label)) for key, label in DECISIONS.items()], validators=[InputRequired()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    withdraw = SelectField(_l("Withdraw a record (duplicates only)"), choices=[("", _l("Keep both")), ("a", _l("Withdraw the first")),
+                                                                               ("b", _l("Withdraw the second"))],
                            validators=[Optional()])

@@ -5,10 +5,12 @@ import math
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from adam.extensions import db
+from adam.i18n import translate_error
 from adam.models import Project
 from adam.navigation import add_nav_item
 from adam.overlap.decisions import DecisionError, decide
@@ -24,7 +26,7 @@ PER_PAGE = 20
 
 @bp.record_once
 def _menu(state) -> None:  # noqa: ANN001
-    add_nav_item(state.app, "Duplicate check", "overlap.report", order=30)
+    add_nav_item(state.app, lazy_gettext("Duplicate check"), "overlap.report", order=30)
 
 
 @dataclass
@@ -113,8 +115,8 @@ def decide_pair():
     form = DecisionForm()
     back = request.referrer or url_for("overlap.report")
     if not form.validate_on_submit():
-        flash("The decision was not recorded: " + "; ".join(
-            f"{getattr(form, k).label.text}: {', '.join(v)}" for k, v in form.errors.items()), "error")
+        flash(gettext("The decision was not recorded: %(reasons)s", reasons="; ".join(
+            f"{getattr(form, k).label.text}: {', '.join(v)}" for k, v in form.errors.items())), "error")
         return redirect(back)
     try:
         ids = [int(form.project_a.data), int(form.project_b.data)]
@@ -122,7 +124,7 @@ def decide_pair():
         abort(400)
     features = load_features(db.session, ids)
     if len(features) != 2:
-        flash("The decision was not recorded: one of the projects does not exist or was withdrawn.", "error")
+        flash(gettext("The decision was not recorded: one of the projects does not exist or was withdrawn."), "error")
         return redirect(back)
     a, b = features[ids[0]], features[ids[1]]
     withdraw = {"a": a.id, "b": b.id}.get(form.withdraw.data or "")
@@ -130,10 +132,10 @@ def decide_pair():
         decide(db.session, a, b, form.decision.data, form.note.data or "", current_user, withdraw_id=withdraw)
     except DecisionError as exc:
         db.session.rollback()
-        flash(f"The decision was not recorded: {exc}", "error")
+        flash(gettext("The decision was not recorded: %(reasons)s", reasons=translate_error(exc)), "error")
         return redirect(back)
     db.session.commit()
-    flash("Decision recorded." + (" The duplicate record was withdrawn." if withdraw else ""), "success")
+    flash(gettext("Decision recorded. The duplicate record was withdrawn.") if withdraw else gettext("Decision recorded."), "success")
     return redirect(back)
 
 

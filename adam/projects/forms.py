@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ from wtforms import (
 from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from adam.i18n import by_country_name, country_name, translate
 from adam.models import ACTIVITY_TYPES, STATUSES, Country, Currency, Organisation, Pillar, Region, Theme
 from adam.projects.operations import DonorInput, ProjectInput
 
@@ -41,66 +43,67 @@ def _optional_int(value):
 
 
 class DonorRow(Form):
-    organisation_id = SelectField("Donor", coerce=_optional_int, validators=[Optional()], validate_choice=False)
-    amount = DecimalField("Amount", places=2, validators=[Optional(), NumberRange(min=0, message="Must not be negative.")])
+    organisation_id = SelectField(_l("Donor"), coerce=_optional_int, validators=[Optional()], validate_choice=False)
+    amount = DecimalField(_l("Amount"), places=2, validators=[Optional(), NumberRange(min=0, message=_l("Must not be negative."))])
 
 
 class LinkRow(Form):
-    url = StringField("Link", validators=[Optional(), Length(max=1000)])
-    label = StringField("Label", validators=[Optional(), Length(max=200)])
+    url = StringField(_l("Link"), validators=[Optional(), Length(max=1000)])
+    label = StringField(_l("Label"), validators=[Optional(), Length(max=200)])
 
 
 class ProjectForm(FlaskForm):
     _country_codes: dict[str, int] | None = None
-    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
-    summary = TextAreaField("Summary and objectives", validators=[Optional(), Length(max=5000)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=50000)])
-    countries = SelectMultipleField("Recipient countries", coerce=int)
-    regions = SelectMultipleField("Recipient regions or routes", coerce=int)
-    pillars = MultiCheckboxField("Pillars", coerce=int)
-    themes = MultiCheckboxField("Themes", coerce=int)
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    summary = TextAreaField(_l("Summary and objectives"), validators=[Optional(), Length(max=5000)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=50000)])
+    countries = SelectMultipleField(_l("Recipient countries"), coerce=int)
+    regions = SelectMultipleField(_l("Recipient regions or routes"), coerce=int)
+    pillars = MultiCheckboxField(_l("Pillars"), coerce=int)
+    themes = MultiCheckboxField(_l("Themes"), coerce=int)
     donors = FieldList(FormField(DonorRow), min_entries=DONOR_ROWS)
-    implementers = SelectMultipleField("Implementing organisations", coerce=int)
-    institutions = SelectMultipleField("Beneficiary institutions", coerce=int)
+    implementers = SelectMultipleField(_l("Implementing organisations"), coerce=int)
+    institutions = SelectMultipleField(_l("Beneficiary institutions"), coerce=int)
     places = TextAreaField(
-        "Places within the countries",
+        _l("Places within the countries"),
         validators=[Optional(), Length(max=5000)],
-        description="One per line; start with the country code when the project has several, e.g. TJK: Khorog.",
+        description=_l("One per line; start with the country code when the project has several, e.g. TJK: Khorog."),
     )
-    activity_type = SelectField("Activity type", validators=[Optional()])
-    status = SelectField("Status", choices=list(STATUSES.items()))
-    planned_start_on = DateField("Planned start", validators=[Optional()])
-    planned_end_on = DateField("Planned end", validators=[Optional()])
-    actual_start_on = DateField("Actual start", validators=[Optional()])
-    actual_end_on = DateField("Actual end", validators=[Optional()])
-    budget_amount = DecimalField("Budget", places=2, validators=[Optional(), NumberRange(min=0, message="The budget must not be negative.")])
-    budget_currency = SelectField("Currency", validators=[Optional()])
-    contact_name = StringField("Contact person", validators=[Optional(), Length(max=200)])
-    contact_email = StringField("Contact e-mail", validators=[Optional(), Email(), Length(max=254)])
-    iati_identifier = StringField("IATI identifier", validators=[Optional(), Length(max=200)])
+    activity_type = SelectField(_l("Activity type"), validators=[Optional()])
+    status = SelectField(_l("Status"), choices=[(key, _l(label)) for key, label in STATUSES.items()])
+    planned_start_on = DateField(_l("Planned start"), validators=[Optional()])
+    planned_end_on = DateField(_l("Planned end"), validators=[Optional()])
+    actual_start_on = DateField(_l("Actual start"), validators=[Optional()])
+    actual_end_on = DateField(_l("Actual end"), validators=[Optional()])
+    budget_amount = DecimalField(_l("Budget"), places=2, validators=[Optional(), NumberRange(min=0, message=_l("The budget must not be negative."))])
+    budget_currency = SelectField(_l("Currency"), validators=[Optional()])
+    contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=200)])
+    contact_email = StringField(_l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)])
+    iati_identifier = StringField(_l("IATI identifier"), validators=[Optional(), Length(max=200)])
     links = FieldList(FormField(LinkRow), min_entries=LINK_ROWS)
     version = IntegerField(validators=[Optional()])
     # Set by the "Save anyway" button once the user has seen the possible overlaps.
-    confirm_overlaps = BooleanField("I have reviewed the possible overlaps and want to save")
+    confirm_overlaps = BooleanField(_l("I have reviewed the possible overlaps and want to save"))
 
     def load_choices(self, session: Session) -> None:
-        countries = session.scalars(select(Country).order_by(Country.name)).all()
-        self.countries.choices = [(c.id, c.name) for c in countries]
+        countries = by_country_name(session.scalars(select(Country)).all())
+        self.countries.choices = [(c.id, country_name(c)) for c in countries]
         self._country_codes = {c.iso3: c.id for c in countries} | {c.iso2: c.id for c in countries}
         self._country_iso3 = {c.id: c.iso3 for c in countries}
         self.regions.choices = [
-            (r.id, r.name + (" (route)" if r.kind == "route" else "")) for r in session.scalars(select(Region).order_by(Region.kind.desc(), Region.name))
+            (r.id, translate(r.name) + (" (" + gettext("route") + ")" if r.kind == "route" else "")) for r in session.scalars(select(Region).order_by(Region.kind.desc(), Region.name))
         ]
-        self.pillars.choices = [(p.id, f"{p.number}. {p.name}") for p in session.scalars(select(Pillar).order_by(Pillar.number))]
+        self.pillars.choices = [(p.id, f"{p.number}. {translate(p.name)}") for p in session.scalars(select(Pillar).order_by(Pillar.number))]
         themes = session.scalars(select(Theme).where(Theme.active.is_(True)).order_by(Theme.name)).all()
-        self.themes.choices = [(t.id, t.name + (" (cross-cutting)" if t.pillar_id is None else "")) for t in themes]
+        self.themes.choices = [(t.id, translate(t.name) + (" (" + gettext("cross-cutting") + ")" if t.pillar_id is None else ""))
+                               for t in themes]
         organisations = session.scalars(select(Organisation).where(Organisation.active.is_(True)).order_by(Organisation.name)).all()
         funders = [(o.id, o.label) for o in organisations if o.type != "recipient_agency"]
         self.implementers.choices = [(o.id, o.label) for o in organisations]
         self.institutions.choices = [(o.id, o.label) for o in organisations if o.type in ("recipient_agency", "other", "ngo")]
         for row in self.donors:
             row.organisation_id.choices = [("", "—")] + funders
-        self.activity_type.choices = [("", "—")] + list(ACTIVITY_TYPES.items())
+        self.activity_type.choices = [("", "—")] + [(key, gettext(label)) for key, label in ACTIVITY_TYPES.items()]
         currencies = session.scalars(select(Currency).order_by(Currency.code)).all()
         common = ["USD", "EUR", "GBP", "CHF", "NOK", "JPY", "RUB"]
         self.budget_currency.choices = [("", "—")] + [(c, c) for c in common] + [
@@ -193,6 +196,7 @@ class ProjectForm(FlaskForm):
         mapping = {"locations": self.places, "countries": self.countries, "regions": self.regions, "pillars": self.pillars, "themes": self.themes,
                    "implementers": self.implementers, "institutions": self.institutions}
         for key, messages in errors.items():
+            messages = [translate(m) for m in messages]  # domain rules speak English; the page speaks the user's
             target = mapping.get(key) or getattr(self, key, None)
             if key in ("donors", "links"):
                 self.form_errors.extend(messages)
@@ -203,15 +207,15 @@ class ProjectForm(FlaskForm):
 
 
 class WithdrawForm(FlaskForm):
-    reason = TextAreaField("Reason", validators=[DataRequired(message="Say why the project is withdrawn."), Length(max=2000)])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Say why the project is withdrawn.")), Length(max=2000)])
     version = IntegerField(validators=[Optional()])
 
 
 class ListFilterForm(Form):
     """GET filters for the project list (no CSRF: it changes nothing)."""
 
-    country = SelectField("Country", coerce=_optional_int, validators=[Optional()], validate_choice=False)
-    donor = SelectField("Donor", coerce=_optional_int, validators=[Optional()], validate_choice=False)
-    pillar = SelectField("Pillar", coerce=_optional_int, validators=[Optional()], validate_choice=False)
-    status = SelectField("Status", validators=[Optional()], validate_choice=False)
-    sort = SelectField("Sort by", validators=[Optional()], validate_choice=False)
+    country = SelectField(_l("Country"), coerce=_optional_int, validators=[Optional()], validate_choice=False)
+    donor = SelectField(_l("Donor"), coerce=_optional_int, validators=[Optional()], validate_choice=False)
+    pillar = SelectField(_l("Pillar"), coerce=_optional_int, validators=[Optional()], validate_choice=False)
+    status = SelectField(_l("Status"), validators=[Optional()], validate_choice=False)
+    sort = SelectField(_l("Sort by"), validators=[Optional()], validate_choice=False)

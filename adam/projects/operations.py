@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from adam.messages import N_, Message
 from adam.models import (
     ACTIVITY_TYPES,
     STATUSES,
@@ -142,7 +143,7 @@ def _load(session: Session, model, ids: list[int], label: str, errors: dict, key
     found = {obj.id: obj for obj in session.scalars(select(model).where(model.id.in_(ids)))}
     missing = [i for i in ids if i not in found]
     if missing:
-        errors.setdefault(key, []).append(f"Unknown {label} id(s): {', '.join(map(str, missing))}.")
+        errors.setdefault(key, []).append(Message("Unknown %(label)s id(s): %(ids)s.", label=label, ids=", ".join(map(str, missing))))
     return [found[i] for i in ids if i in found]
 
 
@@ -171,44 +172,46 @@ def validate(session: Session, data: ProjectInput, user: User | None = None,
 
     data.title = (data.title or "").strip()
     if not data.title:
-        err("title", "A title is required.")
+        err("title", N_("A title is required."))
     elif len(data.title) > 300:
-        err("title", "The title may have at most 300 characters.")
+        err("title", N_("The title may have at most 300 characters."))
     if data.status not in STATUSES:
-        err("status", f"Unknown status {data.status!r}; choose one of {', '.join(STATUSES)}.")
+        err("status", Message("Unknown status %(value)r; choose one of %(choices)s.", value=data.status, choices=", ".join(STATUSES)))
     if data.activity_type and data.activity_type not in ACTIVITY_TYPES:
-        err("activity_type", f"Unknown activity type {data.activity_type!r}; choose one of {', '.join(ACTIVITY_TYPES)}.")
+        err("activity_type", Message("Unknown activity type %(value)r; choose one of %(choices)s.", value=data.activity_type,
+                                     choices=", ".join(ACTIVITY_TYPES)))
     for start, end, key in (
         (data.planned_start_on, data.planned_end_on, "planned_end_on"),
         (data.actual_start_on, data.actual_end_on, "actual_end_on"),
     ):
         if start and end and end < start:
-            err(key, "The end date must not be before the start date.")
+            err(key, N_("The end date must not be before the start date."))
 
     currency = None
     if data.budget_amount is not None:
         try:
             data.budget_amount = Decimal(data.budget_amount)
         except (InvalidOperation, TypeError, ValueError):
-            err("budget_amount", "The budget must be a number.")
+            err("budget_amount", N_("The budget must be a number."))
         else:
             if data.budget_amount < 0:
-                err("budget_amount", "The budget must not be negative.")
+                err("budget_amount", N_("The budget must not be negative."))
             if not data.budget_currency:
-                err("budget_currency", "Give the currency of the budget.")
+                err("budget_currency", N_("Give the currency of the budget."))
     if data.budget_currency:
         data.budget_currency = data.budget_currency.strip().upper()
         currency = session.get(Currency, data.budget_currency)
         if currency is None:
-            err("budget_currency", f"Unknown currency {data.budget_currency!r}: use an ISO 4217 code such as USD or EUR.")
+            err("budget_currency", Message("Unknown currency %(value)r: use an ISO 4217 code such as USD or EUR.",
+                                           value=data.budget_currency))
 
     countries = _load(session, Country, data.country_ids, "country", errors, "countries")
     regions = _load(session, Region, data.region_ids, "region", errors, "regions")
     if not data.country_ids and not data.region_ids:
-        err("countries", "Name at least one recipient country or region.")
+        err("countries", N_("Name at least one recipient country or region."))
     pillars = _load(session, Pillar, data.pillar_ids, "pillar", errors, "pillars")
     if not data.pillar_ids:
-        err("pillars", "Choose at least one pillar.")
+        err("pillars", N_("Choose at least one pillar."))
     themes = _load(session, Theme, data.theme_ids, "theme", errors, "themes")
 
     donor_orgs = _load(session, Organisation, [d.organisation_id for d in data.donors], "organisation", errors, "donors")
@@ -217,11 +220,11 @@ def validate(session: Session, data: ProjectInput, user: User | None = None,
     seen: set[int] = set()
     for donor in data.donors:
         if donor.organisation_id in seen:
-            err("donors", "Each donor may be named once.")
+            err("donors", N_("Each donor may be named once."))
             continue
         seen.add(donor.organisation_id)
         if donor.amount is not None and Decimal(donor.amount) < 0:
-            err("donors", "A donor's amount must not be negative.")
+            err("donors", N_("A donor's amount must not be negative."))
         if donor.organisation_id in by_id:
             donors.append((by_id[donor.organisation_id], donor.amount))
     implementers = _load(session, Organisation, data.implementer_ids, "organisation", errors, "implementers")
@@ -231,24 +234,26 @@ def validate(session: Session, data: ProjectInput, user: User | None = None,
         data.iati_identifier = data.iati_identifier.strip()
         clash = session.scalar(select(Project.id).where(Project.iati_identifier == data.iati_identifier))
         if clash is not None and (project is None or clash != project.id):
-            err("iati_identifier", f"Project {clash} already has the IATI identifier {data.iati_identifier}.")
+            err("iati_identifier", Message("Project %(project)s already has the IATI identifier %(identifier)s.", project=clash,
+                                           identifier=data.iati_identifier))
     else:
         data.iati_identifier = None
     chosen = set(data.country_ids)
     for country_id, name in data.locations:
         if not name.strip() or len(name) > 200:
-            err("locations", "A place needs a name of at most 200 characters.")
+            err("locations", N_("A place needs a name of at most 200 characters."))
         elif country_id is not None and country_id not in chosen:
-            err("locations", f"The place {name} lies in a country that is not among the recipient countries.")
+            err("locations", Message("The place %(name)s lies in a country that is not among the recipient countries.", name=name))
     for url, _label in data.links:
         if not url.startswith(("http://", "https://")):
-            err("links", f"Links must start with http:// or https:// ({url[:60]}).")
+            err("links", Message("Links must start with http:// or https:// (%(url)s).", url=url[:60]))
 
     if user is not None and not user.is_coordinator:
         involved = {o.id for o, _ in donors} | {o.id for o in implementers}
         if user.organisation_id not in involved:
-            org = user.organisation.name if user.organisation else "your organisation"
-            err("donors", f"{org} must be among the donors or implementers of projects you register or edit.")
+            org = user.organisation.name if user.organisation else Message("your organisation")
+            err("donors", Message("%(organisation)s must be among the donors or implementers of projects you register or edit.",
+                                  organisation=org))
 
     if errors:
         raise ProjectValidationError(errors)
@@ -354,7 +359,7 @@ def record_change(session: Session, project: Project, user: User | None, action:
 
 def create_project(session: Session, data: ProjectInput, user: User | None) -> Project:
     if user is not None and not can_create(user):
-        raise PermissionDenied("You may not register projects.")
+        raise PermissionDenied(N_("You may not register projects."))
     resolved = validate(session, data, user)
     project = Project()
     apply_input(project, resolved)
@@ -372,7 +377,7 @@ def update_project(session: Session, project: Project, data: ProjectInput, user:
                    expected_version: int | None) -> dict:
     """Apply an edit; refuse it when the project moved on since version expected_version. Returns the diff."""
     if user is not None and not can_edit(user, project):
-        raise PermissionDenied("You may edit only projects that your organisation funds or implements.")
+        raise PermissionDenied(N_("You may edit only projects that your organisation funds or implements."))
     if expected_version is not None and project.version != expected_version:
         raise StaleProjectError(project, expected_version)
     resolved = validate(session, data, user, project)
@@ -392,7 +397,7 @@ def withdraw_project(session: Session, project: Project, user: User | None, reas
                      expected_version: int | None = None) -> None:
     """Withdraw a project: it leaves lists and overlap checks but is never deleted; history keeps it."""
     if user is not None and not can_edit(user, project):
-        raise PermissionDenied("You may withdraw only projects that your organisation funds or implements.")
+        raise PermissionDenied(N_("You may withdraw only projects that your organisation funds or implements."))
     if expected_version is not None and project.version != expected_version:
         raise StaleProjectError(project, expected_version)
     if project.withdrawn_at is not None:
@@ -407,7 +412,7 @@ def withdraw_project(session: Session, project: Project, user: User | None, reas
 
 def restore_project(session: Session, project: Project, user: User | None) -> None:
     if user is not None and not can_edit(user, project):
-        raise PermissionDenied("You may restore only projects that your organisation funds or implements.")
+        raise PermissionDenied(N_("You may restore only projects that your organisation funds or implements."))
     if project.withdrawn_at is None:
         return
     project.withdrawn_at = None

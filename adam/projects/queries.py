@@ -6,14 +6,15 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
+from adam.messages import N_
 from adam.models import Project, ProjectFunder, project_countries, project_pillars
 
 SORTS = {
-    "updated": (Project.updated_at.desc(), "Last changed"),
-    "title": (Project.title.asc(), "Title"),
-    "start": (Project.starts_on.asc().nulls_last(), "Start date"),
-    "end": (Project.ends_on.desc().nulls_last(), "End date"),
-    "budget": (Project.budget_usd.desc().nulls_last(), "Budget (USD)"),
+    "updated": (Project.updated_at.desc(), N_("Last changed")),
+    "title": (Project.title.asc(), N_("Title")),
+    "start": (Project.starts_on.asc().nulls_last(), N_("Start date")),
+    "end": (Project.ends_on.desc().nulls_last(), N_("End date")),
+    "budget": (Project.budget_usd.desc().nulls_last(), N_("Budget (USD)")),
 }
 
 

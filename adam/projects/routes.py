@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from adam.extensions import db
+from adam.i18n import by_country_name, country_name, translate
 from adam.models import STATUSES, Country, Organisation, Pillar, Project, ProjectChange
 from adam.projects import operations as ops
 from adam.projects.forms import ListFilterForm, ProjectForm, WithdrawForm
@@ -21,13 +23,15 @@ bp = Blueprint("projects", __name__, url_prefix="/projects")
 @login_required
 def index():
     form = ListFilterForm(request.args)
-    form.country.choices = [(None, "Any country")] + [(c.id, c.name) for c in db.session.scalars(select(Country).order_by(Country.name))]
-    form.donor.choices = [(None, "Any donor")] + [
+    form.country.choices = [(None, gettext("Any country"))] + [
+        (c.id, country_name(c)) for c in by_country_name(db.session.scalars(select(Country)).all())]
+    form.donor.choices = [(None, gettext("Any donor"))] + [
         (o.id, o.label) for o in db.session.scalars(select(Organisation).where(Organisation.type != "recipient_agency").order_by(Organisation.name))
     ]
-    form.pillar.choices = [(None, "Any pillar")] + [(p.id, p.name) for p in db.session.scalars(select(Pillar).order_by(Pillar.number))]
-    form.status.choices = [("", "Any status")] + list(STATUSES.items())
-    form.sort.choices = [(k, label) for k, (_o, label) in SORTS.items()]
+    form.pillar.choices = [(None, gettext("Any pillar"))] + [
+        (p.id, translate(p.name)) for p in db.session.scalars(select(Pillar).order_by(Pillar.number))]
+    form.status.choices = [("", gettext("Any status"))] + [(key, gettext(label)) for key, label in STATUSES.items()]
+    form.sort.choices = [(k, gettext(label)) for k, (_o, label) in SORTS.items()]
     form.validate()
     filters = ProjectFilters(
         country_id=form.country.data, donor_id=form.donor.data, pillar_id=form.pillar.data,
@@ -71,10 +75,10 @@ def _save(form: ProjectForm, project: Project | None):
     try:
         if project is None:
             project = ops.create_project(db.session, data, current_user)
-            message = "Project registered."
+            message = gettext("Project registered.")
         else:
             ops.update_project(db.session, project, data, current_user, form.version.data)
-            message = "Project saved."
+            message = gettext("Project saved.")
         after_saved(db.session, project, current_user, results, acknowledged=bool(results))
         db.session.commit()
     except ops.ProjectValidationError as exc:
@@ -162,9 +166,9 @@ def withdraw(project_id: int):
             db.session.commit()
         except (ops.StaleProjectError, StaleDataError):
             db.session.rollback()
-            flash("The project was changed by someone else meanwhile; review it and withdraw again.", "warning")
+            flash(gettext("The project was changed by someone else meanwhile; review it and withdraw again."), "warning")
             return redirect(url_for("projects.detail", project_id=project.id))
-        flash("Project withdrawn. It stays in the history and can be restored.", "success")
+        flash(gettext("Project withdrawn. It stays in the history and can be restored."), "success")
         return redirect(url_for("projects.detail", project_id=project.id))
     return render_template("projects/withdraw.html", form=form, project=project), (422 if request.method == "POST" else 200)
 
@@ -177,5 +181,5 @@ def restore(project_id: int):
         abort(403)
     ops.restore_project(db.session, project, current_user)
     db.session.commit()
-    flash("Project restored.", "success")
+    flash(gettext("Project restored."), "success")
     return redirect(url_for("projects.detail", project_id=project.id))

@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from markupsafe import Markup, escape
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from adam.messages import N_
 from adam.models import ACTIVITY_TYPES, STATUSES, Country, Organisation, Pillar, ProjectFunder, Region, Theme
 from adam.models.project import project_countries, project_implementers, project_institutions
 
-REGION_KINDS = {"route": "Trafficking routes", "geographic": "Regions", "dac": "DAC regions"}
+REGION_KINDS = {"route": N_("Trafficking routes"), "geographic": N_("Regions"), "dac": N_("DAC regions")}
 
 
 @dataclasses.dataclass
@@ -51,30 +53,41 @@ def _organisations(session: Session, link_column) -> list[tuple[str, str]]:
     return [(str(i), f"{name} ({acronym})" if acronym else name) for i, name, acronym in rows]
 
 
-def search_choices(session: Session) -> SearchChoices:
-    """Countries and organisations that appear on at least one project, so the lists stay short."""
-    countries = [(iso, name) for iso, name in session.execute(
-        select(Country.iso3, Country.name).where(exists().where(project_countries.c.country_id == Country.id))
-        .order_by(Country.name))]
+def _same(text: str) -> str:
+    return text
+
+
+def _same_country(iso3: str, name: str) -> str:
+    return name
+
+
+def search_choices(session: Session, translate: Callable[[str], str] = _same,
+                   country_name: Callable[[str, str], str] = _same_country) -> SearchChoices:
+    """Countries and organisations that appear on at least one project, so the lists stay short.
+
+    `translate` and `country_name` give the labels in the interface language (English by default)."""
+    countries = sorted(((iso, country_name(iso, name)) for iso, name in session.execute(
+        select(Country.iso3, Country.name).where(exists().where(project_countries.c.country_id == Country.id)))),
+        key=lambda c: c[1].casefold())
     regions = []
     for kind, label in REGION_KINDS.items():
         rows = session.execute(select(Region.code, Region.name).where(Region.kind == kind).order_by(Region.name)).all()
         if rows:
-            regions.append((label, [(code, name) for code, name in rows]))
+            regions.append((translate(label), [(code, translate(name)) for code, name in rows]))
     themes = []
     for code, name, number in session.execute(
         select(Theme.code, Theme.name, Pillar.number).outerjoin(Pillar, Pillar.id == Theme.pillar_id)
         .where(Theme.active.is_(True)).order_by(Pillar.number.is_(None), Pillar.number, Theme.name)
     ):
-        themes.append((code, f"{number}. {name}" if number else f"Cross-cutting: {name}"))
+        themes.append((code, f"{number}. {translate(name)}" if number else f"{translate('Cross-cutting')}: {translate(name)}"))
     return SearchChoices(
         countries=countries,
         regions=regions,
         donors=_organisations(session, ProjectFunder.organisation_id),
         implementers=_organisations(session, project_implementers.c.organisation_id),
         institutions=_organisations(session, project_institutions.c.organisation_id),
-        pillars=[(str(n), f"{n}. {name}") for n, name in session.execute(select(Pillar.number, Pillar.name).order_by(Pillar.number))],
+        pillars=[(str(n), f"{n}. {translate(name)}") for n, name in session.execute(select(Pillar.number, Pillar.name).order_by(Pillar.number))],
         themes=themes,
-        activity_types=list(ACTIVITY_TYPES.items()),
-        statuses=list(STATUSES.items()),
+        activity_types=[(key, translate(label)) for key, label in ACTIVITY_TYPES.items()],
+        statuses=[(key, translate(label)) for key, label in STATUSES.items()],
     )

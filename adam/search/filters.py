@@ -13,16 +13,17 @@ from decimal import Decimal, InvalidOperation
 from typing import Protocol
 from urllib.parse import urlencode
 
+from adam.messages import N_, Message
 from adam.models.project import ACTIVITY_TYPES, STATUSES
 
 SORTS = {
-    "relevance": "Relevance (with free text)",
-    "start-desc": "Start date, newest first",
-    "start-asc": "Start date, oldest first",
-    "budget-desc": "Budget, largest first",
-    "budget-asc": "Budget, smallest first",
-    "title": "Title A-Z",
-    "updated": "Recently changed",
+    "relevance": N_("Relevance (with free text)"),
+    "start-desc": N_("Start date, newest first"),
+    "start-asc": N_("Start date, oldest first"),
+    "budget-desc": N_("Budget, largest first"),
+    "budget-asc": N_("Budget, smallest first"),
+    "title": N_("Title A-Z"),
+    "updated": N_("Recently changed"),
 }
 PER_PAGE_CHOICES = (25, 50, 100)
 MAX_QUERY_LENGTH = 200
@@ -123,7 +124,7 @@ def _ints(values: list[str], label: str, errors: list[str]) -> tuple[int, ...]:
         if v.isdigit() and len(v) < 10:
             out.append(int(v))
         else:
-            errors.append(f"Ignored {label} {v!r}: not a valid identifier.")
+            errors.append(Message("Ignored %(label)s %(value)r: not a valid identifier.", label=label, value=v))
     return tuple(dict.fromkeys(out))
 
 
@@ -133,7 +134,7 @@ def _date(values: list[str], label: str, errors: list[str]) -> dt.date | None:
     try:
         return dt.date.fromisoformat(values[0])
     except ValueError:
-        errors.append(f"Ignored {label} {values[0]!r}: use a date like 2024-03-31.")
+        errors.append(Message("Ignored %(label)s %(value)r: use a date like 2024-03-31.", label=label, value=values[0]))
         return None
 
 
@@ -144,10 +145,10 @@ def _money(values: list[str], label: str, errors: list[str]) -> Decimal | None:
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        errors.append(f"Ignored {label} {values[0]!r}: not a number.")
+        errors.append(Message("Ignored %(label)s %(value)r: not a number.", label=label, value=values[0]))
         return None
     if not amount.is_finite() or amount < 0:
-        errors.append(f"Ignored {label} {values[0]!r}: use a positive amount in USD.")
+        errors.append(Message("Ignored %(label)s %(value)r: use a positive amount in USD.", label=label, value=values[0]))
         return None
     return amount
 
@@ -159,7 +160,7 @@ def parse_filters(args: MultiArgs | Mapping[str, Iterable[str]]) -> tuple[Search
 
     q = " ".join(_values(args, p["q"]))
     if len(q) > MAX_QUERY_LENGTH:
-        errors.append(f"The free text was cut to {MAX_QUERY_LENGTH} characters.")
+        errors.append(Message("The free text was cut to %(count)s characters.", count=MAX_QUERY_LENGTH))
         q = q[:MAX_QUERY_LENGTH]
 
     countries = []
@@ -167,7 +168,7 @@ def parse_filters(args: MultiArgs | Mapping[str, Iterable[str]]) -> tuple[Search
         if _ISO3.match(v):
             countries.append(v.upper())
         else:
-            errors.append(f"Ignored country {v!r}: use an ISO 3166 alpha-3 code such as TJK.")
+            errors.append(Message("Ignored country %(value)r: use an ISO 3166 alpha-3 code such as TJK.", value=v))
 
     def codes(field: str, label: str, allowed: Mapping[str, str] | None = None) -> tuple[str, ...]:
         out = []
@@ -176,26 +177,26 @@ def parse_filters(args: MultiArgs | Mapping[str, Iterable[str]]) -> tuple[Search
             if (allowed is not None and key in allowed) or (allowed is None and _CODE.match(key)):
                 out.append(key)
             else:
-                errors.append(f"Ignored {label} {v!r}: unknown value.")
+                errors.append(Message("Ignored %(label)s %(value)r: unknown value.", label=label, value=v))
         return tuple(dict.fromkeys(out))
 
-    pillars = tuple(n for n in _ints(_values(args, p["pillars"]), "pillar", errors) if 1 <= n <= 99)
+    pillars = tuple(n for n in _ints(_values(args, p["pillars"]), Message("pillar"), errors) if 1 <= n <= 99)
 
-    active_from = _date(_values(args, p["active_from"]), "start of the date window", errors)
-    active_to = _date(_values(args, p["active_to"]), "end of the date window", errors)
+    active_from = _date(_values(args, p["active_from"]), Message("start of the date window"), errors)
+    active_to = _date(_values(args, p["active_to"]), Message("end of the date window"), errors)
     if active_from and active_to and active_to < active_from:
-        errors.append("The date window ends before it starts: the two dates were swapped.")
+        errors.append(N_("The date window ends before it starts: the two dates were swapped."))
         active_from, active_to = active_to, active_from
 
-    budget_min = _money(_values(args, p["budget_min"]), "minimum budget", errors)
-    budget_max = _money(_values(args, p["budget_max"]), "maximum budget", errors)
+    budget_min = _money(_values(args, p["budget_min"]), Message("minimum budget"), errors)
+    budget_max = _money(_values(args, p["budget_max"]), Message("maximum budget"), errors)
     if budget_min is not None and budget_max is not None and budget_max < budget_min:
-        errors.append("The budget range was upside down: the two amounts were swapped.")
+        errors.append(N_("The budget range was upside down: the two amounts were swapped."))
         budget_min, budget_max = budget_max, budget_min
 
     sort = (_values(args, p["sort"]) or [""])[0]
     if sort and sort not in SORTS:
-        errors.append(f"Ignored sort {sort!r}.")
+        errors.append(Message("Ignored sort %(value)r.", value=sort))
         sort = ""
 
     page_values = _values(args, p["page"])
@@ -208,14 +209,14 @@ def parse_filters(args: MultiArgs | Mapping[str, Iterable[str]]) -> tuple[Search
     filters = SearchFilters(
         q=q,
         countries=tuple(dict.fromkeys(countries)),
-        regions=codes("regions", "region"),
-        donors=_ints(_values(args, p["donors"]), "donor", errors),
-        implementers=_ints(_values(args, p["implementers"]), "implementer", errors),
-        institutions=_ints(_values(args, p["institutions"]), "beneficiary institution", errors),
+        regions=codes("regions", Message("region")),
+        donors=_ints(_values(args, p["donors"]), Message("donor"), errors),
+        implementers=_ints(_values(args, p["implementers"]), Message("implementer"), errors),
+        institutions=_ints(_values(args, p["institutions"]), Message("beneficiary institution"), errors),
         pillars=pillars,
-        themes=codes("themes", "theme"),
-        activity_types=codes("activity_types", "activity type", ACTIVITY_TYPES),
-        statuses=codes("statuses", "status", STATUSES),
+        themes=codes("themes", Message("theme")),
+        activity_types=codes("activity_types", Message("activity type"), ACTIVITY_TYPES),
+        statuses=codes("statuses", Message("status"), STATUSES),
         active_from=active_from,
         active_to=active_to,
         budget_min=budget_min,

@@ -13,6 +13,7 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from adam.messages import Message
 from adam.models import ACTIVITY_TYPES, STATUSES, Country, Organisation, Pillar, Project, ProjectFunder, Region, Theme
 from adam.models.project import (
     project_countries,
@@ -309,17 +310,17 @@ def check_references(session: Session, f: SearchFilters) -> tuple[SearchFilters,
         found = set(session.scalars(select(column).where(column.in_(values))))
         for v in values:
             if v not in found:
-                errors.append(f"Ignored {label} {v!r}: not in the register.")
+                errors.append(Message("Ignored %(label)s %(value)r: not in the register.", label=label, value=v))
         return tuple(v for v in values if v in found)
 
     checked = f.replace(
-        countries=known(f.countries, Country.iso3, "country"),
-        regions=known(f.regions, Region.code, "region"),
-        donors=known(f.donors, Organisation.id, "donor"),
-        implementers=known(f.implementers, Organisation.id, "implementer"),
-        institutions=known(f.institutions, Organisation.id, "beneficiary institution"),
-        pillars=known(f.pillars, Pillar.number, "pillar"),
-        themes=known(f.themes, Theme.code, "theme"),
+        countries=known(f.countries, Country.iso3, Message("country")),
+        regions=known(f.regions, Region.code, Message("region")),
+        donors=known(f.donors, Organisation.id, Message("donor")),
+        implementers=known(f.implementers, Organisation.id, Message("implementer")),
+        institutions=known(f.institutions, Organisation.id, Message("beneficiary institution")),
+        pillars=known(f.pillars, Pillar.number, Message("pillar")),
+        themes=known(f.themes, Theme.code, Message("theme")),
     )
     return checked, errors
 

@@ -12,9 +12,12 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user, login_required
 
 from adam.extensions import db
+from adam.i18n import N_, country_name
+from adam.formatting import current_locale, money
 from adam.navigation import add_nav_item
 from adam.search import coverage, export, query
 from adam.search.cache import AggregateCache, register_version
@@ -29,17 +32,17 @@ bp = Blueprint("search", __name__, url_prefix="/search")
 T = TypeVar("T")
 
 TABS = {
-    "index": "Projects",
-    "matrix": "Country × pillar",
-    "donors": "Donor × country",
-    "map": "Map",
-    "timeline": "Timeline",
+    "index": N_("Projects"),
+    "matrix": N_("Country × pillar"),
+    "donors": N_("Donor × country"),
+    "map": N_("Map"),
+    "timeline": N_("Timeline"),
 }
 
 
 @bp.record_once
 def _setup(state) -> None:  # noqa: ANN001
-    add_nav_item(state.app, "Who does what", "search.index", order=20)
+    add_nav_item(state.app, lazy_gettext("Who does what"), "search.index", order=20)
     # Tests change data behind the operations' back, so they opt in to the cache explicitly.
     enabled = state.app.config.get("SEARCH_CACHE", not state.app.config.get("TESTING"))
     if enabled and os.environ.get("ADAM_SEARCH_CACHE") != "0":  # "0": measure without it (bench)
@@ -59,7 +62,10 @@ def cached(kind: str, filters: SearchFilters | None, compute: Callable[[], T], e
     version = request.environ.get("adam.search_version")
     if version is None:
         version = request.environ["adam.search_version"] = register_version(db.session)
-    key = None if filters is None else (filters if exact else filters.narrowing())
+    if kind == "choices":  # the lists of the form are labelled in the interface language: one set per language
+        key = current_locale()
+    else:
+        key = None if filters is None else (filters if exact else filters.narrowing())
     return cache.get((kind, key), version, compute)
 
 
@@ -69,7 +75,10 @@ def usd(amount) -> str:  # noqa: ANN001
     which matters on a matrix of a few hundred cells."""
     if amount is None:
         return "—"
-    return f"${amount:,.0f}"
+    locale = current_locale()
+    if locale == "en":
+        return f"${amount:,.0f}"
+    return money(amount, "USD", locale)
 
 
 @bp.app_template_filter("print_cell")
@@ -100,7 +109,7 @@ def _page(template: str, tab: str, **context):
         context["totals"] = cached("totals", filters, lambda: query.totals(db.session, filters))
     return render_template(
         template, filters=filters, errors=errors, tab=tab, tabs=TABS,
-        choices=cached("choices", None, lambda: search_choices(db.session)),
+        choices=cached("choices", None, lambda: search_choices(db.session, gettext, lambda iso3, name: country_name((iso3, name)))),
         sorts=SORTS, per_page_choices=PER_PAGE_CHOICES, groupings=GROUPINGS, **context,
     )
 
@@ -123,7 +132,7 @@ def matrix():
     state = current_filters()
     return _page("search/matrix.html", "matrix", state=state,
                  matrix=cached("matrix", state[0], lambda: coverage.country_pillar_matrix(db.session, state[0])),
-                 row_header="Country")
+                 row_header=N_("Country"))
 
 
 @bp.get("/donors")
@@ -132,7 +141,7 @@ def donors():
     state = current_filters()
     return _page("search/matrix.html", "donors", state=state,
                  matrix=cached("donors", state[0], lambda: coverage.donor_country_matrix(db.session, state[0])),
-                 row_header="Donor")
+                 row_header=N_("Donor"))
 
 
 @bp.get("/map", endpoint="map")
@@ -149,8 +158,11 @@ def map_view():
 def map_data():
     filters, _errors = current_filters()
     return jsonify([
-        {"iso3": c.iso3, "numeric": c.numeric, "name": c.name, "count": c.count, "budget_usd": float(c.budget_usd),
-         "search": filters.query_string(countries=(c.iso3,), page=1)}
+        {"iso3": c.iso3, "numeric": c.numeric, "name": country_name((c.iso3, c.name)), "count": c.count, "budget_usd": float(c.budget_usd),
+         "search": filters.query_string(countries=(c.iso3,), page=1),
+         # The tooltip, worded and formatted for the user's language (the script only shows it).
+         "label": ngettext("%(country)s: %(num)d project, %(budget)s", "%(country)s: %(num)d projects, %(budget)s", c.count,
+                           country=country_name((c.iso3, c.name)), budget=usd(c.budget_usd))}
         for c in cached("figures", filters, lambda: coverage.country_figures(db.session, filters))
     ])
 
@@ -208,7 +220,7 @@ def follow():
     if form.validate_on_submit():
         set_followed_countries(db.session, current_user, form.countries.data or [])
         db.session.commit()
-        flash("The countries you follow were saved.", "success")
+        flash(gettext("The countries you follow were saved."), "success")
     else:
-        flash("Choose countries from the list.", "danger")
+        flash(gettext("Choose countries from the list."), "danger")
     return redirect(url_for("main.index"))

@@ -10,10 +10,11 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
+from adam.messages import N_
 from adam.search.filters import SearchFilters
 from adam.search.query import ResultRow, result_ids, result_rows
 
-GROUPINGS = {"country": "Country", "donor": "Donor"}
+GROUPINGS = {"country": N_("Country"), "donor": N_("Donor")}
 MAX_PROJECTS = 300
 
 
@@ -84,10 +85,10 @@ def build_timeline(session: Session, f: SearchFilters, group_by: str = "country"
     groups: dict[str, Group] = {}
     for project in dated:
         if group_by == "donor":
-            keys = [(str(o.id), o.acronym or o.name) for o in project.donors] or [("", "No donor recorded")]
+            keys = [(str(o.id), o.acronym or o.name) for o in project.donors] or [("", N_("No donor recorded"))]
         else:
             keys = [(c.iso3, c.name) for c in project.countries] or \
-                   [(f"region-{r.code}", r.name) for r in project.regions] or [("", "No country recorded")]
+                   [(f"region-{r.code}", r.name) for r in project.regions] or [("", N_("No country recorded"))]
         for key, label in dict.fromkeys(keys):
             group = groups.setdefault(key, Group(key, label, []))
             end = project.ends_on or axis_end

@@ -44,7 +44,7 @@
       request.upload.addEventListener("progress", function (e) {
         if (e.lengthComputable) {
           upload.value = Math.round(100 * e.loaded / e.total);
-          label.textContent = "Uploading… " + upload.value + "%";
+          label.textContent = (shown.dataset.textUploading || "Uploading…") + " " + upload.value + "%";
         }
       });
       request.addEventListener("load", function () {
@@ -54,7 +54,9 @@
           document.open(); document.write(request.responseText); document.close();  // the form with its errors
         }
       });
-      request.addEventListener("error", function () { label.textContent = "The upload failed; try again."; });
+      request.addEventListener("error", function () {
+        label.textContent = shown.dataset.textFailed || "The upload failed; try again.";
+      });
       request.send(new FormData(form));
     });
   }

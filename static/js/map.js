@@ -46,9 +46,12 @@
     return Math.min(index + (CLASSES - 1 - limits.length), CLASSES - 1);
   };
 
+  // Numbers and dollars in the page's language (<html lang>), as the server formats the table.
+  const language = document.documentElement.lang || "en";
+  const dollars = new Intl.NumberFormat(language, { style: "currency", currency: "USD", maximumFractionDigits: 0 });
   const format = (value, measure) => measure === "budget"
-    ? `$${Math.round(value).toLocaleString("en")}`
-    : Math.round(value).toLocaleString("en");
+    ? dollars.format(Math.round(value))
+    : Math.round(value).toLocaleString(language);
 
   function legend(container, limits, values, measure) {
     container.textContent = "";
@@ -67,7 +70,7 @@
     const none = document.createElement("span");
     const swatch = document.createElement("span");
     swatch.className = "swatch none";
-    none.append(swatch, "no project");
+    none.append(swatch, document.getElementById("map").dataset.textNone || "no project");
     container.append(none);
   }
 
@@ -95,7 +98,7 @@
         path.setAttribute("class", `has-data q${classOf(value(figure), limits)}`);
         path.setAttribute("tabindex", "0");
         path.setAttribute("data-iso3", figure.iso3);
-        title.textContent = `${figure.name}: ${figure.count} project(s), $${Math.round(figure.budget_usd).toLocaleString("en")}`;
+        title.textContent = figure.label || `${figure.name}: ${figure.count}`;
         const go = () => { window.location.href = `${element.dataset.search}?${figure.search}`; };
         path.addEventListener("click", go);
         path.addEventListener("keydown", (event) => { if (event.key === "Enter") go(); });
@@ -114,7 +117,7 @@
     const element = document.getElementById("map");
     if (!element) return;
     draw(element).catch(() => {
-      element.textContent = "The map could not be drawn; the table below holds the same figures.";
+      element.textContent = element.dataset.textError || "The map could not be drawn; the table below holds the same figures.";
     });
   });
 })();

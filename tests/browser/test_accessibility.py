@@ -34,7 +34,7 @@ def test_main_pages_have_no_serious_accessibility_violation(browser, live_server
     found = {"/account/login": violations(page)}
     page.fill("#email", email)
     page.fill("#password", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r"/$"))
     for path in PAGES:
         page.goto(base + path)

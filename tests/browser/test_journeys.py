@@ -14,7 +14,7 @@ def sign_in(page, base: str, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto(f"{base}/account/login")
     page.fill("#email", email)
     page.fill("#password", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r"/$"))
 
 
@@ -93,3 +93,47 @@ def test_coordinator_runs_the_duplicate_report_and_decides_a_pair(page, live_ser
     page.goto(f"{base}/overlaps/?decided=decided")
     decided = page.locator("li.overlap-pair", has_text=titles[0])
     assert "Coordinated at the Almaty donor meeting" in decided.first.inner_text()
+
+
+def test_user_switches_to_russian_and_the_interface_stays_russian(page, live_server):
+    base, _ = live_server
+    # An English browser, so that only the switcher can make the pages Russian.
+    page.context.set_extra_http_headers({"Accept-Language": "en-GB,en;q=0.9"})
+    sign_in(page, base, "focal.eu@adam.example")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("nav[aria-label='Main']").inner_text().startswith("Home")
+
+    # The switcher in the header: a select and a button, no JavaScript needed.
+    page.select_option("#switch-language", "ru")
+    page.click("#language-switcher button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "ru"
+    nav = page.locator("header nav")
+    assert nav.get_attribute("aria-label") == "Главное меню"
+    for word in ("Главная", "Проекты", "Кто что делает", "Проверка на дублирование", "Обмен данными"):
+        assert nav.get_by_role("link", name=word, exact=True).count() == 1, word
+    assert "Язык изменён." in page.locator(".flashes").inner_text()
+    assert page.get_by_role("button", name="Выйти").count() == 1
+
+    # The next page, reached by a link, is still in Russian: the search with Russian filters and country names.
+    nav.get_by_role("link", name="Кто что делает", exact=True).click()
+    page.wait_for_url(re.compile(r"/search/"))
+    assert page.locator("html").get_attribute("lang") == "ru"
+    assert page.locator("h1").inner_text() == "Кто что делает, где и когда"
+    assert page.get_by_role("button", name="Искать").count() == 1
+    assert page.locator("label[for=f-country]").text_content() == "Страна"  # in the folded filters
+    countries = page.locator("#f-country option").all_text_contents()
+    assert "Таджикистан" in countries and "Tajikistan" not in countries
+    assert re.search(r"\d+ проект", page.locator("#search-totals").inner_text())
+    headers = page.locator("table.search-results thead th").all_inner_texts()
+    assert headers[:3] == ["Название", "Страны / регионы", "Доноры"]
+
+    # It is kept with the profile: a new session (another browser) signs in straight into Russian.
+    other = page.context.browser.new_context(extra_http_headers={"Accept-Language": "en"})
+    try:
+        again = other.new_page()
+        sign_in(again, base, "focal.eu@adam.example")
+        assert again.locator("html").get_attribute("lang") == "ru"
+        assert again.locator("h1").inner_text().startswith("Добро пожаловать")
+    finally:
+        other.close()

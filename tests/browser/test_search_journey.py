@@ -26,7 +26,7 @@ def test_coordinator_searches_opens_matrix_and_map_and_downloads_an_export(brows
     page.goto(f"{base}/search/")
     page.fill("#email", email)
     page.fill("#password", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r"/search/"))
 
     # Search: one pillar; the URL holds the state and the totals follow it.

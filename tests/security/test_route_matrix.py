@@ -48,6 +48,8 @@ ACCESS: dict[str, tuple[str, dict, dict]] = {
     "accounts.login": ("GET", {}, {"anonymous": 200, **dict.fromkeys(ROLES[1:], 302)}),
     "accounts.logout": ("POST", {}, {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 302)}),
     "accounts.profile": ("GET", {}, signed_in(200)),
+    # The language switcher: open to anonymous visitors too (the login page has it); always back to a page.
+    "accounts.set_language": ("POST", {}, everyone(302)),
     "main.index": ("GET", {}, signed_in(200)),
     "projects.index": ("GET", {}, signed_in(200)),
     "projects.detail": ("GET", {"project_id": "{project}"}, signed_in(200)),

@@ -1,0 +1,21 @@
+"""Marks text for the translation catalogue in modules that must not import Flask (models, domain logic).
+
+The text stays English where it is defined (exports, the API, the database); the web layer translates it where it
+is shown, with gettext or the template filter `tr`."""
+
+
+def N_(message: str) -> str:
+    return message
+
+
+class Message(str):
+    """A message with parameters, English as a string, that the web layer can still translate: it keeps its
+    catalogue id and its parameters (raise SomeError(Message("Try again in %(minutes)s minute(s).", minutes=5)))."""
+
+    msgid: str
+    params: dict
+
+    def __new__(cls, msgid: str, **params) -> "Message":
+        text = super().__new__(cls, msgid % params if params else msgid)
+        text.msgid, text.params = msgid, params
+        return text
