@@ -31,6 +31,10 @@ DATA_LABELS = (
     N_("Rank"), N_("Score"), N_("Label"), N_("State"), N_("Evidence"),
     N_("Project A id"), N_("Project A title"), N_("Project A donors"), N_("Project A countries"), N_("Project A dates"),
     N_("Project B id"), N_("Project B title"), N_("Project B donors"), N_("Project B countries"), N_("Project B dates"),
+    # audit log events, shown as "user created"
+    N_("api token created"), N_("api token revoked"), N_("login"), N_("login failed"), N_("login locked"),
+    N_("password changed"), N_("password reset"), N_("permissions changed"), N_("user created"),
+    N_("public view opened"), N_("public view closed"),
 )
 SESSION_KEY = "language"
 
