@@ -170,3 +170,16 @@ def test_weights_that_would_make_blocking_lossy_are_refused():
     cfg = DEFAULT_CONFIG.with_points(shared_country=40)
     with pytest.raises(ValueError, match="blocking"):
         find_all_overlaps([feat(1), feat(2)], cfg)
+
+
+def test_organisation_key_reads_spelling_variants_and_a_spelled_out_acronym_as_one():
+    from adam.overlap.features import organisation_key
+
+    iom = {organisation_key(n) for n in ("International Organization for Migration (IOM)",
+                                         "International Organisation for Migration",
+                                         "INTERNATIONAL ORGANIZATION FOR MIGRATION")}
+    assert len(iom) == 1
+    assert organisation_key("World Vision International (WVI)") == organisation_key("World Vision International")
+    # a parenthesis that is not the initials of the name stays: Concern Worldwide (UK) is another organisation
+    assert organisation_key("Concern Worldwide (UK)") != organisation_key("Concern Worldwide")
+    assert organisation_key("Ministry of Health (Kenya)") != organisation_key("Ministry of Health")
