@@ -23,7 +23,7 @@ CACHE = Path("/tmp/adam-overlap-real-features.pickle")
 
 
 def load(refresh: bool = False):  # noqa: ANN201
-    from bench.eval_overlap import REAL, _real_features
+    from bench.eval_overlap import _real_features
 
     if CACHE.exists() and not refresh:
         with CACHE.open("rb") as fh:
@@ -31,7 +31,6 @@ def load(refresh: bool = False):  # noqa: ANN201
     features, names, source = _real_features()
     with CACHE.open("wb") as fh:
         pickle.dump((features, names, source), fh)
-    del REAL
     return features, names, source
 
 
