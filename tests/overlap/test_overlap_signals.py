@@ -183,3 +183,35 @@ def test_organisation_key_reads_spelling_variants_and_a_spelled_out_acronym_as_o
     # a parenthesis that is not the initials of the name stays: Concern Worldwide (UK) is another organisation
     assert organisation_key("Concern Worldwide (UK)") != organisation_key("Concern Worldwide")
     assert organisation_key("Ministry of Health (Kenya)") != organisation_key("Ministry of Health")
+
+
+def test_vectorised_scores_equal_the_worded_ones_for_the_new_signals():
+    import itertools
+
+    import numpy as np
+
+    from adam.overlap.candidates import Corpus
+    from adam.overlap.vector import vector_scores
+
+    projects = [
+        feat(1, owner=100, funders=frozenset({100}), implementers=frozenset({200}), budget_usd=1_000_000.0,
+             iati_identifier="XM-A-1", language="en"),
+        feat(2, owner=200, funders=frozenset({100}), implementers=frozenset({200}), budget_usd=1_004_000.0,
+             iati_identifier="XM-B-1", language="nl"),
+        feat(3, owner=200, funders=frozenset({100}), implementers=frozenset({200}), budget_usd=900_000.0,
+             iati_identifier="XM-B-2", language="fr"),
+        feat(4, owner=200, budget_usd=1_000_000.0),  # typed into ADAM: same_registrant, not same_publisher
+        feat(5, owner=300, funders=frozenset({400}), implementers=frozenset({500}), budget_usd=1_000_000.0),
+    ]
+    for cfg in (DEFAULT_CONFIG, OverlapConfig(text_across_languages=False)):
+        corpus = Corpus.build(projects, cfg)
+        pairs = np.array(list(itertools.combinations(range(len(projects)), 2)), dtype=np.int64)
+        t, x = corpus.cosines(pairs[:, 0], pairs[:, 1])
+        scores, thresholds = vector_scores(corpus, pairs[:, 0], pairs[:, 1], t, x, cfg)
+        seen = set()
+        for (i, j), s, th, tc, xc in zip(pairs.tolist(), scores.tolist(), thresholds.tolist(), t.tolist(), x.tolist()):
+            expected = score_pair(projects[i], projects[j], tc, xc, cfg)
+            assert s == expected.score, (i, j, names(expected))
+            assert (s >= th) == (expected.label is not None)
+            seen |= set(names(expected))
+        assert {"partner_amount", "same_publisher", "same_registrant"} <= seen
