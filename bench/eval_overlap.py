@@ -102,18 +102,20 @@ def _real_features() -> tuple[list[ProjectFeatures], dict[int, str], str]:
     from adam.overlap.check import organisation_names
     from adam.overlap.features import load_features
 
-    tmp = tempfile.mkdtemp()
-    app = _app(tmp)
-    _prepare_db(app)
-    with app.app_context():
-        paths = sorted(REAL.glob("covid-2021-06/*.xml")) + sorted(REAL.glob("ebola-2021-07/*.xml"))
-        import_files(db.session, paths, ignore_links=True)
-        db.session.commit()
-        features = list(load_features(db.session).values())
-        ids = set()
-        for f in features:
-            ids |= f.organisations | f.institutions
-        names = organisation_names(db.session, ids)
+    with tempfile.TemporaryDirectory() as tmp:
+        app = _app(tmp)
+        _prepare_db(app)
+        with app.app_context():
+            paths = sorted(REAL.glob("covid-2021-06/*.xml")) + sorted(REAL.glob("ebola-2021-07/*.xml"))
+            import_files(db.session, paths, ignore_links=True)
+            db.session.commit()
+            features = list(load_features(db.session).values())
+            ids = set()
+            for f in features:
+                ids |= f.organisations | f.institutions
+            names = organisation_names(db.session, ids)
+            db.session.remove()
+            db.engine.dispose()
     return features, names, "IATI importer (adam.iati, linking elements ignored)"
 
 
@@ -171,6 +173,8 @@ def eval_real() -> dict:
               f"best {ranks[0]}, worst {ranks[-1]}; first 20: {ranks[:20]}")
     # What a stricter threshold would give (the same report, scores already computed)
     scores = {p.key: p.result.score for p in flagged}
+    print(f"real: default threshold {DEFAULT_CONFIG.possible_threshold} (+{DEFAULT_CONFIG.wide_scope_extra} for wide-scope "
+          f"pairs); dev pairs only (linked-pairs-dev.csv: no test split is provided)")
     for threshold in (70, 80, 90):
         kept = {k for k, s in scores.items() if s >= threshold}
         print(f"real: at score >= {threshold}: {1000 * len(kept) / n:.1f} per 1,000, recall "

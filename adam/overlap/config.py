@@ -22,16 +22,23 @@ class OverlapConfig:
         "shared_sector": 3.0,      # DAC sector codes (real IATI data rarely maps to the pillars)
         "same_activity_type": 4.0,
         "similar_budget": 4.0,
+        # The same amount (within `same_amount_ratio`) and one record names the other's registering organisation:
+        # a funder's grant and the implementer's record of it. Only with a partner link (which is evidence).
+        "partner_amount": 15.0,
         "same_donor": 7.0,
         "same_implementer": 7.0,
         "partner_chain": 25.0,     # each record names the other's organisation: the donor's and the implementer's record
         "partner_one_way": 10.0,   # one record names the organisation that registered the other
-        "shared_institution": 20.0,
+        "shared_institution": 25.0,
         "title_similarity": 35.0,
         "text_similarity": 12.0,   # summaries and descriptions
         # Negative: one organisation's own records that look alike are mostly its components (phases, outputs,
         # country lines of one programme), not one project entered twice. Set to 0 to treat them like others.
         "same_registrant": -25.0,
+        # Stronger: both are IATI activities published by the same organisation under different identifiers. The
+        # publisher itself states they are distinct activities (an identifier is unique per activity), so its
+        # look-alike records are components, phases or country lines; replaces same_registrant for such pairs.
+        "same_publisher": -45.0,
     })
     # Start or end dates this close count as the same date.
     date_tolerance_days: int = 31
@@ -40,12 +47,17 @@ class OverlapConfig:
     # Cosine (or fuzzy ratio / 100) from which a text signal gives its full points.
     text_full: float = 0.8
     # Score from which a pair is flagged, and from which it is called a likely duplicate.
-    possible_threshold: int = 60
+    possible_threshold: int = 65
     duplicate_threshold: int = 80
     # Wide-scope pairs (one side names no country, or a global region) must score this much more to be flagged.
     wide_scope_extra: int = 15
-    # Budgets within this ratio of each other count as similar.
+    # Budgets within this ratio of each other count as similar; within same_amount_ratio as the same amount.
     budget_ratio: float = 0.8
+    same_amount_ratio: float = 0.99
+    # Compare titles and texts whatever the languages the records state. Real IATI files often tag English text
+    # with the publisher's language (nl, fr), and a TF-IDF cosine of two texts in different languages is low by
+    # itself (only names, acronyms and numbers are shared), so the language tag need not gate the comparison.
+    text_across_languages: bool = True
     # Projects with no dates at all: how many years a completed or cancelled one is taken to have lasted.
     undated_years: int = 1
 

@@ -6,10 +6,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+import re
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from adam.models import Project, ProjectFunder, ProjectRelatedActivity, ProjectSector, Region
+from adam.models import Organisation, Project, ProjectFunder, ProjectRelatedActivity, ProjectSector, Region
+from adam.models.organisation import normalise_name
 from adam.models.project import (
     project_countries,
     project_implementers,
@@ -77,10 +80,64 @@ class ProjectFeatures:
         return start, end
 
 
+_ACRONYM = re.compile(r"\s*\(([A-Z][A-Z0-9&.\- ]{1,14})\)\s*$")
+_MINOR_WORDS = frozenset({"of", "for", "and", "the", "on", "in", "to", "de", "des", "du", "la", "le", "et", "&"})
+_SPELLINGS = (("organisation", "organization"), ("programme", "program"), ("centre", "center"))
+
+
+def organisation_key(name: str) -> str:
+    """A looser key than the alias table's: spelling variants and a trailing acronym that spells the name.
+
+    "International Organisation for Migration" and "International Organization for Migration (IOM)" get one
+    key; "Concern Worldwide (UK)" keeps its "(UK)", which is not the initials of "Concern Worldwide".
+    """
+    name = (name or "").strip()
+    found = _ACRONYM.search(name)
+    if found:
+        words = [w for w in re.split(r"[\s\-]+", name[:found.start()]) if w and w.lower() not in _MINOR_WORDS]
+        initials = "".join(w[0] for w in words).upper()
+        if initials == re.sub(r"[^A-Z0-9]", "", found.group(1).upper()):
+            name = name[:found.start()]
+    key = normalise_name(name).replace("-", " ")
+    for british, american in _SPELLINGS:
+        key = key.replace(british, american)
+    return " ".join(w for w in key.split() if w != "the")
+
+
+_CANON_CACHE: dict[str, tuple[tuple, dict[int, int]]] = {}
+
+
+def organisation_canon(session: Session) -> dict[int, int]:
+    """Organisation id -> the lowest id with the same organisation_key (only ids that map elsewhere).
+
+    Cached per database while the organisations table keeps the same count, highest id and total name length,
+    so a save-time check pays one aggregate query, not a scan of every name.
+    """
+    stamp = tuple(session.execute(select(func.count(Organisation.id), func.max(Organisation.id),
+                                         func.sum(func.length(Organisation.name)))).one())
+    bind_key = str(session.get_bind().url)
+    cached = _CANON_CACHE.get(bind_key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    first: dict[str, int] = {}
+    mapping: dict[int, int] = {}
+    for oid, name in session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.id)):
+        key = organisation_key(name)
+        if not key:
+            continue
+        canonical = first.setdefault(key, oid)
+        if canonical != oid:
+            mapping[oid] = canonical
+    _CANON_CACHE[bind_key] = (stamp, mapping)
+    return mapping
+
+
 class RegionCatalogue:
-    """Regions' member countries and global flag, loaded once per check or report."""
+    """Regions' member countries and global flag, and the organisation spellings, loaded once per check or report."""
 
     def __init__(self, session: Session):
+        self.session = session
+        self._canon: dict[int, int] | None = None
         self.is_global: dict[int, bool] = dict(session.execute(select(Region.id, Region.is_global)).all())
         members: dict[int, set[int]] = defaultdict(set)
         for region_id, country_id in session.execute(select(region_countries.c.region_id, region_countries.c.country_id)):
@@ -96,6 +153,18 @@ class RegionCatalogue:
             else:
                 places |= self.members.get(region_id, frozenset())
         return frozenset(places), is_global or not places
+
+    def organisations(self, ids: Iterable[int | None]) -> frozenset[int]:
+        """Organisation ids with spelling variants of one organisation read as one (see organisation_key)."""
+        if self._canon is None:
+            self._canon = organisation_canon(self.session)
+        canon = self._canon
+        return frozenset(canon.get(i, i) for i in ids if i is not None)
+
+    def organisation(self, oid: int | None) -> int | None:
+        if oid is None:
+            return None
+        return next(iter(self.organisations([oid])))
 
     def regions_holding(self, countries: Iterable[int]) -> set[int]:
         wanted = set(countries)
@@ -133,12 +202,13 @@ def features_from_project(project: Project, regions: RegionCatalogue) -> Project
         themes=frozenset(t.id for t in project.themes if t is not None),
         sectors=frozenset(s.code for s in project.sectors if s.code),
         institutions=frozenset(o.id for o in project.beneficiary_institutions if o is not None and o.id),
-        funders=frozenset(
+        funders=regions.organisations(
             (f.organisation.id if f.organisation is not None else f.organisation_id)
             for f in project.funders if (f.organisation is not None and f.organisation.id) or f.organisation_id
         ),
-        implementers=frozenset(o.id for o in project.implementers if o is not None and o.id),
-        owner=project.owner_organisation_id or (project.owner_organisation.id if project.owner_organisation else None),
+        implementers=regions.organisations(o.id for o in project.implementers if o is not None and o.id),
+        owner=regions.organisation(
+            project.owner_organisation_id or (project.owner_organisation.id if project.owner_organisation else None)),
         iati_identifier=project.iati_identifier,
         related=frozenset(r.iati_identifier for r in project.related_activities if r.iati_identifier),
         budget_usd=float(project.budget_usd) if project.budget_usd is not None else None,
@@ -231,9 +301,9 @@ def load_features(session: Session, ids: Iterable[int] | None = None, regions: R
             themes=frozenset(themes.get(pid, empty)),
             sectors=frozenset(sectors.get(pid, empty)),
             institutions=frozenset(institutions.get(pid, empty)),
-            funders=frozenset(funders.get(pid, empty)),
-            implementers=frozenset(implementers.get(pid, empty)),
-            owner=owner,
+            funders=regions.organisations(funders.get(pid, empty)),
+            implementers=regions.organisations(implementers.get(pid, empty)),
+            owner=regions.organisation(owner),
             iati_identifier=iati_identifier,
             related=frozenset(related.get(pid, empty)),
             budget_usd=float(budget_usd) if budget_usd is not None else None,

@@ -60,6 +60,12 @@ def partner_link(a: ProjectFeatures, b: ProjectFeatures) -> int:
             + int(b.owner is not None and b.owner in (a.funders | a.implementers)))
 
 
+def same_publisher(a: ProjectFeatures, b: ProjectFeatures) -> bool:
+    """Both are IATI activities of one reporting organisation with different identifiers."""
+    return (a.owner is not None and a.owner == b.owner and bool(a.iati_identifier) and bool(b.iati_identifier)
+            and a.iati_identifier != b.iati_identifier)
+
+
 def stated_link(a: ProjectFeatures, b: ProjectFeatures) -> bool:
     return bool((b.iati_identifier and b.iati_identifier in a.related)
                 or (a.iati_identifier and a.iati_identifier in b.related))
@@ -157,11 +163,18 @@ def score_pair(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_co
     if a.implementers & b.implementers:
         add("same_implementer", p["same_implementer"],
             Message("Same implementing organisation: %(names)s.", names=named(a.implementers & b.implementers)))
-    if a.owner is not None and a.owner == b.owner and p["same_registrant"]:
-        signals.append(OverlapSignal(
-            "same_registrant", N_("Both records were registered by the same organisation, which usually keeps one "
-                                  "record per project: alike records of one organisation are mostly parts of one programme."),
-            int(round(p["same_registrant"]))))
+    if a.owner is not None and a.owner == b.owner:
+        if same_publisher(a, b) and p["same_publisher"]:
+            signals.append(OverlapSignal(
+                "same_publisher", N_("Both are IATI activities published by the same organisation under different "
+                                     "identifiers: the publisher states they are distinct activities (components, "
+                                     "phases or country lines of one programme), not one project entered twice."),
+                int(round(p["same_publisher"]))))
+        elif p["same_registrant"]:
+            signals.append(OverlapSignal(
+                "same_registrant", N_("Both records were registered by the same organisation, which usually keeps one "
+                                      "record per project: alike records of one organisation are mostly parts of one programme."),
+                int(round(p["same_registrant"]))))
     link = partner_link(a, b)
     if link == 2:
         add("partner_chain", p["partner_chain"],
@@ -172,8 +185,8 @@ def score_pair(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_co
         add("partner_one_way", p["partner_one_way"],
             Message("One record names the organisation that registered the other (%(names)s).", names=named({a.owner, b.owner})))
 
-    # Text, compared within one language
-    if same_language(a.language, b.language):
+    # Text (by default whatever the stated languages: the cosine of texts in two languages is low by itself)
+    if cfg.text_across_languages or same_language(a.language, b.language):
         # TF-IDF cosine of the words (the same figure the vectorised report scores with)
         ratio = title_cos
         if ratio >= cfg.text_floor:
@@ -188,6 +201,11 @@ def score_pair(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_co
         if high > 0 and low / high >= cfg.budget_ratio:
             add("similar_budget", p["similar_budget"], Message("Their budgets are within %(share)s of each other.",
                                                                    share=f"{1 - cfg.budget_ratio:.0%}"))
+        if link and high > 0 and low / high >= cfg.same_amount_ratio:
+            add("partner_amount", p["partner_amount"],
+                Message("The same amount (USD %(amount)s, within %(share)s) in the records of two organisations that "
+                        "name each other: typically a grant as the funder and the implementer record it.",
+                        amount=f"{high:,.0f}", share=f"{1 - cfg.same_amount_ratio:.0%}"))
 
     score = max(0, min(100, sum(s.points for s in signals)))
     threshold = cfg.possible_threshold + (cfg.wide_scope_extra if wide and not shared_countries else 0)

@@ -27,6 +27,9 @@ def vector_scores(c: Corpus, i: np.ndarray, j: np.ndarray, title_cos: np.ndarray
                   cfg: OverlapConfig = DEFAULT_CONFIG) -> tuple[np.ndarray, np.ndarray]:
     """Scores (0-100) of the pairs (i[k], j[k]) and the threshold each must reach."""
     p = cfg.points
+    # Cosines come as float32: computed in float64 like the Python scorer (else 17.4999 and 17.5 round apart).
+    title_cos = np.asarray(title_cos, dtype=np.float64)
+    text_cos = np.asarray(text_cos, dtype=np.float64)
     total = np.zeros(len(i))
     wide = c.wide[i] | c.wide[j]
     shared_country = shares(c.countries, i, j)
@@ -60,14 +63,19 @@ def vector_scores(c: Corpus, i: np.ndarray, j: np.ndarray, title_cos: np.ndarray
 
     oi, oj = c.owner_ids[i], c.owner_ids[j]
     same_owner = (oi >= 0) & (oi == oj)
+    published = _iati_identifiers(c)
+    publisher = same_owner & (published[i] >= 0) & (published[j] >= 0) & (published[i] != published[j])
+    if p["same_publisher"]:
+        total += np.where(publisher, np.rint(p["same_publisher"]), 0.0)
     if p["same_registrant"]:
-        total += np.where(same_owner, np.rint(p["same_registrant"]), 0.0)
+        registrant = same_owner & ~publisher if p["same_publisher"] else same_owner
+        total += np.where(registrant, np.rint(p["same_registrant"]), 0.0)
     link = (shares_cross(c.owners, c.partners, i, j).astype(int) + shares_cross(c.owners, c.partners, j, i).astype(int))
     link = np.where(oi == oj, 0, link)
     total += _pts(p["partner_chain"], link == 2) + _pts(p["partner_one_way"], link == 1)
 
     li, lj = c.language[i], c.language[j]
-    comparable = (li == 0) | (lj == 0) | (li == lj)
+    comparable = (li == 0) | (lj == 0) | (li == lj) | cfg.text_across_languages
     floor, full = cfg.text_floor, cfg.text_full
     total += _pts(p["title_similarity"] * _ramp(title_cos, floor, full), comparable & (title_cos >= floor))
     total += _pts(p["text_similarity"] * _ramp(text_cos, floor, full), comparable & (text_cos >= floor))
@@ -77,10 +85,24 @@ def vector_scores(c: Corpus, i: np.ndarray, j: np.ndarray, title_cos: np.ndarray
     with np.errstate(divide="ignore", invalid="ignore"):
         similar = (bi > 0) & (bj > 0) & (high > 0) & (low / np.where(high > 0, high, 1) >= cfg.budget_ratio)
     total += _pts(p["similar_budget"], similar)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        same_amount = similar & (low / np.where(high > 0, high, 1) >= cfg.same_amount_ratio)
+    total += _pts(p["partner_amount"], same_amount & (link > 0))
 
     score = np.clip(total, 0, 100).astype(int)
     threshold = cfg.possible_threshold + np.where(wide & ~shared_country, cfg.wide_scope_extra, 0)
     return score, threshold
+
+
+def _iati_identifiers(c: Corpus) -> np.ndarray:
+    """Per row, a number standing for its IATI identifier (-1 when it has none); computed once per corpus."""
+    cached = getattr(c, "_iati_numbers", None)
+    if cached is None or len(cached) != len(c.features):
+        numbers: dict[str, int] = {}
+        cached = np.array([numbers.setdefault(f.iati_identifier, len(numbers)) if f.iati_identifier else -1
+                           for f in c.features], dtype=np.int64)
+        c._iati_numbers = cached
+    return cached
 
 
 def shares_cross(left, right, i: np.ndarray, j: np.ndarray) -> np.ndarray:  # noqa: ANN001

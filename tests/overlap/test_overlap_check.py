@@ -143,3 +143,26 @@ def test_after_save_sends_email_when_smtp_is_configured(session):
     assert len(received) == 1
     assert received[0].rcpt_tos == [japan_fp.email]
     assert TITLE in received[0].content.decode()
+
+
+def test_spelling_variants_of_one_organisation_count_as_one_for_the_partner_chain(session):
+    from adam.overlap.features import load_features
+
+    iom = organisation(session, "International Organization for Migration (IOM)", "multilateral")
+    usaid = organisation(session, "USAID")
+    # the donor's record names the implementer with another spelling, which the import kept as its own row
+    variant = organisation(session, "International Organisation for Migration", "multilateral")
+    donor_record = make_project(session, "Screening for Ebola at points of entry", donors=("USAID",),
+                                implementers=(variant.name,), owner=usaid)
+    implementer_record = make_project(session, "Strengthening Ebola response at points of entry", donors=("USAID",),
+                                      implementers=(iom.name,), owner=iom)
+    session.flush()
+    regions = RegionCatalogue(session)
+    feats = load_features(session, [donor_record.id, implementer_record.id], regions)
+    assert feats[donor_record.id].implementers == frozenset({iom.id}) == feats[implementer_record.id].implementers
+    assert feats[implementer_record.id].owner == iom.id
+    from adam.overlap.signals import partner_link
+
+    assert partner_link(feats[donor_record.id], feats[implementer_record.id]) == 2
+    # the draft built from a form is read the same way
+    assert features_from_project(donor_record, regions).implementers == frozenset({iom.id})

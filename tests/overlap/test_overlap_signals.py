@@ -102,11 +102,43 @@ def test_stated_link_is_always_flagged_even_across_places_and_times():
     assert len(results) == 1 and "stated_link" in names(results[0][1])
 
 
-def test_text_is_compared_within_one_language_only():
+def test_text_is_compared_across_stated_languages_by_default_and_within_one_when_configured():
+    # Real IATI files tag English titles "nl" or "fr": the tag must not hide an identical title.
     a = feat(1, language="en", funders=frozenset(), implementers=frozenset())
     b = feat(2, language="fr", funders=frozenset(), implementers=frozenset())
-    assert "title_similarity" not in names(score_pair(a, b, 1.0, 1.0))
-    assert "title_similarity" in names(score_pair(a, feat(3, language="en"), 1.0, 1.0))
+    assert names(score_pair(a, b, 1.0, 1.0))["title_similarity"] == 35
+    strict = OverlapConfig(text_across_languages=False)
+    assert "title_similarity" not in names(score_pair(a, b, 1.0, 1.0, strict))
+    assert "title_similarity" in names(score_pair(a, feat(3, language="en"), 1.0, 1.0, strict))
+
+
+def test_same_publisher_discounts_iati_records_of_one_organisation_with_different_identifiers():
+    a = feat(1, owner=5, iati_identifier="XM-DAC-7-A1")
+    b = feat(2, owner=5, iati_identifier="XM-DAC-7-A2")
+    got = names(score_pair(a, b, 1.0, 0.0))
+    assert got["same_publisher"] == -45 and "same_registrant" not in got
+    # records typed into ADAM by one organisation (no IATI identifiers) keep the milder discount
+    manual = names(score_pair(feat(1, owner=5), feat(2, owner=5), 1.0, 0.0))
+    assert manual["same_registrant"] == -25 and "same_publisher" not in manual
+    # different publishers: no discount at all
+    other = names(score_pair(a, feat(2, owner=6, iati_identifier="XM-DAC-8-B"), 1.0, 0.0))
+    assert "same_publisher" not in other and "same_registrant" not in other
+    off = DEFAULT_CONFIG.with_points(same_publisher=0.0)
+    assert names(score_pair(a, b, 1.0, 0.0, off))["same_registrant"] == -25
+
+
+def test_partner_amount_needs_the_same_amount_and_a_partner_link():
+    # the donor's record (owner 100) names the implementer 200, which registered the other record
+    donor = feat(1, owner=100, funders=frozenset({100}), implementers=frozenset({200}), budget_usd=3_440_280.0)
+    implementer = feat(2, owner=200, funders=frozenset({100}), implementers=frozenset({200}), budget_usd=3_440_280.34)
+    got = names(score_pair(donor, implementer, 0.0, 0.0))
+    assert got["partner_amount"] == 15 and got["similar_budget"] == 4 and got["partner_chain"] == 25
+    # 5% apart: similar, not the same amount
+    assert "partner_amount" not in names(score_pair(donor, feat(2, owner=200, budget_usd=3_268_266.0), 0.0, 0.0))
+    # the same amount without a partner link says little (round sums are common)
+    stranger = feat(2, owner=300, funders=frozenset({400}), implementers=frozenset({500}), budget_usd=3_440_280.0)
+    got = names(score_pair(donor, stranger, 0.0, 0.0))
+    assert "partner_amount" not in got and got["similar_budget"] == 4
 
 
 def test_similar_budgets_and_shared_sectors_count():
@@ -138,3 +170,48 @@ def test_weights_that_would_make_blocking_lossy_are_refused():
     cfg = DEFAULT_CONFIG.with_points(shared_country=40)
     with pytest.raises(ValueError, match="blocking"):
         find_all_overlaps([feat(1), feat(2)], cfg)
+
+
+def test_organisation_key_reads_spelling_variants_and_a_spelled_out_acronym_as_one():
+    from adam.overlap.features import organisation_key
+
+    iom = {organisation_key(n) for n in ("International Organization for Migration (IOM)",
+                                         "International Organisation for Migration",
+                                         "INTERNATIONAL ORGANIZATION FOR MIGRATION")}
+    assert len(iom) == 1
+    assert organisation_key("World Vision International (WVI)") == organisation_key("World Vision International")
+    # a parenthesis that is not the initials of the name stays: Concern Worldwide (UK) is another organisation
+    assert organisation_key("Concern Worldwide (UK)") != organisation_key("Concern Worldwide")
+    assert organisation_key("Ministry of Health (Kenya)") != organisation_key("Ministry of Health")
+
+
+def test_vectorised_scores_equal_the_worded_ones_for_the_new_signals():
+    import itertools
+
+    import numpy as np
+
+    from adam.overlap.candidates import Corpus
+    from adam.overlap.vector import vector_scores
+
+    projects = [
+        feat(1, owner=100, funders=frozenset({100}), implementers=frozenset({200}), budget_usd=1_000_000.0,
+             iati_identifier="XM-A-1", language="en"),
+        feat(2, owner=200, funders=frozenset({100}), implementers=frozenset({200}), budget_usd=1_004_000.0,
+             iati_identifier="XM-B-1", language="nl"),
+        feat(3, owner=200, funders=frozenset({100}), implementers=frozenset({200}), budget_usd=900_000.0,
+             iati_identifier="XM-B-2", language="fr"),
+        feat(4, owner=200, budget_usd=1_000_000.0),  # typed into ADAM: same_registrant, not same_publisher
+        feat(5, owner=300, funders=frozenset({400}), implementers=frozenset({500}), budget_usd=1_000_000.0),
+    ]
+    for cfg in (DEFAULT_CONFIG, OverlapConfig(text_across_languages=False)):
+        corpus = Corpus.build(projects, cfg)
+        pairs = np.array(list(itertools.combinations(range(len(projects)), 2)), dtype=np.int64)
+        t, x = corpus.cosines(pairs[:, 0], pairs[:, 1])
+        scores, thresholds = vector_scores(corpus, pairs[:, 0], pairs[:, 1], t, x, cfg)
+        seen = set()
+        for (i, j), s, th, tc, xc in zip(pairs.tolist(), scores.tolist(), thresholds.tolist(), t.tolist(), x.tolist()):
+            expected = score_pair(projects[i], projects[j], tc, xc, cfg)
+            assert s == expected.score, (i, j, names(expected))
+            assert (s >= th) == (expected.label is not None)
+            seen |= set(names(expected))
+        assert {"partner_amount", "same_publisher", "same_registrant"} <= seen
