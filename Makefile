@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations db refdata demo serve bench eval assets test-assets clean
+.PHONY: run test install translations db refdata demo bench eval assets test-assets clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
