@@ -85,7 +85,8 @@ PRINT_MAX_ROWS = 5000
 
 def current_filters() -> tuple[SearchFilters, list[str]]:
     filters, errors = parse_filters(request.args)
-    filters, unknown = query.check_references(db.session, filters)
+    # Which filter values name something in the register: reference data, cached like the aggregates.
+    filters, unknown = cached("references", filters, lambda: query.check_references(db.session, filters), exact=True)
     return filters, errors + unknown
 
 
