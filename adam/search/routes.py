@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from adam.extensions import db
 from adam.navigation import add_nav_item
@@ -113,22 +114,34 @@ def index():
                  page=query.results_page(db.session, filters, totals.count, ids))
 
 
+def _matrix_page(kind: str, state, compute: Callable[[], coverage.Matrix], row_header: str):
+    """A matrix view. Its table (hundreds of cells, each with a link) is rendered once per search and
+    register version and kept with the aggregates: rendering it cost more than everything else in the page."""
+    filters = state[0]
+    totals = cached("totals", filters, lambda: query.totals(db.session, filters))
+
+    def table() -> Markup:
+        return Markup(render_template("search/_matrix_table.html", matrix=cached(kind, filters, compute),
+                                      filters=filters, totals=totals, row_header=row_header))
+
+    # Keyed by the whole state: the cell links carry the sort and page size along. (Once pages are
+    # translated, the language must join the key: the numbers in the table are formatted for it.)
+    return _page("search/matrix.html", kind, state=state, totals=totals, row_header=row_header,
+                 matrix_html=cached(f"{kind}-html", filters, table, exact=True))
+
+
 @bp.get("/matrix")
 @login_required
 def matrix():
     state = current_filters()
-    return _page("search/matrix.html", "matrix", state=state,
-                 matrix=cached("matrix", state[0], lambda: coverage.country_pillar_matrix(db.session, state[0])),
-                 row_header="Country")
+    return _matrix_page("matrix", state, lambda: coverage.country_pillar_matrix(db.session, state[0]), "Country")
 
 
 @bp.get("/donors")
 @login_required
 def donors():
     state = current_filters()
-    return _page("search/matrix.html", "donors", state=state,
-                 matrix=cached("donors", state[0], lambda: coverage.donor_country_matrix(db.session, state[0])),
-                 row_header="Donor")
+    return _matrix_page("donors", state, lambda: coverage.donor_country_matrix(db.session, state[0]), "Donor")
 
 
 @bp.get("/map", endpoint="map")
