@@ -108,10 +108,10 @@ def index():
     state = current_filters()
     filters = state[0]
     totals = cached("totals", filters, lambda: query.totals(db.session, filters))
-    # The page's ids are cached (they cost a sort of the matching set); its rows are read fresh, cheaply.
-    ids = cached("page", filters, lambda: query.page_ids(db.session, filters, totals.count), exact=True)
-    return _page("search/results.html", "index", state=state, totals=totals,
-                 page=query.results_page(db.session, filters, totals.count, ids))
+    # The page (a sort of the matching set, then its rows) is cached like the aggregates: the stamp also
+    # moves when an organisation, country, region or pillar the rows name changes.
+    page = cached("page", filters, lambda: query.results_page(db.session, filters, totals.count), exact=True)
+    return _page("search/results.html", "index", state=state, totals=totals, page=page)
 
 
 def _matrix_page(kind: str, state, compute: Callable[[], coverage.Matrix], row_header: str):

@@ -156,3 +156,15 @@ def test_postgresql_stamp_moves_at_commit_in_commit_order(session, register):
     finally:
         first.close()
         second.close()
+
+
+def test_cached_page_shows_a_renamed_donor_at_once(cached_client, session, register):
+    from adam.models import Organisation
+
+    url = "/search/?country=UZB&sort=title"
+    assert "<td>US</td>" in cached_client.get(url).get_data(as_text=True)
+    donor = session.query(Organisation).filter_by(acronym="US").one()
+    donor.acronym = "USA-renamed"
+    session.commit()
+    page = cached_client.get(url).get_data(as_text=True)
+    assert "USA-renamed" in page and "<td>US</td>" not in page
