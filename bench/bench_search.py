@@ -100,7 +100,7 @@ def _prepare_database(count: int) -> str:
 
 def _start_gunicorn(url: str, port: int) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-secret", ADAM_RATELIMIT_LOGIN="1000 per minute")
-    # Processes and threads from gunicorn.conf.py (2 x 4 on 2 cores) unless BENCH_SEARCH_WORKERS is set.
+    # Processes and threads from gunicorn.conf.py (1 x 8 on 2 cores) unless BENCH_SEARCH_WORKERS is set.
     workers = ["--workers", os.environ["BENCH_SEARCH_WORKERS"]] if os.environ.get("BENCH_SEARCH_WORKERS") else []
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", *workers, "--bind", f"127.0.0.1:{port}",

@@ -14,6 +14,7 @@ from typing import TypeVar
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from adam.extensions import db
 from adam.i18n import N_, country_name
@@ -99,7 +100,8 @@ def current_filters() -> tuple[SearchFilters, list[str]]:
     filters, errors = parse_filters(request.args)
     if not current_user.is_authenticated and filters.include_withdrawn:  # the public view never shows them
         filters = dataclasses.replace(filters, include_withdrawn=False)
-    filters, unknown = query.check_references(db.session, filters)
+    # Which filter values name something in the register: reference data, cached like the aggregates.
+    filters, unknown = cached("references", filters, lambda: query.check_references(db.session, filters), exact=True)
     return filters, errors + unknown
 
 
@@ -120,28 +122,40 @@ def index():
     state = current_filters()
     filters = state[0]
     totals = cached("totals", filters, lambda: query.totals(db.session, filters))
-    # The page's ids are cached (they cost a sort of the matching set); its rows are read fresh, cheaply.
-    ids = cached("page", filters, lambda: query.page_ids(db.session, filters, totals.count), exact=True)
-    return _page("search/results.html", "index", state=state, totals=totals,
-                 page=query.results_page(db.session, filters, totals.count, ids))
+    # The page (a sort of the matching set, then its rows) is cached like the aggregates: the stamp also
+    # moves when an organisation, country, region or pillar the rows name changes.
+    page = cached("page", filters, lambda: query.results_page(db.session, filters, totals.count), exact=True)
+    return _page("search/results.html", "index", state=state, totals=totals, page=page)
+
+
+def _matrix_page(kind: str, state, compute: Callable[[], coverage.Matrix], row_header: str):
+    """A matrix view. Its table (hundreds of cells, each with a link) is rendered once per search and
+    register version and kept with the aggregates: rendering it cost more than everything else in the page."""
+    filters = state[0]
+    totals = cached("totals", filters, lambda: query.totals(db.session, filters))
+
+    def table() -> Markup:
+        return Markup(render_template("search/_matrix_table.html", matrix=cached(kind, filters, compute), tab=kind,
+                                      filters=filters, totals=totals, row_header=row_header))
+
+    # Keyed by the whole state (the cell links carry the sort and page size along) and the language (the
+    # labels and numbers in the table are translated and formatted for it).
+    return _page("search/matrix.html", kind, state=state, totals=totals, row_header=row_header,
+                 matrix_html=cached(f"{kind}-html-{current_locale()}", filters, table, exact=True))
 
 
 @bp.get("/matrix")
 @public_or_login_required
 def matrix():
     state = current_filters()
-    return _page("search/matrix.html", "matrix", state=state,
-                 matrix=cached("matrix", state[0], lambda: coverage.country_pillar_matrix(db.session, state[0])),
-                 row_header=N_("Country"))
+    return _matrix_page("matrix", state, lambda: coverage.country_pillar_matrix(db.session, state[0]), N_("Country"))
 
 
 @bp.get("/donors")
 @public_or_login_required
 def donors():
     state = current_filters()
-    return _page("search/matrix.html", "donors", state=state,
-                 matrix=cached("donors", state[0], lambda: coverage.donor_country_matrix(db.session, state[0])),
-                 row_header=N_("Donor"))
+    return _matrix_page("donors", state, lambda: coverage.donor_country_matrix(db.session, state[0]), N_("Donor"))
 
 
 @bp.get("/map", endpoint="map")

@@ -112,3 +112,26 @@ def test_query_string_round_trips_the_whole_state():
     assert not errors
     again, _ = parse_filters(MultiDict(__import__("urllib.parse").parse.parse_qsl(filters.query_string())))
     assert again == filters
+
+
+def test_light_result_rows_hold_what_the_orm_objects_hold(session, register):
+    """The results table, exports and timeline read plain rows: the same values, in the same orders."""
+    from adam.models import Project
+    from adam.search.query import result_rows
+
+    ids = [p.id for p in register.values()]
+    rows = result_rows(session, list(reversed(ids)))
+    assert [r.id for r in rows] == list(reversed(ids))
+    for row in rows:
+        project = session.get(Project, row.id)
+        assert (row.title, row.status_label, row.activity_type_label, row.starts_on, row.ends_on, row.budget_usd,
+                row.is_withdrawn, row.iati_identifier) == (
+            project.title, project.status_label, project.activity_type_label, project.starts_on, project.ends_on,
+            project.budget_usd, project.is_withdrawn, project.iati_identifier)
+        assert [(c.iso3, c.name) for c in row.countries] == [(c.iso3, c.name) for c in project.countries]
+        assert [(r.code, r.name) for r in row.regions] == [(r.code, r.name) for r in project.regions]
+        assert [p.number for p in row.pillars] == [p.number for p in project.pillars]
+        assert [(o.id, o.name, o.acronym) for o in row.donors] == [(o.id, o.name, o.acronym) for o in project.donors]
+        assert [(o.id, o.name, o.acronym) for o in row.implementers] == \
+            [(o.id, o.name, o.acronym) for o in project.implementers]
+    assert any(len(r.countries) == 3 and len(r.donors) == 2 and r.regions for r in rows)
