@@ -246,7 +246,7 @@ def bulk_commit_view():
     try:
         rows = read_spreadsheet(path.name, path.read_bytes())
         created = bulk_commit(db.session, rows, current_user)
-        check_projects(db.session, [p.id for p in created], current_user)
+        overlaps = check_projects(db.session, [p.id for p in created], current_user)
         db.session.commit()
     except (SpreadsheetError, BulkImportError) as exc:
         db.session.rollback()
@@ -257,4 +257,7 @@ def bulk_commit_view():
             path.unlink()
         web_session.pop("bulk_upload", None)
     flash(f"{len(created)} projects imported.", "success")
+    if overlaps is not None and overlaps.with_overlaps:
+        flash(f"{overlaps.with_overlaps} of them may overlap projects already in the register: "
+              "see the overlap report.", "warning")
     return redirect(url_for("projects.index"))
