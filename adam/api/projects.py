@@ -71,6 +71,8 @@ def _to_input(payload: dict, base: ops.ProjectInput | None = None) -> ops.Projec
             value = [ops.DonorInput(d["organisation_id"], d.get("amount")) for d in value]
         elif key == "links":
             value = [(link["url"], link.get("label", "")) for link in value]
+        elif key == "locations":
+            value = [(place.get("country_id"), place["name"]) for place in value]
         setattr(data, key, value)
     return data
 
@@ -163,8 +165,12 @@ def _update(project_id: int, payload: dict, partial: bool):
         expected = payload["version"]
     else:
         abort(428, message="Send If-Match with the ETag you read, or the version field, so that no edit is lost.")
-    base = ops.ProjectInput.from_project(project) if partial else None
-    data = _to_input(payload, base)
+    # PUT and PATCH alike start from the project as it is: a field the request does not mention keeps its value
+    # (marshmallow filled in defaults for the fields left out; they are not what the client said).
+    sent = request.get_json(silent=True) or {}
+    if not partial:
+        payload = {k: v for k, v in payload.items() if k in sent}
+    data = _to_input(payload, ops.ProjectInput.from_project(project))
     if expected != project.version:
         abort(409, message=f"The project is at version {project.version}, your edit was based on version "
                            f"{expected}; read it again and reapply your change.", errors={"version": [
@@ -192,7 +198,8 @@ def _update(project_id: int, payload: dict, partial: bool):
 @blp.alt_response(412, response="PRECONDITION_FAILED")
 @blp.alt_response(428, response="PRECONDITION_REQUIRED")
 def replace_project(payload: dict, project_id: int):
-    """Replace a project's fields (those left out take their defaults)."""
+    """Update a project with the fields given (title required); a field left out keeps its current value, so
+    an update never drops data it does not mention (places, links, institutions...)."""
     return _update(project_id, payload, partial=False)
 
 

@@ -166,6 +166,26 @@ class LinkSchema(StrictSchema):
     label = Text(load_default="", validate=validate.Length(max=200))
 
 
+class LocationSchema(StrictSchema):
+    """A place within the recipient countries (a province, a border crossing, a port)."""
+
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
+    country_id = Id(allow_none=True, load_default=None,
+                    metadata={"description": "id of one of the project's recipient countries, or null"})
+
+
+class SectorOutSchema(StrictSchema):
+    vocabulary = fields.String(metadata={"description": "IATI SectorVocabulary (1: OECD DAC 5-digit)"})
+    code = fields.String()
+    percentage = DecimalString(allow_none=True)
+
+
+class RelatedActivityOutSchema(StrictSchema):
+    iati_identifier = fields.String()
+    kind = fields.String(metadata={"description": "related-activity, provider-activity, receiver-activity..."})
+    relation_type = fields.String(allow_none=True, metadata={"description": "IATI RelatedActivityType code"})
+
+
 class ProjectOutSchema(StrictSchema):
     id = fields.Integer()
     version = fields.Integer(metadata={"description": "send it back (or If-Match) to update safely"})
@@ -195,6 +215,10 @@ class ProjectOutSchema(StrictSchema):
     implementers = fields.List(fields.Nested(OrganisationRefSchema))
     beneficiary_institutions = fields.List(fields.Nested(OrganisationRefSchema))
     links = fields.List(fields.Nested(LinkSchema))
+    locations = fields.List(fields.Nested(LocationSchema))
+    sectors = fields.List(fields.Nested(SectorOutSchema), metadata={"description": "read-only (set by IATI imports)"})
+    related_activities = fields.List(fields.Nested(RelatedActivityOutSchema),
+                                     metadata={"description": "read-only (set by IATI imports)"})
     owner_organisation_id = fields.Integer(allow_none=True)
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
@@ -232,7 +256,8 @@ class DonorInSchema(StrictSchema):
 
 
 class ProjectInSchema(StrictSchema):
-    """A whole project (POST, PUT). PATCH takes any subset of these fields."""
+    """A whole project (POST). PUT and PATCH take the same fields; a field they leave out keeps its value, so
+    an update never drops data it does not mention (send an empty list or null to clear a field)."""
 
     title = Text(required=True, validate=validate.Length(min=1, max=300))
     summary = Text(load_default="", validate=validate.Length(max=20_000))
@@ -258,6 +283,7 @@ class ProjectInSchema(StrictSchema):
     implementer_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=100))
     institution_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=100))
     links = fields.List(fields.Nested(LinkSchema), load_default=list, validate=validate.Length(max=50))
+    locations = fields.List(fields.Nested(LocationSchema), load_default=list, validate=validate.Length(max=200))
     version = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID),
                              metadata={"description": "the version you read; required unless If-Match is sent"})
 

@@ -81,7 +81,8 @@ def register(app: Flask) -> None:
                    f"{report.rejected:,} rejected; {report.organisations_created:,} new organisations."
                    + (" (dry run: nothing saved)" if dry_run else ""))
         if checked is not None:
-            click.echo(f"Overlap check run on {checked:,} projects.")
+            click.echo(f"Overlap check run on {checked.checked:,} projects: {checked.with_overlaps:,} have possible "
+                       f"overlaps ({checked.matches:,} matches recorded; see the overlap report).")
         for error in report.file_errors:
             click.echo(f"  file {error.file}: {error.message}", err=True)
         for item in report.rejections[:20]:

@@ -64,7 +64,7 @@ def run(app: Flask, job_id: int, path: Path, options: dict) -> None:
             checked = check_projects(session, report.project_ids, session.get(User, job.user_id) if job.user_id else None)
             job = session.get(ImportJob, job_id)
             job.status = "done"
-            job.report = report.as_dict() | {"overlap_checked": checked}
+            job.report = report.as_dict() | {"overlap": checked.as_dict() if checked is not None else None}
             job.bytes_done = job.bytes_total
             job.activities_done = report.seen
             job.finished_at = dt.datetime.now(dt.timezone.utc)

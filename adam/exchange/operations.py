@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from adam.models import Country, Organisation, Project, ProjectFunder
 from adam.models.project import project_implementers
+from adam.search import query as search_query
+from adam.search.filters import SearchFilters
 
 EXPORT_LOADS = (
     selectinload(Project.owner_organisation), selectinload(Project.funders).selectinload(ProjectFunder.organisation),
@@ -48,6 +50,12 @@ def export_query(session: Session, *, ids: Sequence[int] = (), countries: Sequen
     if statuses:
         query = query.where(Project.status.in_(list(statuses)))
     return query
+
+
+def search_export_query(session: Session, filters: SearchFilters) -> Select:
+    """Exactly the projects of a search result (every filter of the search page, free text included; the page
+    number does not narrow it), for an export. The filters come from adam.search.filters.parse_filters."""
+    return select(Project).where(*search_query.where_clauses(session, filters)).order_by(Project.id)
 
 
 def _organisation_id(session: Session, organisation: str | int) -> int:

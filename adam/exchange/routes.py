@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import secrets
 import shutil
+import tempfile
 from pathlib import Path
 
 from flask_babel import gettext, lazy_gettext, ngettext
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
-                   session as web_session, url_for)
+                   send_file, session as web_session, url_for)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.utils import secure_filename
@@ -16,14 +17,16 @@ from adam.bulk.columns import COLUMNS
 from adam.bulk.importer import BulkImportError, commit as bulk_commit, dry_run
 from adam.bulk.spreadsheet import SpreadsheetError, read_spreadsheet, template_csv, template_xlsx
 from adam.exchange import jobs
-from adam.i18n import translate_error
+from adam.i18n import translate, translate_error
 from adam.exchange.forms import BulkCommitForm, BulkUploadForm, IatiUploadForm
-from adam.exchange.operations import ExportError, export_query, iter_export
+from adam.exchange.operations import ExportError, export_query, iter_export, search_export_query
 from adam.exchange.overlap_hook import check_projects
 from adam.extensions import db
-from adam.iati.exporter import export_bytes
-from adam.models import STATUSES, Country, ImportJob, Organisation, Pillar, Region, Theme
+from adam.iati.exporter import export_bytes, write_activities
+from adam.models import STATUSES, Country, ImportJob, Organisation, Pillar, Project, Region, Theme
 from adam.projects.operations import can_create
+from adam.search import query as search_query
+from adam.search.filters import parse_filters
 from adam.security import coordinator_required
 
 bp = Blueprint("exchange", __name__, url_prefix="/exchange")
@@ -140,6 +143,32 @@ def iati_export():
                     headers={"Content-Disposition": 'attachment; filename="adam-iati-activities.xml"'})
 
 
+@bp.get("/iati/search.xml")
+@login_required
+def iati_search_export():
+    """IATI 2.03 XML of exactly the result of a search: the search page's query string, parsed by the search's own
+    parser. Every signed-in user sees the whole register in search, so the export holds what the page shows."""
+    filters, errors = parse_filters(request.args)
+    filters, unknown = search_query.check_references(db.session, filters)
+    if errors or unknown:
+        for message in errors + unknown:
+            flash(translate(message), "danger")
+        flash(gettext("Nothing exported: correct the search first."), "danger")
+        return redirect(url_for("search.index") + "?" + filters.query_string())
+    query = search_export_query(db.session, filters)
+    if db.session.scalars(query.with_only_columns(Project.id).limit(1)).first() is None:
+        # An IATI document must hold at least one activity.
+        flash(gettext("No project matches this search: nothing to export."), "warning")
+        return redirect(url_for("search.index") + "?" + filters.query_string())
+    # Written to a spooled file in the request (projects loaded in chunks), then streamed: a large result does
+    # not sit in memory, and no database work happens after the request.
+    output = tempfile.SpooledTemporaryFile(max_size=8_000_000)  # noqa: SIM115 (send_file closes it)
+    write_activities(iter_export(db.session, query), output)
+    output.seek(0)
+    return send_file(output, mimetype="application/xml", as_attachment=True,
+                     download_name="adam-search-iati.xml")
+
+
 # --- spreadsheet bulk import -------------------------------------------------------------------------------------
 
 def _reference_lists() -> dict[str, list[str]]:
@@ -219,7 +248,7 @@ def bulk_commit_view():
     try:
         rows = read_spreadsheet(path.name, path.read_bytes())
         created = bulk_commit(db.session, rows, current_user)
-        check_projects(db.session, [p.id for p in created], current_user)
+        overlaps = check_projects(db.session, [p.id for p in created], current_user)
         db.session.commit()
     except (SpreadsheetError, BulkImportError) as exc:
         db.session.rollback()
@@ -230,4 +259,7 @@ def bulk_commit_view():
             path.unlink()
         web_session.pop("bulk_upload", None)
     flash(ngettext("%(num)d project imported.", "%(num)d projects imported.", len(created)), "success")
+    if overlaps is not None and overlaps.with_overlaps:
+        flash(gettext("%(count)s of them may overlap projects already in the register: see the overlap report.",
+                      count=overlaps.with_overlaps), "warning")
     return redirect(url_for("projects.index"))

@@ -285,11 +285,8 @@ def prepare_activity(activity: ParsedActivity, ref: ReferenceData) -> PreparedAc
     if not ref.ignore_links:
         for other, kind in activity.related:
             related.setdefault((other, "related-activity"), kind[:5] or None)
-        for transaction in activity.transactions:
-            if transaction.provider is not None and transaction.provider.activity_id:
-                related.setdefault((transaction.provider.activity_id, "provider-activity"), None)
-            if transaction.receiver is not None and transaction.receiver.activity_id:
-                related.setdefault((transaction.receiver.activity_id, "receiver-activity"), None)
+        for kind, other in activity.transaction_links:
+            related.setdefault((other, kind), None)
         for org in activity.participating:
             if org.activity_id:
                 related.setdefault((org.activity_id, "participating-org"), None)

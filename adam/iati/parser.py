@@ -74,8 +74,7 @@ class Money:
 class Transaction:
     type: str
     value: Money | None
-    provider: OrgRef | None = None
-    receiver: OrgRef | None = None
+    provider: OrgRef | None = None  # of incoming funds and incoming commitments only
 
 
 @dataclass(slots=True)
@@ -112,7 +111,10 @@ class ParsedActivity:
     regions: list[tuple[str, str]] = field(default_factory=list)  # (vocabulary, code)
     sectors: list[Sector] = field(default_factory=list)
     budgets: list[Budget] = field(default_factory=list)
+    # Only the transactions the import uses: incoming funds (1), incoming commitments (11), commitments (2).
     transactions: list[Transaction] = field(default_factory=list)
+    # Activity ids named by the transactions of every type: ("provider-activity" | "receiver-activity", id).
+    transaction_links: list[tuple[str, str]] = field(default_factory=list)
     total_cost: Money | None = None
     related: list[tuple[str, str]] = field(default_factory=list)  # (identifier, RelatedActivityType code)
     other_identifier: str = ""
@@ -237,37 +239,64 @@ def _role(value: str) -> str:
     return value if value.isdigit() else ROLE_WORDS.get(value.lower(), "")
 
 
-def _transaction(activity: ParsedActivity, element: etree._Element) -> Transaction:
-    # Real files carry tens of thousands of transactions: read only what the import uses (type, value, the
-    # providers' names of incoming funds, the activity ids of both sides) and skip the rest cheaply.
+# The transaction types the import reads (incoming funds, incoming commitment, commitment).
+USED_TRANSACTION_TYPES = frozenset({"1", "11", "2"})
+# Real files carry tens of thousands of transactions, two thirds of them disbursements and expenditures that the
+# import only reads activity ids from. libxml2 picks the others out (and those ids) without a Python object per
+# transaction: a transaction goes through Python when its type code is not one of these known unused types.
+_UNUSED_TYPES = " 3 4 5 6 7 8 9 10 12 13 D E R LR IR QP QS CG "
+_TRANSACTIONS_USED = etree.XPath(
+    f"transaction[not(transaction-type/@code) or not(contains('{_UNUSED_TYPES}', "
+    "concat(' ', transaction-type/@code, ' ')))]")
+_PROVIDER_ACTIVITY_IDS = etree.XPath("transaction/provider-org/@provider-activity-id", smart_strings=False)
+_RECEIVER_ACTIVITY_IDS = etree.XPath("transaction/receiver-org/@receiver-activity-id", smart_strings=False)
+
+
+def _transaction(activity: ParsedActivity, element: etree._Element) -> Transaction | None:
+    """A transaction of a type the import uses (type, value, the provider of incoming funds), else None."""
     kind = ""
-    value = provider = receiver = None
-    provider_element = None
-    for child in element:
+    value_element = provider_element = None
+    for child in element.iterchildren("transaction-type", "value", "provider-org"):
         tag = child.tag
         if tag == "transaction-type":
             kind = child.get("code") or child.get("ref") or (child.text or "").strip()
         elif tag == "value":
-            value = _parse_money(activity, child, "transaction value")
-        elif tag == "provider-org":
+            value_element = child
+        else:
             provider_element = child
-        elif tag == "receiver-org":
-            activity_id = child.get("receiver-activity-id")
-            if activity_id:
-                receiver = OrgRef(name="", activity_id=activity_id.strip())
     if not kind:
         # 1.x put the type on the element; the pre-1.0 OCHA dialect says flow="incoming".
         kind = element.get("type") or ("1" if element.get("flow") == "incoming" else "")
     if kind and not kind.isdigit():
         kind = TRANSACTION_WORDS.get(kind.lower(), kind)
-    if provider_element is not None:
-        if kind in ("1", "11"):
-            provider = _org(provider_element, activity.language)
-        else:
-            activity_id = provider_element.get("provider-activity-id")
-            if activity_id:
-                provider = OrgRef(name="", activity_id=activity_id.strip())
-    return Transaction(kind, value, provider, receiver)
+    if kind not in USED_TRANSACTION_TYPES:
+        return None
+    value = _parse_money(activity, value_element, "transaction value")
+    provider = None
+    if provider_element is not None and kind in ("1", "11"):
+        provider = _org(provider_element, activity.language)
+    return Transaction(kind, value, provider)
+
+
+def _transactions(activity: ParsedActivity, element: etree._Element) -> None:
+    for child in _TRANSACTIONS_USED(element):
+        transaction = _transaction(activity, child)
+        if transaction is not None:
+            activity.transactions.append(transaction)
+    links = activity.transaction_links
+    for kind, ids in (("provider-activity", _PROVIDER_ACTIVITY_IDS(element)),
+                      ("receiver-activity", _RECEIVER_ACTIVITY_IDS(element))):
+        for value in ids:
+            value = value.strip()
+            if value:
+                links.append((kind, value))
+
+
+# The children of <iati-activity> that the import reads; the others (results, policy markers, document links,
+# planned disbursements, other namespaces...) are skipped by libxml2 without becoming Python objects.
+_READ = ("iati-identifier", "title", "description", "reporting-org", "participating-org", "activity-status",
+         "activity-date", "recipient-country", "recipient-region", "sector", "budget", "total-cost",
+         "related-activity", "other-identifier", "contact-info", "tag", "location")
 
 
 def parse_activity(element: etree._Element, file: str, position: int) -> ParsedActivity:
@@ -278,10 +307,8 @@ def parse_activity(element: etree._Element, file: str, position: int) -> ParsedA
     titles: list[tuple[str | None, str]] = []
     general: list[str] = []
     other_descriptions: list[str] = []
-    for child in element:
+    for child in element.iterchildren(*_READ):
         tag = child.tag
-        if not isinstance(tag, str) or tag.startswith("{"):
-            continue  # comments, processing instructions, d-portal's own namespaced elements
         if tag == "iati-identifier":
             activity.identifier = _clean(child.text)
         elif tag == "title":
@@ -344,8 +371,6 @@ def parse_activity(element: etree._Element, file: str, position: int) -> ParsedA
                 start = child.find("period-start")
                 activity.budgets.append(Budget((child.get("type") or "1").strip(),
                                                start.get("iso-date", "") if start is not None else "", value))
-        elif tag == "transaction":
-            activity.transactions.append(_transaction(activity, child))
         elif tag == "total-cost":
             activity.total_cost = _parse_money(activity, child, "total-cost")
         elif tag == "related-activity":
@@ -370,6 +395,7 @@ def parse_activity(element: etree._Element, file: str, position: int) -> ParsedA
                 text = _pick(_narratives(name), language)[1]
                 if text:
                     activity.locations.append(text)
+    _transactions(activity, element)
     lang, activity.title = _pick(titles, language)
     activity.language = _language(lang) or language
     activity.summary = "\n\n".join(general)

@@ -234,3 +234,65 @@ def test_free_text_matches_words_and_prefixes(client, session, coordinator_heade
     session.commit()
     body = client.get("/api/v1/projects/?q=precurs", headers=coordinator_headers).get_json()
     assert [p["id"] for p in body["items"]] == [lab.id]
+
+
+def _rich_project(session):
+    from adam.models import ProjectLink, ProjectLocation, ProjectRelatedActivity, ProjectSector
+
+    tjk = country(session, "TJK")
+    project = make_project(session, "Border liaison offices", countries=("TJK",),
+                           institutions=("Customs Service of Tajikistan",), summary="Kept summary")
+    project.locations = [ProjectLocation(country_id=tjk.id, name="Khorog"), ProjectLocation(name="Panj river")]
+    project.links = [ProjectLink(url="https://example.org/concept", label="Concept note")]
+    project.sectors = [ProjectSector(vocabulary="1", code="16063", percentage=100)]
+    project.related_activities = [ProjectRelatedActivity(iati_identifier="GB-GOV-1-300", kind="related-activity",
+                                                         relation_type="1")]
+    session.commit()
+    return project, tjk
+
+
+def _kept(session, project_id: int) -> tuple:
+    session.expire_all()
+    p = session.get(Project, project_id)
+    return (sorted(((loc.country_id or 0, loc.name) for loc in p.locations)), [link.url for link in p.links],
+            [o.name for o in p.beneficiary_institutions], [(s.vocabulary, s.code) for s in p.sectors],
+            [r.iati_identifier for r in p.related_activities], p.summary)
+
+
+def test_an_update_that_does_not_mention_a_field_keeps_it(client, session, coordinator_headers):
+    project, tjk = _rich_project(session)
+    before = _kept(session, project.id)
+    assert before[0] == sorted([(tjk.id, "Khorog"), (0, "Panj river")]) and before[3] == [("1", "16063")]
+    body = client.get(f"/api/v1/projects/{project.id}", headers=coordinator_headers).get_json()
+    assert sorted((p["country_id"] or 0, p["name"]) for p in body["locations"]) == before[0]
+    assert body["sectors"][0]["code"] == "16063" and body["related_activities"][0]["iati_identifier"] == "GB-GOV-1-300"
+
+    put = client.put(f"/api/v1/projects/{project.id}", headers=coordinator_headers,
+                     json={"title": "Renamed by PUT", "version": 1})
+    assert put.status_code == 200, put.get_json()
+    patch = client.patch(f"/api/v1/projects/{project.id}", headers=coordinator_headers,
+                         json={"status": "completed", "version": 2})
+    assert patch.status_code == 200, patch.get_json()
+    assert _kept(session, project.id) == before  # places, links, institutions, sectors, links to activities
+    assert session.get(Project, project.id).title == "Renamed by PUT"
+
+
+def test_locations_are_written_through_the_api_and_cleared_only_when_said(client, session, coordinator_headers):
+    project, tjk = _rich_project(session)
+    put = client.put(f"/api/v1/projects/{project.id}", headers=coordinator_headers, json={
+        "title": "Border liaison offices", "version": 1,
+        "locations": [{"name": "Ishkashim", "country_id": tjk.id}]})
+    assert put.status_code == 200, put.get_json()
+    assert [(p["country_id"], p["name"]) for p in put.get_json()["locations"]] == [(tjk.id, "Ishkashim")]
+    bad = client.patch(f"/api/v1/projects/{project.id}", headers=coordinator_headers, json={
+        "version": 2, "locations": [{"name": "Kabul", "country_id": country(session, "AFG").id}]})
+    assert bad.status_code == 422 and "locations" in bad.get_json()["errors"]
+    cleared = client.patch(f"/api/v1/projects/{project.id}", headers=coordinator_headers,
+                           json={"version": 2, "locations": [], "links": []})
+    assert cleared.status_code == 200
+    kept = _kept(session, project.id)
+    assert kept[0] == [] and kept[1] == [] and kept[2] == ["Customs Service of Tajikistan"]
+    created = client.post("/api/v1/projects/", headers=coordinator_headers, json=_payload(
+        session, locations=[{"name": "Dushanbe airport", "country_id": tjk.id}]))
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["locations"] == [{"name": "Dushanbe airport", "country_id": tjk.id}]

@@ -222,6 +222,18 @@ def test_parallel_parsing_gives_the_same_result(session, tmp_path):
     assert (again.created, again.updated, again.unchanged) == (0, 0, 14)
 
 
+def test_several_parse_workers_keep_the_file_order(session, tmp_path):
+    # Five files over two workers: events come back in file order, so the later file's version of a repeated
+    # activity is the one kept, as in a single-process import.
+    paths = [write(tmp_path, activity(f"XM-F{n}"), activity("XM-DUP", title=f"Version {n}"), name=f"f{n}.xml")
+             for n in range(5)]
+    report = import_files(session, paths, parallel=True, workers=2)
+    session.commit()
+    assert report.files == [f"f{n}.xml" for n in range(5)]
+    assert (report.seen, report.created, report.updated) == (10, 6, 4)
+    assert session.scalar(select(Project.title).where(Project.iati_identifier == "XM-DUP")) == "Version 4"
+
+
 def test_overlap_hook_runs_the_given_check_on_written_projects(session, tmp_path):
     report = import_files(session, [write(tmp_path, FULL)])
     seen = check_imported_projects(session, report.project_ids, lambda s, p: p.iati_identifier)

@@ -97,3 +97,47 @@ def test_exchange_page_shows_imports_to_coordinators_only(client, session):
     login(client, f.make_user(session, "focal_point"))
     page = client.get("/exchange/").get_data(as_text=True)
     assert "Download IATI XML" in page and "Upload an IATI file" not in page
+
+
+def _identifiers_of_csv(text: str) -> set[str]:
+    import csv
+
+    rows = list(csv.reader(io.StringIO(text)))
+    column = rows[0].index("IATI identifier")
+    return {row[column] for row in rows[1:] if row and row[column]}
+
+
+def test_search_result_exports_as_valid_iati_with_exactly_its_projects(client, session, shared_data):
+    import datetime as dt
+
+    from tests.iati.test_exporter import assert_valid
+
+    path = shared_data / "iati-schema" / "iati-activities-schema.xsd"
+    schema = etree.XMLSchema(etree.parse(str(path)))
+    f.make_project(session, "Border liaison offices Tajikistan", countries=("TJK",), iati_identifier="XM-S1")
+    f.make_project(session, "Border posts training Pakistan", countries=("PAK",), pillars=(4,),
+                   themes=("treatment",), iati_identifier="XM-S2")
+    f.make_project(session, "Container control Tajikistan", countries=("TJK",), pillars=(2,),
+                   iati_identifier="XM-S3")
+    gone = f.make_project(session, "Border liaison offices withdrawn", countries=("TJK",), iati_identifier="XM-S4")
+    gone.withdrawn_at = dt.datetime.now(dt.timezone.utc)
+    session.commit()
+    login(client, f.make_user(session, "focal_point"))
+
+    page = client.get("/search/?q=border&country=TJK").get_data(as_text=True)
+    assert "/exchange/iati/search.xml?" in page and ">IATI XML</a>" in page
+    for query, expected in (("q=border&country=TJK", {"XM-S1"}), ("q=border", {"XM-S1", "XM-S2"}),
+                            ("pillar=1", {"XM-S1", "XM-S4"} - {"XM-S4"}),
+                            ("q=border&withdrawn=1", {"XM-S1", "XM-S2", "XM-S4"}), ("", {"XM-S1", "XM-S2", "XM-S3"})):
+        response = client.get(f"/exchange/iati/search.xml?{query}&page=2&per_page=10")
+        assert response.status_code == 200 and response.mimetype == "application/xml"
+        assert_valid(schema, response.data)
+        exported = set(etree.fromstring(response.data).xpath("//iati-identifier/text()"))
+        # The same projects as the search's own CSV export of the result, whatever the page number.
+        listed = _identifiers_of_csv(client.get(f"/search/export/results.csv?{query}").get_data(as_text=True))
+        assert exported == listed == expected, query
+
+    empty = client.get("/exchange/iati/search.xml?country=NOR", follow_redirects=True)
+    assert "nothing to export" in empty.get_data(as_text=True)  # an IATI document needs an activity
+    bad = client.get("/exchange/iati/search.xml?country=XXX&start=notadate", follow_redirects=True)
+    assert "Nothing exported" in bad.get_data(as_text=True)

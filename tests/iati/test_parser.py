@@ -98,14 +98,22 @@ def test_budgets_transactions_and_links(tmp_path):
         '<transaction><transaction-type code="3"/><value currency="EUR">20</value>'
         '<receiver-org receiver-activity-id="XM-IMPL-7"><narrative>NGO</narrative></receiver-org></transaction>'
         '<transaction type="commitment"><value>abc</value></transaction>'
+        '<transaction><transaction-type code="C"/><value>7</value>'
+        '<provider-org provider-activity-id=" XM-OLD-1 "/></transaction>'
+        '<transaction><transaction-type code="4"/><value>bad, but unused</value></transaction>'
         '<related-activity ref="XM-PARENT" type="1"/>')))
     assert a.budgets[0].value.amount == Decimal("1000.50") and a.budgets[0].value.currency == "USD"
-    incoming, disbursement, old = a.transactions
+    # Only the types the import reads are kept: incoming (11) and commitments (2, "commitment", 1.x "C").
+    incoming, old, letter = a.transactions
     assert incoming.type == "11" and incoming.provider.name == "FCDO"
     assert incoming.provider.activity_id == "GB-GOV-1-300"
-    assert disbursement.receiver.activity_id == "XM-IMPL-7"
     assert old.type == "2" and old.value is None
+    assert letter.type == "2" and letter.value.amount == 7 and letter.provider is None
+    # The activity ids of every transaction, disbursements included, providers first.
+    assert a.transaction_links == [("provider-activity", "GB-GOV-1-300"), ("provider-activity", "XM-OLD-1"),
+                                   ("receiver-activity", "XM-IMPL-7")]
     assert any("bad amount 'abc'" in i.message for i in a.issues)
+    assert not any("unused" in i.message for i in a.issues)  # an expenditure's amount is not read
     assert a.related == [("XM-PARENT", "1")]
 
 

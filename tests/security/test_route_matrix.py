@@ -99,6 +99,7 @@ ACCESS: dict[str, tuple[str, dict, dict]] = {
     # Without an upload token the commit is refused back to the upload page.
     "exchange.bulk_commit_view": ("POST", {}, signed_in(302)),
     "exchange.iati_export": ("GET", {}, signed_in(200)),
+    "exchange.iati_search_export": ("GET", {}, signed_in(200)),
     "exchange.iati_import": ("GET", {}, coordinator_only(200)),
     "exchange.iati_job": ("GET", {"job_id": "{job}"}, coordinator_only(200)),
     "exchange.iati_job_status": ("GET", {"job_id": "{job}"}, coordinator_only(200)),
