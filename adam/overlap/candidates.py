@@ -49,17 +49,24 @@ class Corpus:
     raw_end: np.ndarray
     wide: np.ndarray
     linked: np.ndarray  # states links to other activities: its pairs are scored in Python, where links count
+    title_idf: Idf | None = None
+    text_idf: Idf | None = None
+    # Codes of sectors, activity types and languages: a corpus built with another's codes compares with it.
+    codes: dict | None = None
 
     @classmethod
     def build(cls, features: Sequence[ProjectFeatures], cfg: OverlapConfig = DEFAULT_CONFIG,
-              title_idf: Idf | None = None, text_idf: Idf | None = None) -> "Corpus":
+              title_idf: Idf | None = None, text_idf: Idf | None = None, codes: dict | None = None,
+              weights: tuple[np.ndarray, np.ndarray] | None = None) -> "Corpus":
+        """Vectors of the projects; with the IDFs, codes (and IDF weights) of another corpus, comparable with it."""
         features = list(features)
         title_counts = counts([f.title for f in features])
         text_counts = counts([f.text for f in features])
         title_idf = title_idf or Idf(title_counts)
         text_idf = text_idf or Idf(text_counts)
-        titles = title_idf.transform(title_counts)
-        texts = text_idf.transform(text_counts)
+        titles = title_idf.transform(title_counts, weights[0] if weights else None)
+        texts = text_idf.transform(text_counts, weights[1] if weights else None)
+        codes = codes if codes is not None else {"sector": {}, "activity": {None: 0, "": 0}, "language": {}}
         n = len(features)
         funders = _incidence(n, ((i, f.funders) for i, f in enumerate(features)))
         implementers = _incidence(n, ((i, f.implementers) for i, f in enumerate(features)))
@@ -74,12 +81,13 @@ class Corpus:
         places = _incidence(n, ((i, f.places) for i, f in enumerate(features)))
         pillars = _incidence(n, ((i, f.pillars) for i, f in enumerate(features)))
         themes = _incidence(n, ((i, f.themes) for i, f in enumerate(features)))
-        sector_codes: dict[str, int] = {}
+        sector_codes: dict[str, int] = codes["sector"]
         sectors = _incidence(n, ((i, [sector_codes.setdefault(c, len(sector_codes)) for c in f.sectors])
                                  for i, f in enumerate(features)))
-        codes: dict[str | None, int] = {None: 0, "": 0}
-        activity = np.array([codes.setdefault(f.activity_type, len(codes)) for f in features], dtype=np.int64)
-        languages: dict[str, int] = {}
+        activity_codes: dict[str | None, int] = codes["activity"]
+        activity = np.array([activity_codes.setdefault(f.activity_type, len(activity_codes)) for f in features],
+                            dtype=np.int64)
+        languages: dict[str, int] = codes["language"]
         language = np.array([languages.setdefault(f.language.split("-")[0].lower(), len(languages) + 1)
                              if f.language else 0 for f in features], dtype=np.int64)
         budget = np.array([f.budget_usd or 0.0 for f in features], dtype=np.float64)
@@ -90,7 +98,7 @@ class Corpus:
         intervals = np.array([f.interval(cfg.undated_years) for f in features], dtype=np.int64).reshape(-1, 2)
         return cls(features, titles, texts, funders, implementers, owners, partners, institutions, owner_ids,
                    intervals[:, 0], intervals[:, 1], countries, places, pillars, themes, sectors, activity, language,
-                   budget, raw_start, raw_end, wide, linked)
+                   budget, raw_start, raw_end, wide, linked, title_idf, text_idf, codes)
 
     def cosines(self, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Title and text cosines of the row pairs (i[k], j[k])."""

@@ -1,20 +1,20 @@
 """The save-time check: one project (a draft or a saved one) against the register, touching only candidates."""
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, exists, or_, select
+import numpy as np
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adam.models import Organisation, Project, ProjectFunder, Region
-from adam.models.project import project_countries, project_implementers, project_institutions, project_regions
+from adam.models import Organisation, Project
 from adam.overlap.config import DEFAULT_CONFIG, OverlapConfig
 from adam.overlap.decisions import decision_state, decisions_for
-from adam.overlap.engine import find_overlaps
-from adam.overlap.features import MAX_DAY, MIN_DAY, ProjectFeatures, RegionCatalogue, features_from_project, load_features
-from adam.overlap.signals import OverlapSignal
+from adam.overlap.features import ProjectFeatures, RegionCatalogue, features_from_project
+from adam.overlap.index import register_index
+from adam.overlap.signals import OverlapSignal, is_candidate, score_pair
+from adam.overlap.vector import vector_scores
 
 
 @dataclass
@@ -39,68 +39,43 @@ def organisation_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
     return names
 
 
-def _date_window(draft: ProjectFeatures, cfg: OverlapConfig):
-    start, end = draft.interval(cfg.undated_years)
-    conditions = []
-    if end < MAX_DAY:  # candidates must start before the draft ends (half-open)
-        conditions.append(or_(Project.starts_on.is_(None), Project.starts_on < dt.date.fromordinal(end)))
-    if start > MIN_DAY:  # and end on or after the draft starts
-        conditions.append(or_(Project.ends_on.is_(None), Project.ends_on >= dt.date.fromordinal(start)))
-    return conditions
-
-
-def candidate_ids(session: Session, draft: ProjectFeatures, regions: RegionCatalogue,
-                  cfg: OverlapConfig = DEFAULT_CONFIG) -> set[int]:
-    """Ids of saved projects whose places meet the draft's and whose dates may intersect (dates are checked
-    exactly afterwards), plus wide-scope projects, plus projects sharing an organisation or institution."""
-    live = [Project.withdrawn_at.is_(None), *_date_window(draft, cfg)]
-    found: set[int] = set()
-    if draft.places and not draft.wide:
-        places = list(draft.places)
-        found |= set(session.scalars(select(Project.id).join(project_countries).where(
-            project_countries.c.country_id.in_(places), *live)))
-        holding = list(regions.regions_holding(places))
-        if holding:
-            found |= set(session.scalars(select(Project.id).join(project_regions).where(
-                project_regions.c.region_id.in_(holding), *live)))
-        # wide-scope projects: no country and no regional place, or a global region
-        has_country = exists().where(project_countries.c.project_id == Project.id)
-        has_region = exists().where(and_(project_regions.c.project_id == Project.id,
-                                         project_regions.c.region_id == Region.id, Region.is_global.is_(False)))
-        has_global = exists().where(and_(project_regions.c.project_id == Project.id,
-                                         project_regions.c.region_id == Region.id, Region.is_global.is_(True)))
-        found |= set(session.scalars(select(Project.id).where(or_(and_(~has_country, ~has_region), has_global),
-                                                              *live)))
-    else:
-        # A wide-scope draft meets every place: everything in its period is a candidate.
-        found |= set(session.scalars(select(Project.id).where(*live)))
-    # Stated links hold whatever the place and dates.
-    if draft.related:
-        found |= set(session.scalars(select(Project.id).where(
-            Project.iati_identifier.in_(list(draft.related)), Project.withdrawn_at.is_(None))))
-    if draft.iati_identifier:
-        from adam.models import ProjectRelatedActivity
-
-        found |= set(session.scalars(select(ProjectRelatedActivity.project_id).where(
-            ProjectRelatedActivity.iati_identifier == draft.iati_identifier)))
-    if draft.id is not None:
-        found.discard(draft.id)
-    return found
-
-
 def check_features(session: Session, draft: ProjectFeatures, *, limit: int | None = 10,
                    cfg: OverlapConfig = DEFAULT_CONFIG, regions: RegionCatalogue | None = None,
                    include_decided: bool = False) -> list[tuple[ProjectFeatures, object, str]]:
+    """Flagged projects for a draft, best first, as (features, PairScore, decision state).
+
+    Candidates come from the register index (adam.overlap.index): places and dates meet and there is
+    evidence, or a stated link. They are scored with numpy; only those that reach the threshold are worded.
+    """
     regions = regions or RegionCatalogue(session)
-    ids = candidate_ids(session, draft, regions, cfg)
-    if not ids:
+    index = register_index(session, regions, cfg)
+    found, linked = index.candidates(draft)
+    others = found + linked
+    if not others:
         return []
-    candidates = list(load_features(session, ids, regions).values())
+    corpus = index.comparable_corpus([draft, *others])
+    m = len(others)
+    i = np.zeros(m, dtype=np.int64)
+    j = np.arange(1, m + 1, dtype=np.int64)
+    title_cos, text_cos = corpus.cosines(i, j)
+    scores, thresholds = vector_scores(corpus, i, j, title_cos, text_cos, cfg)
+    # Records that state links are worded whatever their vector score (only the worded scorer counts links).
+    keep = (scores >= thresholds) | corpus.linked[j] | corpus.linked[0]
+    keep[len(found):] = True
+    chosen = np.flatnonzero(keep).tolist()
     org_ids = set(draft.organisations) | set(draft.institutions)
-    for c in candidates:
-        org_ids |= c.organisations | c.institutions
+    for k in chosen:
+        org_ids |= others[k].organisations | others[k].institutions
     names = organisation_names(session, org_ids)
-    scored = find_overlaps(draft, candidates, cfg, names)
+    scored = []
+    for k in chosen:
+        other, tc, xc = others[k], float(title_cos[k]), float(text_cos[k])
+        if not is_candidate(draft, other, tc, xc, cfg):
+            continue
+        result = score_pair(draft, other, tc, xc, cfg, names)
+        if result.label:
+            scored.append((other, result))
+    scored.sort(key=lambda pair: (-pair[1].score, pair[0].id or 0))
     decisions = decisions_for(session, [draft.id]) if draft.id is not None else {}
     out = []
     for other, result in scored:
@@ -132,4 +107,4 @@ def check_project(session: Session, project: Project, *, limit: int = 10,
     return results
 
 
-__all__ = ["OverlapResult", "candidate_ids", "check_features", "check_project", "organisation_names"]
+__all__ = ["OverlapResult", "check_features", "check_project", "organisation_names"]
