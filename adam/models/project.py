@@ -70,6 +70,8 @@ class Project(Base):
             name="actual_dates_ordered",
         ),
         Index("ix_projects_starts_on_ends_on", "starts_on", "ends_on"),
+        # The overlap register index reloads the projects saved since it was built (adam/overlap/index.py).
+        Index("ix_projects_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

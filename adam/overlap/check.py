@@ -11,10 +11,9 @@ from sqlalchemy.orm import Session
 from adam.models import Organisation, Project
 from adam.overlap.config import DEFAULT_CONFIG, OverlapConfig
 from adam.overlap.decisions import decision_state, decisions_for
-from adam.overlap.features import ProjectFeatures, RegionCatalogue, features_from_project
-from adam.overlap.index import register_index
+from adam.overlap.features import ProjectFeatures, features_from_project
+from adam.overlap.index import RegisterIndex, register_index
 from adam.overlap.signals import OverlapSignal, is_candidate, score_pair
-from adam.overlap.vector import vector_scores
 
 
 @dataclass
@@ -40,36 +39,30 @@ def organisation_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
 
 
 def check_features(session: Session, draft: ProjectFeatures, *, limit: int | None = 10,
-                   cfg: OverlapConfig = DEFAULT_CONFIG, regions: RegionCatalogue | None = None,
+                   cfg: OverlapConfig = DEFAULT_CONFIG, index: RegisterIndex | None = None,
                    include_decided: bool = False) -> list[tuple[ProjectFeatures, object, str]]:
     """Flagged projects for a draft, best first, as (features, PairScore, decision state).
 
     Candidates come from the register index (adam.overlap.index): places and dates meet and there is
-    evidence, or a stated link. They are scored with numpy; only those that reach the threshold are worded.
+    evidence, or a stated link. The index scores them with numpy; only those that reach the threshold (and
+    the few compared one by one: stated links, projects changed since the index was built) are worded.
     """
-    regions = regions or RegionCatalogue(session)
-    index = register_index(session, regions, cfg)
-    found, linked = index.candidates(draft)
-    others = found + linked
-    if not others:
+    index = index or register_index(session, cfg)
+    found, title_cos, text_cos, _, one_by_one = index.check(draft)
+    pairs = list(zip(found, title_cos.tolist(), text_cos.tolist()))
+    if one_by_one:
+        corpus = index.comparable_corpus([draft, *one_by_one])
+        m = len(one_by_one)
+        t, x = corpus.cosines(np.zeros(m, dtype=np.int64), np.arange(1, m + 1, dtype=np.int64))
+        pairs.extend(zip(one_by_one, t.tolist(), x.tolist()))
+    if not pairs:
         return []
-    corpus = index.comparable_corpus([draft, *others])
-    m = len(others)
-    i = np.zeros(m, dtype=np.int64)
-    j = np.arange(1, m + 1, dtype=np.int64)
-    title_cos, text_cos = corpus.cosines(i, j)
-    scores, thresholds = vector_scores(corpus, i, j, title_cos, text_cos, cfg)
-    # Records that state links are worded whatever their vector score (only the worded scorer counts links).
-    keep = (scores >= thresholds) | corpus.linked[j] | corpus.linked[0]
-    keep[len(found):] = True
-    chosen = np.flatnonzero(keep).tolist()
     org_ids = set(draft.organisations) | set(draft.institutions)
-    for k in chosen:
-        org_ids |= others[k].organisations | others[k].institutions
+    for other, _, _ in pairs:
+        org_ids |= other.organisations | other.institutions
     names = organisation_names(session, org_ids)
     scored = []
-    for k in chosen:
-        other, tc, xc = others[k], float(title_cos[k]), float(text_cos[k])
+    for other, tc, xc in pairs:
         if not is_candidate(draft, other, tc, xc, cfg):
             continue
         result = score_pair(draft, other, tc, xc, cfg, names)
@@ -96,9 +89,9 @@ def check_project(session: Session, project: Project, *, limit: int = 10,
     Withdrawn projects are never candidates; pairs a coordinator has decided are left out unless a material
     field of either project changed since (then they come back with reopened=True).
     """
-    regions = RegionCatalogue(session)
-    draft = features_from_project(project, regions)
-    found = check_features(session, draft, limit=limit, cfg=cfg, regions=regions)
+    index = register_index(session, cfg)
+    draft = features_from_project(project, index.regions)  # the index keeps the region catalogue current
+    found = check_features(session, draft, limit=limit, cfg=cfg, index=index)
     results = []
     for other, result, state in found:
         results.append(OverlapResult(other=session.get(Project, other.id), score=result.score, label=result.label,

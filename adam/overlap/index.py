@@ -8,24 +8,28 @@ and implementer) comes from sparse column products with the draft's vectors; onl
 evidence are scored (numpy, vector.py) and only those reaching the threshold are worded (signals.py).
 
 Freshness: the index is built once per database (engine) and process from everything the checking session
-sees. Every check reads a stamp (number of projects, highest id, latest updated_at: three indexed look-ups);
-when it moved, the projects saved since the build (updated_at or id beyond the build's) and those a session of
+sees. Every check reads a stamp (highest project id, latest updated_at, a fingerprint of the small region
+tables: indexed look-ups in one round trip); when it moved, the projects saved since the build (updated_at or id beyond the build's) and those a session of
 this process flushed are reloaded and replace their indexed rows; when the number of projects does not add
-up (a project was deleted) or too many changed, the index is rebuilt. Editing a project through the register
+up (a project was deleted: counted at every check after this process deleted projects, and every 30 s
+otherwise) or too many changed, the index is rebuilt. Editing a project through the register
 (adam.projects.operations) always sets updated_at, so saves by other processes are seen too.
 """
 from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable
 
 import numpy as np
 import scipy.sparse as sp
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql import Delete
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.orm import Session
 
 from adam.models import Project, ProjectFunder, ProjectRelatedActivity, ProjectSector
@@ -34,28 +38,39 @@ from adam.overlap.config import DEFAULT_CONFIG, OverlapConfig
 from adam.overlap.features import MAX_DAY, MIN_DAY, ProjectFeatures, RegionCatalogue, load_features
 from adam.overlap.signals import dates_overlap, places_meet, stated_link
 from adam.overlap.text import counts
+from adam.overlap.vector import PairInputs, scores_from_inputs
 
 # Rebuild rather than patch when more than this many projects changed since the build (or this share of it).
 REBUILD_AFTER = 2000
 REBUILD_SHARE = 0.05
+# Counting the projects (a scan) checks, at most this often, that none disappeared behind the index's back.
+COUNT_EVERY_S = 30.0
 
 
 @dataclasses.dataclass(frozen=True)
 class Stamp:
-    count: int
     max_id: int
     max_updated: object  # datetime or None
+    regions: tuple  # a fingerprint of the regions and their member countries (a small table)
+
+
+# One round trip of scalar sub-queries, each answered from an index (one aggregate per sub-query keeps SQLite's
+# min/max optimisation); plain SQL, as compiling the equivalent expression costs more than running it.
+_STAMP_SQL = text(
+    "SELECT (SELECT max(id) FROM projects), (SELECT max(updated_at) FROM projects),"
+    " (SELECT count(*) FROM regions), (SELECT max(id) FROM regions),"
+    " (SELECT sum(CASE WHEN is_global THEN id ELSE 0 END) FROM regions),"
+    " (SELECT count(*) FROM region_countries), (SELECT sum(region_id * 7919 + country_id) FROM region_countries)"
+)
 
 
 def read_stamp(session: Session) -> Stamp:
-    # Three scalar sub-queries: each is answered from an index (one aggregate per query keeps SQLite's min/max
-    # optimisation).
-    row = session.execute(select(
-        select(func.count()).select_from(Project).scalar_subquery(),
-        select(func.max(Project.id)).scalar_subquery(),
-        select(func.max(Project.updated_at)).scalar_subquery(),
-    )).one()
-    return Stamp(int(row[0] or 0), int(row[1] or 0), row[2])
+    row = session.execute(_STAMP_SQL).one()
+    return Stamp(int(row[0] or 0), row[1], tuple(int(v or 0) for v in row[2:]))
+
+
+def count_projects(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Project)) or 0)
 
 
 class _Block:
@@ -83,27 +98,44 @@ class _Block:
         return part
 
 
-def _columns(matrix: sp.csc_matrix, ids: Iterable[int]) -> np.ndarray:
+def _hits(matrix: sp.csc_matrix, ids: Iterable[int]) -> np.ndarray:
     """For every row of an incidence matrix (CSC), whether it has one of the columns `ids`."""
-    cols = [i for i in ids if i is not None and 0 <= i < matrix.shape[1]]
-    if not cols:
-        return np.zeros(matrix.shape[0], dtype=bool)
-    return np.asarray(matrix[:, cols].sum(axis=1)).ravel() > 0
+    out = np.zeros(matrix.shape[0], dtype=bool)
+    ptr, idx = matrix.indptr, matrix.indices
+    for col in ids:
+        if col is not None and 0 <= col < matrix.shape[1]:
+            out[idx[ptr[col]:ptr[col + 1]]] = True
+    return out
 
 
-def _cosines(matrix: sp.csc_matrix, vector: sp.csr_matrix) -> np.ndarray:
+def _row_vector(text: str, weights: np.ndarray) -> sp.csr_matrix:
+    """The TF-IDF row of one text, as Idf.transform makes it, without its whole-vocabulary broadcasting."""
+    row = counts([text])
+    data = row.data.astype(np.float32) * weights[row.indices]
+    norm = np.sqrt((data * data).sum(dtype=np.float32))
+    if norm > 0:
+        data = data * np.float32(1.0 / norm)
+    return sp.csr_matrix((data, row.indices, row.indptr), shape=row.shape)
+
+
+def _products(matrix: sp.csc_matrix, vector: sp.csr_matrix) -> np.ndarray:
     """Products of every row of a TF-IDF matrix (CSC) with one row vector, touching only the vector's words."""
-    if vector.nnz == 0:
-        return np.zeros(matrix.shape[0], dtype=np.float32)
-    return np.asarray(matrix[:, vector.indices] @ vector.data).ravel()
+    out = np.zeros(matrix.shape[0], dtype=np.float32)
+    ptr, idx, data = matrix.indptr, matrix.indices, matrix.data
+    for col, weight in zip(vector.indices.tolist(), vector.data.tolist()):
+        lo, hi = ptr[col], ptr[col + 1]
+        if hi > lo:
+            out[idx[lo:hi]] += data[lo:hi] * weight
+    return out
 
 
 class RegisterIndex:
-    def __init__(self, features: list[ProjectFeatures], stamp: Stamp, regions: RegionCatalogue,
+    def __init__(self, features: list[ProjectFeatures], stamp: Stamp, count: int, regions: RegionCatalogue,
                  cfg: OverlapConfig = DEFAULT_CONFIG):
         self.cfg = cfg
         self.stamp = stamp
-        self.region_key = (regions.is_global, regions.members)
+        self.count = count  # projects in the table (withdrawn ones too) when built
+        self.regions = regions
         c = self.corpus = Corpus.build(features, cfg)
         self.features = c.features
         self.weights = (c.title_idf.weights(), c.text_idf.weights())
@@ -111,7 +143,8 @@ class RegisterIndex:
         self.ids = np.array([f.id for f in features], dtype=np.int64)
         self.row_of = {f.id: i for i, f in enumerate(features)}
         self.csc = {name: getattr(c, name).tocsc() for name in
-                    ("titles", "texts", "institutions", "funders", "implementers", "owners", "partners")}
+                    ("titles", "texts", "institutions", "funders", "implementers", "owners", "partners",
+                     "countries", "places", "pillars", "themes", "sectors")}
         by_place: dict[int, list[int]] = defaultdict(list)
         wide: list[int] = []
         self.by_identifier: dict[str, list[int]] = defaultdict(list)
@@ -152,65 +185,95 @@ class RegisterIndex:
         self.view = (stamp, alive, current, generation)
 
     # -- the check -------------------------------------------------------------------------------------------
-    def candidates(self, draft: ProjectFeatures) -> tuple[list[ProjectFeatures], list[ProjectFeatures]]:
-        """Projects whose places and dates meet the draft's and that have evidence (or a stated link), and the
-        projects with a stated link among them, excluding the draft itself."""
+    def check(self, draft: ProjectFeatures) -> tuple[list[ProjectFeatures], np.ndarray, np.ndarray, np.ndarray,
+                                                    list[ProjectFeatures]]:
+        """Indexed projects whose places and dates meet the draft's, that have evidence and reach their
+        threshold, with their title and text cosines and scores; and the projects to compare one by one (those
+        changed since the build, and stated links). The draft itself is left out."""
         cfg = self.cfg
-        _, alive, current, changed = self.view
+        _, alive, current, _ = self.view
         start, end = draft.interval(cfg.undated_years)
         if draft.wide:
             rows = self.everyone.window(start, end)
         else:
             parts = [self.blocks[p].window(start, end) for p in draft.places if p in self.blocks]
-            parts.append(self.wide.window(start, end))
-            rows = np.unique(np.concatenate(parts)) if len(parts) > 1 else parts[0]
+            parts = [part for part in (*parts, self.wide.window(start, end)) if len(part)]
+            if len(parts) > 1:
+                rows = np.concatenate(parts)
+                if len(draft.places) > 1:  # a project placed in several of the draft's places is found twice
+                    rows = np.unique(rows)
+            else:
+                rows = parts[0] if parts else np.zeros(0, dtype=np.int64)
         rows = rows[alive[rows]]
         if draft.id is not None:
             rows = rows[self.ids[rows] != draft.id]
-        found = rows[self._evidence(draft, rows)] if len(rows) else rows
         feats = self.features
+        c, csc = self.corpus, self.csc
+        found = rows[:0]
+        title_cos = text_cos = scores = np.zeros(0)
+        if len(rows):
+            title_vec = _row_vector(draft.title, self.weights[0])
+            text_vec = _row_vector(draft.text, self.weights[1])
+            t_all = _products(csc["titles"], title_vec)
+            x_all = _products(csc["texts"], text_vec)
+            institution = _hits(csc["institutions"], draft.institutions)
+            donor = _hits(csc["funders"], draft.funders)
+            implementer = _hits(csc["implementers"], draft.implementers)
+            link_ab = _hits(csc["partners"], [draft.owner])  # the draft's registrant is a partner of the other
+            link_ba = _hits(csc["owners"], draft.funders | draft.implementers)
+            owner = draft.owner if draft.owner is not None else -1
+            floor = cfg.text_floor - 1e-6
+            tc, xc = t_all[rows], x_all[rows]
+            evidence = ((tc >= floor) | (xc >= floor) | institution[rows] | (donor[rows] & implementer[rows])
+                        | ((link_ab[rows] | link_ba[rows]) & (c.owner_ids[rows] != owner)))
+            found = rows[evidence]
+            title_cos = tc[evidence].astype(np.float64)
+            text_cos = xc[evidence].astype(np.float64)
+            scores, thresholds = scores_from_inputs(
+                self._inputs(draft, found, institution, donor, implementer, link_ab, link_ba), title_cos, text_cos, cfg)
+            keep = (scores >= thresholds) | c.linked[found]
+            found, title_cos, text_cos, scores = found[keep], title_cos[keep], text_cos[keep], scores[keep]
         out = [feats[i] for i in found.tolist()]
-        # stated links, whatever the place and dates
+        # stated links, whatever the place and dates, and projects changed since the build: few, one by one
+        one_by_one: list[ProjectFeatures] = []
         linked_rows: set[int] = set()
         for ident in draft.related:
             linked_rows.update(self.by_identifier.get(ident, ()))
         if draft.iati_identifier:
             linked_rows.update(self.stating.get(draft.iati_identifier, ()))
         seen = set(found.tolist())
-        linked = [feats[i] for i in linked_rows if alive[i] and feats[i].id != draft.id and i not in seen]
-        # projects changed since the build: few, compared one by one (the numpy scorer judges the evidence)
+        one_by_one.extend(feats[i] for i in linked_rows if alive[i] and feats[i].id != draft.id and i not in seen)
         for f in current:
-            if f.id == draft.id:
-                continue
-            if stated_link(draft, f):
-                linked.append(f)
-            elif places_meet(draft, f) and dates_overlap(draft, f, cfg):
-                out.append(f)
-        return out, linked
+            if f.id != draft.id and (stated_link(draft, f) or (places_meet(draft, f) and dates_overlap(draft, f, cfg))):
+                one_by_one.append(f)
+        return out, title_cos, text_cos, scores, one_by_one
 
-    def _evidence(self, draft: ProjectFeatures, rows: np.ndarray) -> np.ndarray:
-        """Which of the rows have evidence with the draft (text at the floor, an institution, a partner chain,
-        the same donor and implementer)."""
-        cfg, csc = self.cfg, self.csc
-        floor = cfg.text_floor - 1e-6
-        c = self.corpus
-        title_vec = c.title_idf.transform(counts([draft.title]), self.weights[0])
-        text_vec = c.text_idf.transform(counts([draft.text]), self.weights[1])
-        hit = (_cosines(csc["titles"], title_vec)[rows] >= floor) | (_cosines(csc["texts"], text_vec)[rows] >= floor)
-        if draft.institutions:
-            hit |= _columns(csc["institutions"], draft.institutions)[rows]
-        if draft.funders and draft.implementers:
-            hit |= (_columns(csc["funders"], draft.funders)[rows]
-                    & _columns(csc["implementers"], draft.implementers)[rows])
-        partners = draft.funders | draft.implementers
-        owner = draft.owner if draft.owner is not None else -1
-        chain = np.zeros(len(rows), dtype=bool)
-        if partners:
-            chain |= _columns(csc["owners"], partners)[rows]
-        if draft.owner is not None:
-            chain |= _columns(csc["partners"], [draft.owner])[rows]
-        hit |= chain & (c.owner_ids[rows] != owner)
-        return hit
+    def _inputs(self, draft: ProjectFeatures, rows: np.ndarray, institution: np.ndarray, donor: np.ndarray,
+                implementer: np.ndarray, link_ab: np.ndarray, link_ba: np.ndarray) -> PairInputs:
+        """The score inputs of the pairs (draft, row), gathered from the index's columns."""
+        c, csc, cfg = self.corpus, self.csc, self.cfg
+        m = len(rows)
+        start, end = draft.interval(cfg.undated_years)
+        codes = c.codes
+        sectors = [codes["sector"][s] for s in draft.sectors if s in codes["sector"]]
+        language = draft.language.split("-")[0].lower() if draft.language else None
+        full = lambda value, dtype=np.int64: np.full(m, value, dtype=dtype)  # noqa: E731
+        return PairInputs(
+            wide=full(draft.wide, bool) | c.wide[rows],
+            shared_country=_hits(csc["countries"], draft.countries)[rows],
+            shared_place=_hits(csc["places"], draft.places)[rows],
+            a0=full(start), a1=full(end), b0=c.starts[rows], b1=c.ends[rows],
+            rs_i=full(draft.starts_on.toordinal() if draft.starts_on else -1), rs_j=c.raw_start[rows],
+            re_i=full(draft.ends_on.toordinal() if draft.ends_on else -1), re_j=c.raw_end[rows],
+            pillar=_hits(csc["pillars"], draft.pillars)[rows], theme=_hits(csc["themes"], draft.themes)[rows],
+            sector=_hits(csc["sectors"], sectors)[rows], institution=institution[rows],
+            act_i=full(codes["activity"].get(draft.activity_type, -1)), act_j=c.activity[rows],
+            donor=donor[rows], implementer=implementer[rows],
+            oi=full(draft.owner if draft.owner is not None else -1), oj=c.owner_ids[rows],
+            link_ab=link_ab[rows], link_ba=link_ba[rows],
+            li=full(codes["language"].get(language, -1) if language else 0), lj=c.language[rows],
+            bi=full(draft.budget_usd or 0.0, np.float64), bj=c.budget[rows],
+        )
 
     def comparable_corpus(self, features: list[ProjectFeatures]) -> Corpus:
         """A small corpus of the given projects whose vectors compare with the index's (same IDF and codes)."""
@@ -225,6 +288,8 @@ class _State:
         self.index: RegisterIndex | None = None
         self.touched: set[int] = set()
         self.generation = 0  # counts flushes that touched projects
+        self.counted_at = 0.0
+        self.deleted = False  # this process deleted projects with a bulk statement: count them at the next check
 
 
 _STATES: "weakref.WeakKeyDictionary[Engine, _State]" = weakref.WeakKeyDictionary()
@@ -244,27 +309,37 @@ def _engine(session: Session) -> Engine:
     return getattr(bind, "engine", bind)
 
 
-def register_index(session: Session, regions: RegionCatalogue | None = None,
-                   cfg: OverlapConfig = DEFAULT_CONFIG) -> RegisterIndex:
-    """The index of the session's database, built or brought up to date as the session sees it."""
-    regions = regions or RegionCatalogue(session)
+def register_index(session: Session, cfg: OverlapConfig = DEFAULT_CONFIG) -> RegisterIndex:
+    """The index of the session's database, built or brought up to date as the session sees it.
+
+    Its `regions` (the region catalogue it was built with) are current too.
+    """
     state = _state(_engine(session))
     with state.lock:
         stamp = read_stamp(session)
         index = state.index
-        if (index is not None and index.cfg == cfg and index.region_key == (regions.is_global, regions.members)):
+        if index is not None and index.cfg == cfg and index.stamp.regions == stamp.regions \
+                and stamp.max_id >= index.stamp.max_id:
             seen, _, _, generation = index.view
-            if stamp == seen and generation == state.generation:
+            now = time.monotonic()
+            recount = state.deleted or now - state.counted_at > COUNT_EVERY_S
+            if stamp == seen and generation == state.generation and not recount:
                 return index
             changed, new = index.changed_since_build(session, state.touched)
             limit = max(REBUILD_AFTER, int(REBUILD_SHARE * len(index.ids)))
-            if stamp.count == index.stamp.count + new and len(changed) <= limit:
-                index.patch(session, stamp, changed, regions, state.generation)
+            counted = not recount or count_projects(session) == index.count + new
+            if counted and len(changed) <= limit:
+                if recount:
+                    state.counted_at, state.deleted = now, False
+                index.patch(session, stamp, changed, index.regions, state.generation)
                 return index
         state.touched.clear()
+        regions = RegionCatalogue(session)
+        count = count_projects(session)
         features = list(load_features(session, regions=regions).values())
-        state.index = RegisterIndex(features, stamp, regions, cfg)
+        state.index = RegisterIndex(features, stamp, count, regions, cfg)
         state.index.view = (*state.index.view[:3], state.generation)
+        state.counted_at, state.deleted = time.monotonic(), False
         return state.index
 
 
@@ -297,3 +372,18 @@ def _note_flushed_projects(session: Session, _context) -> None:  # noqa: ANN001
         with state.lock:
             state.touched |= ids
             state.generation += 1
+
+
+@event.listens_for(Engine, "after_execute")
+def _note_bulk_deletes(conn, clauseelement, *_args) -> None:  # noqa: ANN001
+    """A DELETE on projects outside the ORM (bulk or SQL) makes the next check count the projects."""
+    if isinstance(clauseelement, Delete):
+        if clauseelement.table.name != Project.__tablename__:
+            return
+    elif not (isinstance(clauseelement, TextClause) and "delete" in clauseelement.text.lower()
+              and Project.__tablename__ in clauseelement.text.lower()):
+        return
+    with _STATES_LOCK:
+        state = _STATES.get(conn.engine)
+    if state is not None:
+        state.deleted = True
