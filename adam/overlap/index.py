@@ -38,7 +38,7 @@ from adam.overlap.config import DEFAULT_CONFIG, OverlapConfig
 from adam.overlap.features import MAX_DAY, MIN_DAY, ProjectFeatures, RegionCatalogue, load_features
 from adam.overlap.signals import dates_overlap, places_meet, stated_link
 from adam.overlap.text import counts
-from adam.overlap.vector import PairInputs, scores_from_inputs
+from adam.overlap import vector
 
 # Rebuild rather than patch when more than this many projects changed since the build (or this share of it).
 REBUILD_AFTER = 2000
@@ -118,11 +118,11 @@ def _row_vector(text: str, weights: np.ndarray) -> sp.csr_matrix:
     return sp.csr_matrix((data, row.indices, row.indptr), shape=row.shape)
 
 
-def _products(matrix: sp.csc_matrix, vector: sp.csr_matrix) -> np.ndarray:
+def _products(matrix: sp.csc_matrix, row: sp.csr_matrix) -> np.ndarray:
     """Products of every row of a TF-IDF matrix (CSC) with one row vector, touching only the vector's words."""
     out = np.zeros(matrix.shape[0], dtype=np.float32)
     ptr, idx, data = matrix.indptr, matrix.indices, matrix.data
-    for col, weight in zip(vector.indices.tolist(), vector.data.tolist()):
+    for col, weight in zip(row.indices.tolist(), row.data.tolist()):
         lo, hi = ptr[col], ptr[col + 1]
         if hi > lo:
             out[idx[lo:hi]] += data[lo:hi] * weight
@@ -229,7 +229,7 @@ class RegisterIndex:
             found = rows[evidence]
             title_cos = tc[evidence].astype(np.float64)
             text_cos = xc[evidence].astype(np.float64)
-            scores, thresholds = scores_from_inputs(
+            scores, thresholds = vector.scores_from_inputs(
                 self._inputs(draft, found, institution, donor, implementer, link_ab, link_ba), title_cos, text_cos, cfg)
             keep = (scores >= thresholds) | c.linked[found]
             found, title_cos, text_cos, scores = found[keep], title_cos[keep], text_cos[keep], scores[keep]
@@ -249,7 +249,7 @@ class RegisterIndex:
         return out, title_cos, text_cos, scores, one_by_one
 
     def _inputs(self, draft: ProjectFeatures, rows: np.ndarray, institution: np.ndarray, donor: np.ndarray,
-                implementer: np.ndarray, link_ab: np.ndarray, link_ba: np.ndarray) -> PairInputs:
+                implementer: np.ndarray, link_ab: np.ndarray, link_ba: np.ndarray) -> "vector.PairInputs":
         """The score inputs of the pairs (draft, row), gathered from the index's columns."""
         c, csc, cfg = self.corpus, self.csc, self.cfg
         m = len(rows)
@@ -258,7 +258,7 @@ class RegisterIndex:
         sectors = [codes["sector"][s] for s in draft.sectors if s in codes["sector"]]
         language = draft.language.split("-")[0].lower() if draft.language else None
         full = lambda value, dtype=np.int64: np.full(m, value, dtype=dtype)  # noqa: E731
-        return PairInputs(
+        return vector.PairInputs(
             wide=full(draft.wide, bool) | c.wide[rows],
             shared_country=_hits(csc["countries"], draft.countries)[rows],
             shared_place=_hits(csc["places"], draft.places)[rows],
