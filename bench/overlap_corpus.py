@@ -4,6 +4,11 @@ Country, donor, start year and duration are drawn jointly from ../shared/data/ai
 registers), so block sizes and date densities are real; wording is drug-control technical assistance; each
 country has a few dozen beneficiary institutions (several projects each). About 1% of projects get an injected
 duplicate: typos, dropped words, shifted dates, a translated title or a different donor.
+
+The pools of beneficiary institutions and of sites (districts, towns, crossing points) grow with the size of the
+corpus, so that at every size a beneficiary has several projects (not hundreds) and a summary names its own
+site, counterpart and a few concrete outputs: at 1,000,000 projects a fixed pool would put 450 projects on each
+institution and make every summary of a country alike, which no real register looks like.
 """
 from __future__ import annotations
 
@@ -40,6 +45,31 @@ QUALIFIERS = ["pilot", "national", "regional", "northern", "southern", "eastern"
               "sustainable", "integrated", "community", "municipal", "strategic", "operational"]
 QUALIFIERS2 = ["phase", "component", "initiative", "facility", "window", "action", "programme", "pilot",
                "expansion", "follow-up", "roll-out", "centre", "network", "platform", "assessment", "curriculum"]
+OUTPUTS = [
+    "standard operating procedures", "training curricula", "mobile laboratories", "case management system",
+    "risk profiling software", "scanners", "x-ray equipment", "field kits", "radio network", "patrol vehicles",
+    "drug testing kits", "trainer network", "e-learning modules", "inter-agency task force", "legal drafting",
+    "data dashboard", "hotline", "community outreach", "peer educators", "needle exchange", "methadone clinics",
+    "school curricula", "parenting sessions", "prison health services", "gender mainstreaming", "study tours",
+    "mentors", "joint operations", "intelligence analysts", "border liaison offices", "boats", "drones",
+    "sniffer dogs", "kennels", "forensic software", "evidence rooms", "chain of custody", "sampling protocols",
+    "reference standards", "precursor database", "licensing portal", "compliance inspections", "bank supervisors",
+    "reporting entities", "beneficial ownership registry", "asset management office", "confiscation law",
+    "mutual legal assistance", "extradition requests", "prosecutors' manual", "judges' bench book",
+    "surveillance cameras", "information sharing platform", "regional hub", "national strategy", "action plan",
+    "baseline survey", "household survey", "treatment guidelines", "harm reduction outreach", "naloxone",
+    "HIV testing", "hepatitis C treatment", "rehabilitation beds", "vocational training", "alternative livelihoods",
+    "crop substitution", "farmer cooperatives", "rural roads", "market access", "awareness campaign",
+    "media training", "civil society grants", "youth clubs", "sports programmes", "women's shelters",
+    "victim support", "anti-corruption unit", "asset declarations", "integrity testing", "internal audit",
+    "procurement rules", "cyber forensics", "darknet investigations", "cryptocurrency tracing",
+    "postal parcel screening", "airport interdiction", "cargo manifests", "rail checkpoints", "seaport scanners",
+    "maritime patrols", "coast guard", "river patrols", "mountain outposts", "fuel depots", "barracks",
+    "training centre", "dormitories", "solar power", "generators", "IT servers", "fibre links", "vehicles",
+    "motorcycles", "night vision", "uniforms", "handheld analysers", "spectrometers", "gas chromatographs",
+]
+SYLLABLES = ["ka", "lo", "mi", "ne", "ta", "ru", "sa", "bo", "di", "ga", "ha", "ja", "ko", "ma", "no", "pa",
+             "ri", "su", "to", "wa", "ye", "zu", "ba", "fe", "gu", "hi", "ke", "la", "mo", "ni"]
 TYPOS = str.maketrans({"e": "a", "o": "0", "i": "y"})
 TRANSLATE = {"Strengthening": "Renforcement de", "Support to": "Appui à", "Training of": "Formation de",
              "Improving": "Amélioration de", "Equipment for": "Équipement pour"}
@@ -79,25 +109,42 @@ def _aims_rows() -> list[tuple[str, str, int, int]]:
     return rows
 
 
+def _site(rng: random.Random) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
+
+
 def generate(n: int, seed: int = 4) -> list[GenProject]:
     rng = random.Random(seed)
     aims = _aims_rows()
     themes = list(THEMES)
+    # Several projects per beneficiary institution and per site at every size (see the module docstring).
+    agencies_per_kind = max(40, n // 250)
+    sites_per_country = max(200, n // 50)
     projects: list[GenProject] = []
     while len(projects) < n:
         country, donor, year, days = rng.choice(aims)
         theme = rng.choice(themes)
         pillar, phrases = THEMES[theme]
         phrase = rng.choice(phrases)
-        agency = f"{rng.choice(AGENCIES)} {rng.randint(1, 40)} of {country}"
+        agency = f"{rng.choice(AGENCIES)} {rng.randint(1, agencies_per_kind)} of {country}"
+        site = _site(random.Random(f"{country}-{rng.randrange(sites_per_country)}"))
+        outputs = rng.sample(OUTPUTS, 3)
         start = dt.date(year, rng.randint(1, 12), rng.randint(1, 28))
         # Real titles name the place or the counterpart only sometimes, and add a qualifier of their own.
-        place = rng.choice([f" for the {agency}", f" in {country}", "", "", f" ({rng.choice(QUALIFIERS)})"])
+        place = rng.choice([f" for the {agency}", f" in {site}", f" in {site}", f" in {site}, {country}",
+                            f" for the {agency} in {site}", "", f" ({rng.choice(QUALIFIERS)})"])
         title = f"{rng.choice(VERBS)} {phrase}{place}"
-        if rng.random() < 0.5:
+        tail = rng.random()
+        if tail < 0.4:
             title += f": {rng.choice(QUALIFIERS)} {rng.choice(QUALIFIERS2)}"
-        summary = (f"The project supports the {agency} with {phrase}, {rng.choice(ACTIVITY)} activities and "
-                   f"{rng.choice(['regional cooperation', 'standard operating procedures', 'data systems', 'field offices'])}.")
+        elif tail < 0.7:
+            title += f" ({outputs[0]})"
+        summary = rng.choice([
+            f"The project supports the {agency} in {site} with {phrase}: {outputs[0]}, {outputs[1]} and {outputs[2]}.",
+            f"In {site}, {rng.choice(ACTIVITY)} on {phrase} for the {agency}, delivering {outputs[0]} and {outputs[1]}.",
+            f"{outputs[0].capitalize()}, {outputs[1]} and {outputs[2]} for {site} ({agency}).",
+            f"Provides {outputs[0]} and {outputs[1]} to the {agency}; {phrase} in {site} and neighbouring districts.",
+        ])
         p = GenProject(title, summary, country, donor, rng.choice(IMPLEMENTERS), agency, theme, pillar,
                        rng.choice(ACTIVITY), start, start + dt.timedelta(days=days), rng.randint(50, 5000) * 1000)
         projects.append(p)

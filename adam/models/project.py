@@ -76,6 +76,8 @@ class Project(Base):
         ),
         Index("ix_projects_starts_on_ends_on", "starts_on", "ends_on"),
         Index("ix_projects_budget_usd", "budget_usd"),  # budget sorts and ranges (0004_search_perf)
+        # The overlap register index reloads the projects saved since it was built (adam/overlap/index.py).
+        Index("ix_projects_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -19,7 +19,6 @@ from adam.overlap.config import DEFAULT_CONFIG, OverlapConfig
 from adam.overlap.features import ProjectFeatures
 from adam.overlap.text import Idf, counts
 
-ROW_CHUNK = 4000
 
 
 @dataclass
@@ -49,17 +48,24 @@ class Corpus:
     raw_end: np.ndarray
     wide: np.ndarray
     linked: np.ndarray  # states links to other activities: its pairs are scored in Python, where links count
+    title_idf: Idf | None = None
+    text_idf: Idf | None = None
+    # Codes of sectors, activity types and languages: a corpus built with another's codes compares with it.
+    codes: dict | None = None
 
     @classmethod
     def build(cls, features: Sequence[ProjectFeatures], cfg: OverlapConfig = DEFAULT_CONFIG,
-              title_idf: Idf | None = None, text_idf: Idf | None = None) -> "Corpus":
+              title_idf: Idf | None = None, text_idf: Idf | None = None, codes: dict | None = None,
+              weights: tuple[np.ndarray, np.ndarray] | None = None) -> "Corpus":
+        """Vectors of the projects; with the IDFs, codes (and IDF weights) of another corpus, comparable with it."""
         features = list(features)
         title_counts = counts([f.title for f in features])
         text_counts = counts([f.text for f in features])
         title_idf = title_idf or Idf(title_counts)
         text_idf = text_idf or Idf(text_counts)
-        titles = title_idf.transform(title_counts)
-        texts = text_idf.transform(text_counts)
+        titles = title_idf.transform(title_counts, weights[0] if weights else None)
+        texts = text_idf.transform(text_counts, weights[1] if weights else None)
+        codes = codes if codes is not None else {"sector": {}, "activity": {None: 0, "": 0}, "language": {}}
         n = len(features)
         funders = _incidence(n, ((i, f.funders) for i, f in enumerate(features)))
         implementers = _incidence(n, ((i, f.implementers) for i, f in enumerate(features)))
@@ -74,12 +80,13 @@ class Corpus:
         places = _incidence(n, ((i, f.places) for i, f in enumerate(features)))
         pillars = _incidence(n, ((i, f.pillars) for i, f in enumerate(features)))
         themes = _incidence(n, ((i, f.themes) for i, f in enumerate(features)))
-        sector_codes: dict[str, int] = {}
+        sector_codes: dict[str, int] = codes["sector"]
         sectors = _incidence(n, ((i, [sector_codes.setdefault(c, len(sector_codes)) for c in f.sectors])
                                  for i, f in enumerate(features)))
-        codes: dict[str | None, int] = {None: 0, "": 0}
-        activity = np.array([codes.setdefault(f.activity_type, len(codes)) for f in features], dtype=np.int64)
-        languages: dict[str, int] = {}
+        activity_codes: dict[str | None, int] = codes["activity"]
+        activity = np.array([activity_codes.setdefault(f.activity_type, len(activity_codes)) for f in features],
+                            dtype=np.int64)
+        languages: dict[str, int] = codes["language"]
         language = np.array([languages.setdefault(f.language.split("-")[0].lower(), len(languages) + 1)
                              if f.language else 0 for f in features], dtype=np.int64)
         budget = np.array([f.budget_usd or 0.0 for f in features], dtype=np.float64)
@@ -90,14 +97,15 @@ class Corpus:
         intervals = np.array([f.interval(cfg.undated_years) for f in features], dtype=np.int64).reshape(-1, 2)
         return cls(features, titles, texts, funders, implementers, owners, partners, institutions, owner_ids,
                    intervals[:, 0], intervals[:, 1], countries, places, pillars, themes, sectors, activity, language,
-                   budget, raw_start, raw_end, wide, linked)
+                   budget, raw_start, raw_end, wide, linked, title_idf, text_idf, codes)
 
     def cosines(self, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Title and text cosines of the row pairs (i[k], j[k])."""
         if len(i) == 0:
             return np.zeros(0), np.zeros(0)
-        t = np.asarray(self.titles[i].multiply(self.titles[j]).sum(axis=1)).ravel()
-        x = np.asarray(self.texts[i].multiply(self.texts[j]).sum(axis=1)).ravel()
+        # float64, as the worded scorer computes: float32 points could round the other way at a half point
+        t = np.asarray(self.titles[i].multiply(self.titles[j]).sum(axis=1)).ravel().astype(np.float64)
+        x = np.asarray(self.texts[i].multiply(self.texts[j]).sum(axis=1)).ravel().astype(np.float64)
         return t, x
 
 
@@ -124,61 +132,94 @@ def _widen(m: sp.csr_matrix, width: int) -> sp.csr_matrix:
     return m
 
 
-def _evidence_pairs(corpus: Corpus, rows: np.ndarray, cols: np.ndarray, cfg: OverlapConfig,
-                    same_block: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Row-index pairs (rows x cols) with text at or above the floor or a shared organisation or institution,
-    whose date ranges intersect. With same_block, only pairs i < j."""
-    found_i: list[np.ndarray] = []
-    found_j: list[np.ndarray] = []
-    c = corpus
-    right = {name: getattr(c, name)[cols].T.tocsc() for name in
-             ("titles", "texts", "funders", "implementers", "owners", "partners", "institutions")}
+# Entries of one sparse product per chunk of rows at most (a bound on the memory of a chunk, whatever the text).
+CHUNK_ENTRIES = 2_000_000
+RIGHT = ("titles", "texts", "funders", "implementers", "owners", "partners", "institutions")
+
+
+@dataclass
+class CandidateChunk:
+    """Candidate pairs (i[k], j[k]) (row indices, each unordered pair once over all chunks) and their cosines."""
+
+    i: np.ndarray
+    j: np.ndarray
+    title_cos: np.ndarray
+    text_cos: np.ndarray
+
+
+class _Side:
+    """The rows of a block in start-date order, with their matrices sliced once for every chunk."""
+
+    def __init__(self, corpus: Corpus, rows: np.ndarray, transpose: bool):
+        order = np.argsort(corpus.starts[rows], kind="stable")
+        self.rows = rows[order]
+        self.starts = corpus.starts[self.rows]
+        self.ends = corpus.ends[self.rows]
+        self.m = {name: getattr(corpus, name)[self.rows] for name in RIGHT}
+        if transpose:
+            self.t = {name: m.T.tocsc() for name, m in self.m.items()}
+
+
+def _chunk_pairs(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo: int, hi: int,
+                 cfg: OverlapConfig, upper: bool) -> CandidateChunk | None:
+    """Pairs of left rows [a, b) and right columns [lo, hi) with evidence and intersecting dates; with upper
+    (left and right are the same block), only pairs whose column comes after the row. A chunk holds at most
+    about CHUNK_ENTRIES pairs, so its products are handled as dense arrays."""
     floor = cfg.text_floor - 1e-6
-    for start in range(0, len(rows), ROW_CHUNK):
-        chunk = rows[start:start + ROW_CHUNK]
-        hits: list[tuple[np.ndarray, np.ndarray]] = []
-
-        def keep(product, minimum: float = 0.5) -> None:
-            product = product.tocoo()
-            mask = product.data >= minimum
-            hits.append((product.row[mask], product.col[mask]))
-
-        keep(c.titles[chunk] @ right["titles"], floor)
-        keep(c.texts[chunk] @ right["texts"], floor)
-        keep(c.institutions[chunk] @ right["institutions"])
-        # partner chain: the owner of one is a donor or implementer of the other (owners compared below)
-        chain = (c.owners[chunk] @ right["partners"]) + (c.partners[chunk] @ right["owners"])
-        chain = chain.tocoo()
-        gi = chunk[chain.row]
-        gj = cols[chain.col]
-        differ = c.owner_ids[gi] != c.owner_ids[gj]
-        hits.append((chain.row[differ], chain.col[differ]))
-        # the same donor and the same implementer
-        keep((c.funders[chunk] @ right["funders"]).multiply(c.implementers[chunk] @ right["implementers"]))
-        r = np.concatenate([h[0] for h in hits])
-        col = np.concatenate([h[1] for h in hits])
-        if len(r) == 0:
-            continue
-        gi = chunk[r]
-        gj = cols[col]
-        mask = (c.starts[gi] < c.ends[gj]) & (c.starts[gj] < c.ends[gi]) & (gi != gj)
-        if same_block:
-            mask &= gi < gj
-        found_i.append(gi[mask])
-        found_j.append(gj[mask])
-    if not found_i:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(found_i), np.concatenate(found_j)
+    lm = {name: m[a:b] for name, m in left.m.items()}
+    rt = {name: m[:, lo:hi] for name, m in right.t.items()}
+    ls, le = left.starts[a:b, None], left.ends[a:b, None]
+    rs, re_ = right.starts[None, lo:hi], right.ends[None, lo:hi]
+    meet = (ls < re_) & (rs < le)
+    if upper:
+        meet &= np.arange(lo, hi)[None, :] > np.arange(a, b)[:, None]
+    if not meet.any():
+        return None
+    titles = (lm["titles"] @ rt["titles"]).toarray()
+    texts = (lm["texts"] @ rt["texts"]).toarray()
+    evidence = (titles >= floor) | (texts >= floor)
+    for product in (lm["institutions"] @ rt["institutions"],
+                    (lm["funders"] @ rt["funders"]).multiply(lm["implementers"] @ rt["implementers"])):
+        coo = product.tocoo()
+        evidence[coo.row[coo.data >= 0.5], coo.col[coo.data >= 0.5]] = True
+    # partner chain: the registrant of one is a donor or implementer of the other (registrants differ)
+    chain = ((lm["owners"] @ rt["partners"]) + (lm["partners"] @ rt["owners"])).tocoo()
+    differ = corpus.owner_ids[left.rows[a + chain.row]] != corpus.owner_ids[right.rows[lo + chain.col]]
+    evidence[chain.row[differ], chain.col[differ]] = True
+    r, c = np.nonzero(evidence & meet)
+    if len(r) == 0:
+        return None
+    return CandidateChunk(left.rows[a + r], right.rows[lo + c], titles[r, c].astype(np.float64),
+                          texts[r, c].astype(np.float64))
 
 
-def candidate_pairs(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG,
-                    progress: Callable[[int, int], None] | None = None) -> np.ndarray:
-    """All candidate pairs of the corpus as an (m, 2) array of row indices, i < j, no repeats."""
+def _chunks_of(corpus: Corpus, left: _Side, right: _Side, cfg: OverlapConfig, upper: bool):
+    """Chunks of left rows (in start order) against the right columns their dates can meet."""
+    n = len(left.rows)
+    a = 0
+    while a < n:
+        # the columns a chunk can meet start before the chunk's latest end
+        first = a if upper else 0
+        hi = int(np.searchsorted(right.starts, left.ends[a:min(n, a + 16)].max(), side="left"))
+        size = max(16, CHUNK_ENTRIES // max(1, hi - first))
+        b = min(n, a + size)
+        hi = int(np.searchsorted(right.starts, left.ends[a:b].max(), side="left"))
+        lo = a if upper else 0
+        if hi > lo:
+            chunk = _chunk_pairs(corpus, left, a, b, right, lo, hi, cfg, upper)
+            if chunk is not None:
+                yield chunk
+        a = b
+
+
+def iter_candidates(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG,
+                    progress: Callable[[int, int], None] | None = None):
+    """Candidate pairs of the corpus, chunk by chunk (CandidateChunk), each unordered pair once; stated links
+    are not included (candidate_links). Memory is bounded by CHUNK_ENTRIES, not by the number of pairs."""
     if cfg.max_without_evidence() >= cfg.possible_threshold:
         raise ValueError("These weights let a pair with no evidence reach the threshold: candidate blocking "
                          "would miss pairs. Lower the place, time and subject points or raise the threshold.")
     features = corpus.features
-    n = len(features)
     blocks: dict[int, list[int]] = defaultdict(list)
     wide: list[int] = []
     for i, f in enumerate(features):
@@ -187,35 +228,54 @@ def candidate_pairs(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG,
         else:
             for c in f.places:
                 blocks[c].append(i)
-    parts_i: list[np.ndarray] = []
-    parts_j: list[np.ndarray] = []
+    several = np.array([len(f.places) > 1 and not f.wide for f in features], dtype=bool)
     steps = len(blocks) + 1
-    for k, members in enumerate(blocks.values()):
+    for k, (place, members) in enumerate(blocks.items()):
         if len(members) > 1:
-            idx = np.array(members, dtype=np.int64)
-            i, j = _evidence_pairs(corpus, idx, idx, cfg, same_block=True)
-            parts_i.append(i)
-            parts_j.append(j)
+            side = _Side(corpus, np.array(members, dtype=np.int64), transpose=True)
+            for chunk in _chunks_of(corpus, side, side, cfg, upper=True):
+                # a pair of projects that share several places is kept in the block of the first one only
+                both = several[chunk.i] & several[chunk.j]
+                if both.any():
+                    own = np.ones(len(chunk.i), dtype=bool)
+                    for k2 in np.flatnonzero(both).tolist():
+                        own[k2] = min(features[chunk.i[k2]].places & features[chunk.j[k2]].places) == place
+                    if not own.all():
+                        chunk = CandidateChunk(chunk.i[own], chunk.j[own], chunk.title_cos[own], chunk.text_cos[own])
+                if len(chunk.i):
+                    yield chunk
         if progress:
             progress(k + 1, steps)
     if wide:
-        i, j = _evidence_pairs(corpus, np.array(wide, dtype=np.int64), np.arange(n, dtype=np.int64), cfg,
-                               same_block=False)
-        parts_i.append(i)
-        parts_j.append(j)
-    # Stated links hold whatever the place and dates.
+        # wide-scope projects meet everyone: their rows against every column (two wide ones: once)
+        left = _Side(corpus, np.array(wide, dtype=np.int64), transpose=False)
+        right = _Side(corpus, np.arange(len(features), dtype=np.int64), transpose=True)
+        for chunk in _chunks_of(corpus, left, right, cfg, upper=False):
+            own = ~(corpus.wide[chunk.j] & (chunk.j <= chunk.i)) & (chunk.i != chunk.j)
+            if len(chunk.i[own]):
+                yield CandidateChunk(chunk.i[own], chunk.j[own], chunk.title_cos[own], chunk.text_cos[own])
+    if progress:
+        progress(steps, steps)
+
+
+def candidate_links(corpus: Corpus) -> np.ndarray:
+    """Pairs of rows (i < j) where one record states a link to the other: they hold whatever the place and dates."""
+    features = corpus.features
     by_identifier = {f.iati_identifier: i for i, f in enumerate(features) if f.iati_identifier}
+    pairs = set()
     for i, f in enumerate(features):
         for ident in f.related:
             j = by_identifier.get(ident)
             if j is not None and j != i:
-                parts_i.append(np.array([i]))
-                parts_j.append(np.array([j]))
-    if progress:
-        progress(steps, steps)
-    if not parts_i:
-        return np.zeros((0, 2), dtype=np.int64)
-    i = np.concatenate(parts_i)
-    j = np.concatenate(parts_j)
-    pairs = np.stack([np.minimum(i, j), np.maximum(i, j)], axis=1)
+                pairs.add((min(i, j), max(i, j)))
+    return np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+
+
+def candidate_pairs(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG,
+                    progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """All candidate pairs of the corpus as an (m, 2) array of row indices, i < j, no repeats."""
+    parts = [np.stack([np.minimum(c.i, c.j), np.maximum(c.i, c.j)], axis=1)
+             for c in iter_candidates(corpus, cfg, progress)]
+    parts.append(candidate_links(corpus))
+    pairs = np.concatenate(parts)
     return np.unique(pairs, axis=0) if len(pairs) else pairs

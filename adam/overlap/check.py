@@ -1,20 +1,19 @@
 """The save-time check: one project (a draft or a saved one) against the register, touching only candidates."""
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, exists, or_, select
+import numpy as np
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adam.models import Organisation, Project, ProjectFunder, Region
-from adam.models.project import project_countries, project_implementers, project_institutions, project_regions
+from adam.models import Organisation, Project
 from adam.overlap.config import DEFAULT_CONFIG, OverlapConfig
 from adam.overlap.decisions import decision_state, decisions_for
-from adam.overlap.engine import find_overlaps
-from adam.overlap.features import MAX_DAY, MIN_DAY, ProjectFeatures, RegionCatalogue, features_from_project, load_features
-from adam.overlap.signals import OverlapSignal
+from adam.overlap.features import ProjectFeatures, features_from_project
+from adam.overlap.index import RegisterIndex, register_index
+from adam.overlap.signals import OverlapSignal, is_candidate, score_pair
 
 
 @dataclass
@@ -39,68 +38,37 @@ def organisation_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
     return names
 
 
-def _date_window(draft: ProjectFeatures, cfg: OverlapConfig):
-    start, end = draft.interval(cfg.undated_years)
-    conditions = []
-    if end < MAX_DAY:  # candidates must start before the draft ends (half-open)
-        conditions.append(or_(Project.starts_on.is_(None), Project.starts_on < dt.date.fromordinal(end)))
-    if start > MIN_DAY:  # and end on or after the draft starts
-        conditions.append(or_(Project.ends_on.is_(None), Project.ends_on >= dt.date.fromordinal(start)))
-    return conditions
-
-
-def candidate_ids(session: Session, draft: ProjectFeatures, regions: RegionCatalogue,
-                  cfg: OverlapConfig = DEFAULT_CONFIG) -> set[int]:
-    """Ids of saved projects whose places meet the draft's and whose dates may intersect (dates are checked
-    exactly afterwards), plus wide-scope projects, plus projects sharing an organisation or institution."""
-    live = [Project.withdrawn_at.is_(None), *_date_window(draft, cfg)]
-    found: set[int] = set()
-    if draft.places and not draft.wide:
-        places = list(draft.places)
-        found |= set(session.scalars(select(Project.id).join(project_countries).where(
-            project_countries.c.country_id.in_(places), *live)))
-        holding = list(regions.regions_holding(places))
-        if holding:
-            found |= set(session.scalars(select(Project.id).join(project_regions).where(
-                project_regions.c.region_id.in_(holding), *live)))
-        # wide-scope projects: no country and no regional place, or a global region
-        has_country = exists().where(project_countries.c.project_id == Project.id)
-        has_region = exists().where(and_(project_regions.c.project_id == Project.id,
-                                         project_regions.c.region_id == Region.id, Region.is_global.is_(False)))
-        has_global = exists().where(and_(project_regions.c.project_id == Project.id,
-                                         project_regions.c.region_id == Region.id, Region.is_global.is_(True)))
-        found |= set(session.scalars(select(Project.id).where(or_(and_(~has_country, ~has_region), has_global),
-                                                              *live)))
-    else:
-        # A wide-scope draft meets every place: everything in its period is a candidate.
-        found |= set(session.scalars(select(Project.id).where(*live)))
-    # Stated links hold whatever the place and dates.
-    if draft.related:
-        found |= set(session.scalars(select(Project.id).where(
-            Project.iati_identifier.in_(list(draft.related)), Project.withdrawn_at.is_(None))))
-    if draft.iati_identifier:
-        from adam.models import ProjectRelatedActivity
-
-        found |= set(session.scalars(select(ProjectRelatedActivity.project_id).where(
-            ProjectRelatedActivity.iati_identifier == draft.iati_identifier)))
-    if draft.id is not None:
-        found.discard(draft.id)
-    return found
-
-
 def check_features(session: Session, draft: ProjectFeatures, *, limit: int | None = 10,
-                   cfg: OverlapConfig = DEFAULT_CONFIG, regions: RegionCatalogue | None = None,
+                   cfg: OverlapConfig = DEFAULT_CONFIG, index: RegisterIndex | None = None,
                    include_decided: bool = False) -> list[tuple[ProjectFeatures, object, str]]:
-    regions = regions or RegionCatalogue(session)
-    ids = candidate_ids(session, draft, regions, cfg)
-    if not ids:
+    """Flagged projects for a draft, best first, as (features, PairScore, decision state).
+
+    Candidates come from the register index (adam.overlap.index): places and dates meet and there is
+    evidence, or a stated link. The index scores them with numpy; only those that reach the threshold (and
+    the few compared one by one: stated links, projects changed since the index was built) are worded.
+    """
+    index = index or register_index(session, cfg)
+    found, title_cos, text_cos, _, one_by_one = index.check(draft)
+    pairs = list(zip(found, title_cos.tolist(), text_cos.tolist()))
+    if one_by_one:
+        corpus = index.comparable_corpus([draft, *one_by_one])
+        m = len(one_by_one)
+        t, x = corpus.cosines(np.zeros(m, dtype=np.int64), np.arange(1, m + 1, dtype=np.int64))
+        pairs.extend(zip(one_by_one, t.tolist(), x.tolist()))
+    if not pairs:
         return []
-    candidates = list(load_features(session, ids, regions).values())
     org_ids = set(draft.organisations) | set(draft.institutions)
-    for c in candidates:
-        org_ids |= c.organisations | c.institutions
+    for other, _, _ in pairs:
+        org_ids |= other.organisations | other.institutions
     names = organisation_names(session, org_ids)
-    scored = find_overlaps(draft, candidates, cfg, names)
+    scored = []
+    for other, tc, xc in pairs:
+        if not is_candidate(draft, other, tc, xc, cfg):
+            continue
+        result = score_pair(draft, other, tc, xc, cfg, names)
+        if result.label:
+            scored.append((other, result))
+    scored.sort(key=lambda pair: (-pair[1].score, pair[0].id or 0))
     decisions = decisions_for(session, [draft.id]) if draft.id is not None else {}
     out = []
     for other, result in scored:
@@ -121,9 +89,9 @@ def check_project(session: Session, project: Project, *, limit: int = 10,
     Withdrawn projects are never candidates; pairs a coordinator has decided are left out unless a material
     field of either project changed since (then they come back with reopened=True).
     """
-    regions = RegionCatalogue(session)
-    draft = features_from_project(project, regions)
-    found = check_features(session, draft, limit=limit, cfg=cfg, regions=regions)
+    index = register_index(session, cfg)
+    draft = features_from_project(project, index.regions)  # the index keeps the region catalogue current
+    found = check_features(session, draft, limit=limit, cfg=cfg, index=index)
     results = []
     for other, result, state in found:
         results.append(OverlapResult(other=session.get(Project, other.id), score=result.score, label=result.label,
@@ -132,4 +100,4 @@ def check_project(session: Session, project: Project, *, limit: int = 10,
     return results
 
 
-__all__ = ["OverlapResult", "candidate_ids", "check_features", "check_project", "organisation_names"]
+__all__ = ["OverlapResult", "check_features", "check_project", "organisation_names"]

@@ -2,23 +2,34 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
-from adam.overlap.candidates import Corpus, candidate_pairs
-from adam.overlap.config import DEFAULT_CONFIG, OverlapConfig
+from adam.overlap.candidates import Corpus, candidate_links, iter_candidates
+from adam.overlap.config import DEFAULT_CONFIG, LABEL_DUPLICATE, LABEL_POSSIBLE, OverlapConfig
 from adam.overlap.features import ProjectFeatures
 from adam.overlap.signals import PairScore, is_candidate, score_pair
 from adam.overlap.text import Idf, counts
 from adam.overlap.vector import vector_scores
 
 
-@dataclass(slots=True)
 class ScoredPair:
-    a: ProjectFeatures
-    b: ProjectFeatures
-    result: PairScore
+    """A flagged pair: its score and label now, its worded signals (signals.score_pair) when first asked for."""
+
+    __slots__ = ("a", "b", "score", "label", "_result", "_cosines", "_cfg", "_names")
+
+    def __init__(self, a: ProjectFeatures, b: ProjectFeatures, result: PairScore | None = None, *,
+                 score: int = 0, label: str | None = None, cosines: tuple[float, float] = (0.0, 0.0),
+                 cfg: OverlapConfig = DEFAULT_CONFIG, names: dict[int, str] | None = None):
+        self.a, self.b, self._result = a, b, result
+        self.score, self.label = (result.score, result.label) if result is not None else (score, label)
+        self._cosines, self._cfg, self._names = cosines, cfg, names
+
+    @property
+    def result(self) -> PairScore:
+        if self._result is None:
+            self._result = score_pair(self.a, self.b, *self._cosines, self._cfg, self._names)
+        return self._result
 
     @property
     def key(self) -> tuple[int, int]:
@@ -32,23 +43,49 @@ def pair_key(a: int, b: int) -> tuple[int, int]:
 def find_all_overlaps(features: Sequence[ProjectFeatures], cfg: OverlapConfig = DEFAULT_CONFIG,
                       names: dict[int, str] | None = None,
                       progress: Callable[[int, int], None] | None = None) -> tuple[list[ScoredPair], int]:
-    """Every flagged pair of the corpus, best first, and how many candidate pairs were scored."""
+    """Every flagged pair of the corpus, best first, and how many candidate pairs were scored.
+
+    Candidates come chunk by chunk (candidates.iter_candidates) and are scored with numpy as they come; only
+    the flagged ones are kept, and their evidence is worded when first asked for (ScoredPair.result), so the
+    memory follows the flagged pairs, not the candidates. Pairs where a record states links are worded at once
+    (only the worded scorer counts links).
+    """
     corpus = Corpus.build(features, cfg)
-    pairs = candidate_pairs(corpus, cfg, progress=progress)
-    title_cos, text_cos = corpus.cosines(pairs[:, 0], pairs[:, 1])
-    # Score every candidate with numpy; word the evidence only for pairs that reach the threshold (and for
-    # records that state links, which only the Python scorer counts).
-    scores, thresholds = vector_scores(corpus, pairs[:, 0], pairs[:, 1], title_cos, text_cos, cfg)
-    keep = (scores >= thresholds) | corpus.linked[pairs[:, 0]] | corpus.linked[pairs[:, 1]]
-    pairs, title_cos, text_cos = pairs[keep], title_cos[keep], text_cos[keep]
-    flagged: list[ScoredPair] = []
     feats = corpus.features
-    for (i, j), tc, xc in zip(pairs.tolist(), title_cos.tolist(), text_cos.tolist()):
-        result = score_pair(feats[i], feats[j], tc, xc, cfg, names)
+    flagged: list[ScoredPair] = []
+    scored = 0
+    worded: dict[tuple[int, int], tuple[float, float]] = {}
+    for chunk in iter_candidates(corpus, cfg, progress=progress):
+        i, j = chunk.i, chunk.j
+        scored += len(i)
+        scores, thresholds = vector_scores(corpus, i, j, chunk.title_cos, chunk.text_cos, cfg)
+        linked = corpus.linked[i] | corpus.linked[j]
+        keep = (scores >= thresholds) & ~linked
+        duplicate = scores >= np.maximum(thresholds, cfg.duplicate_threshold)
+        for a, b, score, dup, tc, xc in zip(i[keep].tolist(), j[keep].tolist(), scores[keep].tolist(),
+                                            duplicate[keep].tolist(), chunk.title_cos[keep].tolist(),
+                                            chunk.text_cos[keep].tolist()):
+            a, b = (a, b) if a < b else (b, a)
+            flagged.append(ScoredPair(feats[a], feats[b], score=score,
+                                      label=LABEL_DUPLICATE if dup else LABEL_POSSIBLE, cosines=(tc, xc),
+                                      cfg=cfg, names=names))
+        for a, b, tc, xc in zip(i[linked].tolist(), j[linked].tolist(), chunk.title_cos[linked].tolist(),
+                                chunk.text_cos[linked].tolist()):
+            worded[(min(a, b), max(a, b))] = (tc, xc)
+    links = candidate_links(corpus)
+    fresh = [(a, b) for a, b in links.tolist() if (a, b) not in worded]
+    if fresh:
+        fi = np.array([p[0] for p in fresh], dtype=np.int64)
+        fj = np.array([p[1] for p in fresh], dtype=np.int64)
+        scored += len(fresh)
+        for a, b, tc, xc in zip(fi.tolist(), fj.tolist(), *(x.tolist() for x in corpus.cosines(fi, fj))):
+            worded[(a, b)] = (tc, xc)
+    for (a, b), (tc, xc) in worded.items():
+        result = score_pair(feats[a], feats[b], tc, xc, cfg, names)
         if result.label:
-            flagged.append(ScoredPair(feats[i], feats[j], result))
-    flagged.sort(key=lambda p: (-p.result.score, p.key))
-    return flagged, len(keep)
+            flagged.append(ScoredPair(feats[a], feats[b], result))
+    flagged.sort(key=lambda p: (-p.score, p.key))
+    return flagged, scored
 
 
 def find_overlaps(draft: ProjectFeatures, candidates: Sequence[ProjectFeatures],

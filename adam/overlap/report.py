@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from adam.overlap.config import DEFAULT_CONFIG, OverlapConfig
 from adam.overlap.check import organisation_names
 from adam.overlap.decisions import decision_state, decisions_for
-from adam.overlap.engine import find_all_overlaps
+from adam.overlap.engine import ScoredPair, find_all_overlaps
 from adam.overlap.features import ProjectFeatures, RegionCatalogue, load_features
 from adam.overlap.signals import OverlapSignal
 
@@ -37,13 +37,18 @@ class ReportPair:
     b: ProjectFeatures
     score: int
     label: str
-    signals: list[OverlapSignal]
+    pair: ScoredPair = field(repr=False)
     state: str  # undecided | decided | reopened
     decision: object | None = None
 
     @property
     def key(self) -> tuple[int, int]:
         return (self.a.id, self.b.id)
+
+    @property
+    def signals(self) -> list[OverlapSignal]:
+        """The worded evidence, built when first asked for (a page shows a few dozen pairs of many)."""
+        return self.pair.result.signals
 
 
 @dataclass
@@ -91,7 +96,7 @@ def run_report(session: Session, filters: ReportFilters | None = None, cfg: Over
     pairs: list[ReportPair] = []
     for p in flagged:
         a, b = (p.a, p.b) if p.a.id < p.b.id else (p.b, p.a)
-        if p.result.score < filters.min_score:
+        if p.score < filters.min_score:
             continue
         if not (_in_scope(a, filters, members) or _in_scope(b, filters, members)):
             continue
@@ -103,5 +108,5 @@ def run_report(session: Session, filters: ReportFilters | None = None, cfg: Over
             continue
         if filters.decided == "decided" and state == "undecided":
             continue
-        pairs.append(ReportPair(a, b, p.result.score, p.result.label, p.result.signals, state, decision))
+        pairs.append(ReportPair(a, b, p.score, p.label, p, state, decision))
     return Report(pairs, len(features), scored, names)

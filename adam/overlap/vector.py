@@ -5,6 +5,8 @@ the pairs that reach the threshold; tests/overlap/test_overlap_candidates.py che
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from adam.overlap.candidates import Corpus, shares
@@ -23,20 +25,75 @@ def _pts(points: np.ndarray | float, where: np.ndarray) -> np.ndarray:
     return np.where(value > 0, np.rint(value), 0.0)
 
 
+@dataclass
+class PairInputs:
+    """What the score of pairs (a[k], b[k]) is computed from: one entry per pair, any way it was gathered."""
+
+    wide: np.ndarray            # either is wide-scope
+    shared_country: np.ndarray
+    shared_place: np.ndarray
+    a0: np.ndarray
+    a1: np.ndarray
+    b0: np.ndarray
+    b1: np.ndarray
+    rs_i: np.ndarray
+    rs_j: np.ndarray
+    re_i: np.ndarray
+    re_j: np.ndarray
+    pillar: np.ndarray
+    theme: np.ndarray
+    sector: np.ndarray
+    institution: np.ndarray
+    act_i: np.ndarray
+    act_j: np.ndarray
+    donor: np.ndarray
+    implementer: np.ndarray
+    oi: np.ndarray
+    oj: np.ndarray
+    other_identifier: np.ndarray  # both carry an IATI identifier, and they differ
+    link_ab: np.ndarray         # a's registrant is a partner of b
+    link_ba: np.ndarray
+    li: np.ndarray
+    lj: np.ndarray
+    bi: np.ndarray
+    bj: np.ndarray
+
+
+def pair_inputs(c: Corpus, i: np.ndarray, j: np.ndarray) -> PairInputs:
+    """The inputs of the pairs (i[k], j[k]) of one corpus."""
+    return PairInputs(
+        wide=c.wide[i] | c.wide[j], shared_country=shares(c.countries, i, j), shared_place=shares(c.places, i, j),
+        a0=c.starts[i], a1=c.ends[i], b0=c.starts[j], b1=c.ends[j],
+        rs_i=c.raw_start[i], rs_j=c.raw_start[j], re_i=c.raw_end[i], re_j=c.raw_end[j],
+        pillar=shares(c.pillars, i, j), theme=shares(c.themes, i, j), sector=shares(c.sectors, i, j),
+        institution=shares(c.institutions, i, j), act_i=c.activity[i], act_j=c.activity[j],
+        donor=shares(c.funders, i, j), implementer=shares(c.implementers, i, j),
+        oi=c.owner_ids[i], oj=c.owner_ids[j], other_identifier=other_identifiers(c, i, j),
+        link_ab=shares_cross(c.owners, c.partners, i, j), link_ba=shares_cross(c.owners, c.partners, j, i),
+        li=c.language[i], lj=c.language[j], bi=c.budget[i], bj=c.budget[j],
+    )
+
+
 def vector_scores(c: Corpus, i: np.ndarray, j: np.ndarray, title_cos: np.ndarray, text_cos: np.ndarray,
                   cfg: OverlapConfig = DEFAULT_CONFIG) -> tuple[np.ndarray, np.ndarray]:
     """Scores (0-100) of the pairs (i[k], j[k]) and the threshold each must reach."""
+    return scores_from_inputs(pair_inputs(c, i, j), title_cos, text_cos, cfg)
+
+
+def scores_from_inputs(x: PairInputs, title_cos: np.ndarray, text_cos: np.ndarray,
+                       cfg: OverlapConfig = DEFAULT_CONFIG) -> tuple[np.ndarray, np.ndarray]:
+    """Scores (0-100) of the pairs described by x and the threshold each must reach."""
     p = cfg.points
-    # Cosines come as float32: computed in float64 like the Python scorer (else 17.4999 and 17.5 round apart).
+    # Cosines may come as float32: computed in float64 like the Python scorer (else 17.4999 and 17.5 round apart).
     title_cos = np.asarray(title_cos, dtype=np.float64)
     text_cos = np.asarray(text_cos, dtype=np.float64)
-    total = np.zeros(len(i))
-    wide = c.wide[i] | c.wide[j]
-    shared_country = shares(c.countries, i, j)
-    via_region = ~shared_country & (shares(c.places, i, j) | wide)
+    total = np.zeros(len(x.wide))
+    wide = x.wide
+    shared_country = x.shared_country
+    via_region = ~shared_country & (x.shared_place | wide)
     total += _pts(p["shared_country"], shared_country) + _pts(p["place_via_region"], via_region)
 
-    a0, a1, b0, b1 = c.starts[i], c.ends[i], c.starts[j], c.ends[j]
+    a0, a1, b0, b1 = x.a0, x.a1, x.b0, x.b1
     overlap = np.minimum(a1, b1) - np.maximum(a0, b0)
     a_finite = (a0 > MIN_DAY) & (a1 < MAX_DAY)
     b_finite = (b0 > MIN_DAY) & (b1 < MAX_DAY)
@@ -49,38 +106,37 @@ def vector_scores(c: Corpus, i: np.ndarray, j: np.ndarray, title_cos: np.ndarray
     total += _pts(time_points, overlap > 0)
 
     tol = cfg.date_tolerance_days
-    rs_i, rs_j, re_i, re_j = c.raw_start[i], c.raw_start[j], c.raw_end[i], c.raw_end[j]
+    rs_i, rs_j, re_i, re_j = x.rs_i, x.rs_j, x.re_i, x.re_j
     total += _pts(p["same_start"], (rs_i >= 0) & (rs_j >= 0) & (np.abs(rs_i - rs_j) <= tol))
     total += _pts(p["same_end"], (re_i >= 0) & (re_j >= 0) & (np.abs(re_i - re_j) <= tol))
 
-    total += _pts(p["shared_pillar"], shares(c.pillars, i, j))
-    total += _pts(p["shared_theme"], shares(c.themes, i, j))
-    total += _pts(p["shared_sector"], shares(c.sectors, i, j))
-    total += _pts(p["shared_institution"], shares(c.institutions, i, j))
-    total += _pts(p["same_activity_type"], (c.activity[i] > 0) & (c.activity[i] == c.activity[j]))
-    total += _pts(p["same_donor"], shares(c.funders, i, j))
-    total += _pts(p["same_implementer"], shares(c.implementers, i, j))
+    total += _pts(p["shared_pillar"], x.pillar)
+    total += _pts(p["shared_theme"], x.theme)
+    total += _pts(p["shared_sector"], x.sector)
+    total += _pts(p["shared_institution"], x.institution)
+    total += _pts(p["same_activity_type"], (x.act_i > 0) & (x.act_i == x.act_j))
+    total += _pts(p["same_donor"], x.donor)
+    total += _pts(p["same_implementer"], x.implementer)
 
-    oi, oj = c.owner_ids[i], c.owner_ids[j]
+    oi, oj = x.oi, x.oj
     same_owner = (oi >= 0) & (oi == oj)
-    published = _iati_identifiers(c)
-    publisher = same_owner & (published[i] >= 0) & (published[j] >= 0) & (published[i] != published[j])
+    publisher = same_owner & x.other_identifier
     if p["same_publisher"]:
         total += np.where(publisher, np.rint(p["same_publisher"]), 0.0)
     if p["same_registrant"]:
         registrant = same_owner & ~publisher if p["same_publisher"] else same_owner
         total += np.where(registrant, np.rint(p["same_registrant"]), 0.0)
-    link = (shares_cross(c.owners, c.partners, i, j).astype(int) + shares_cross(c.owners, c.partners, j, i).astype(int))
+    link = x.link_ab.astype(int) + x.link_ba.astype(int)
     link = np.where(oi == oj, 0, link)
     total += _pts(p["partner_chain"], link == 2) + _pts(p["partner_one_way"], link == 1)
 
-    li, lj = c.language[i], c.language[j]
+    li, lj = x.li, x.lj
     comparable = (li == 0) | (lj == 0) | (li == lj) | cfg.text_across_languages
     floor, full = cfg.text_floor, cfg.text_full
     total += _pts(p["title_similarity"] * _ramp(title_cos, floor, full), comparable & (title_cos >= floor))
     total += _pts(p["text_similarity"] * _ramp(text_cos, floor, full), comparable & (text_cos >= floor))
 
-    bi, bj = c.budget[i], c.budget[j]
+    bi, bj = x.bi, x.bj
     low, high = np.minimum(bi, bj), np.maximum(bi, bj)
     with np.errstate(divide="ignore", invalid="ignore"):
         similar = (bi > 0) & (bj > 0) & (high > 0) & (low / np.where(high > 0, high, 1) >= cfg.budget_ratio)
@@ -103,6 +159,12 @@ def _iati_identifiers(c: Corpus) -> np.ndarray:
                            for f in c.features], dtype=np.int64)
         c._iati_numbers = cached
     return cached
+
+
+def other_identifiers(c: Corpus, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Whether rows i[k] and j[k] both carry an IATI identifier and the two differ."""
+    published = _iati_identifiers(c)
+    return (published[i] >= 0) & (published[j] >= 0) & (published[i] != published[j])
 
 
 def shares_cross(left, right, i: np.ndarray, j: np.ndarray) -> np.ndarray:  # noqa: ANN001

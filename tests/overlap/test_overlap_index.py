@@ -1,0 +1,81 @@
+"""The register index of the save-time check stays equal to the register: edits, new projects, withdrawals and
+deletions after it was built are seen by the next check, and its scores equal a fresh scan's."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete
+
+from adam.models import Project
+from adam.models.project import project_countries
+from adam.overlap import check_project
+from adam.overlap.engine import find_overlaps
+from adam.overlap.features import features_from_project, load_features
+from adam.overlap.index import register_index
+from tests.factories import country, make_project, organisation
+from tests.overlap.test_overlap_check import TITLE, draft
+
+
+def matched(session, project=None) -> list[int]:
+    return [r.other.id for r in check_project(session, project if project is not None else draft(session))]
+
+
+def test_index_sees_edits_new_projects_withdrawals_and_deletions(session):
+    a = make_project(session, TITLE)
+    b = make_project(session, "Methadone maintenance in prisons", countries=("KAZ",), pillars=(4,), themes=())
+    assert matched(session) == [a.id]  # builds the index
+
+    c = make_project(session, TITLE, donors=("Japan",))  # a new project
+    assert sorted(matched(session)) == sorted([a.id, c.id])
+
+    a.countries = [country(session, "GEO")]  # only a link changes: no column of the project row does
+    session.flush()
+    assert matched(session) == [c.id]
+
+    b.title, b.countries = TITLE, [country(session, "TJK")]  # an edit makes another project a match
+    session.flush()
+    assert sorted(matched(session)) == sorted([b.id, c.id])
+
+    b.withdrawn_at = dt.datetime.now(dt.timezone.utc)
+    session.flush()
+    assert matched(session) == [c.id]
+
+    session.execute(delete(project_countries).where(project_countries.c.project_id == c.id))
+    session.execute(delete(Project).where(Project.id == c.id))  # outside the ORM
+    assert matched(session) == []
+
+
+def test_index_scores_equal_a_fresh_scan(session):
+    for i in range(6):
+        make_project(session, f"{TITLE} phase {i}", donors=("UK", "Japan")[i % 2:i % 2 + 1],
+                     start=dt.date(2024, 1 + i, 1), summary="Profiling units at Dushanbe airport" if i % 2 else "")
+    register_index(session)  # built now: the project below is compared as a change since the build
+    make_project(session, TITLE, countries=("TJK", "UZB"), institutions=("Customs Service of Tajikistan",))
+    d = draft(session, institutions=("Customs Service of Tajikistan",), summary="Profiling units at Dushanbe airport")
+    results = check_project(session, d, limit=None)
+    index = register_index(session)
+    expected = find_overlaps(features_from_project(d, index.regions), list(load_features(session).values()),
+                             title_idf=index.corpus.title_idf, text_idf=index.corpus.text_idf)
+    assert len(results) >= 5
+    assert [(r.other.id, r.score) for r in results] == [(f.id, s.score) for f, s in expected]
+
+
+def test_index_scores_iati_records_of_one_publisher_like_the_fresh_scan(session):
+    """The save-time index applies the same-publisher discount exactly as the worded score does."""
+    uk = organisation(session, "UK")
+    for i in range(3):
+        make_project(session, TITLE, owner=uk, iati_identifier=f"GB-GOV-1-{i}",
+                     institutions=("Customs Service of Tajikistan",))
+    make_project(session, TITLE, owner=uk, institutions=("Customs Service of Tajikistan",))  # typed, no identifier
+    register_index(session)
+    d = draft(session, institutions=("Customs Service of Tajikistan",), start=dt.date(2024, 1, 1), end=dt.date(2024, 12, 31))
+    d.iati_identifier, d.owner_organisation_id = "GB-GOV-1-9", uk.id
+    results = check_project(session, d, limit=None)
+    index = register_index(session)
+    expected = find_overlaps(features_from_project(d, index.regions), list(load_features(session).values()),
+                             title_idf=index.corpus.title_idf, text_idf=index.corpus.text_idf)
+    assert len(results) == 4
+    assert [(r.other.id, r.score) for r in results] == [(f.id, s.score) for f, s in expected]
+    names = {r.other.iati_identifier: {s.name for s in r.signals} for r in results}
+    assert any("same_publisher" in n for ident, n in names.items() if ident)
+    assert all("same_publisher" not in n and "same_registrant" in n for ident, n in names.items() if not ident)
