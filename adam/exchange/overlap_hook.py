@@ -70,18 +70,12 @@ def check_projects(session: Session, project_ids: Iterable[int], user: Any = Non
 
 
 def _check_batch(session: Session, ids: list[int], user: Any) -> OverlapSummary:
-    from adam.overlap.check import organisation_names
     from adam.overlap.decisions import decision_state, decisions_for
     from adam.overlap.engine import find_all_overlaps
-    from adam.overlap.features import RegionCatalogue, load_features
+    from adam.overlap.report import register_features
 
     imported = set(ids)
-    regions = RegionCatalogue(session)
-    features = list(load_features(session, regions=regions).values())
-    org_ids: set[int] = set()
-    for f in features:
-        org_ids |= f.organisations | f.institutions
-    names = organisation_names(session, org_ids)
+    features, names = register_features(session)
     flagged, _ = find_all_overlaps(features, names=names)  # best first
     decisions = decisions_for(session)
     matches: dict[int, list] = defaultdict(list)

@@ -62,7 +62,24 @@ project_implementers = _link_table("project_implementers", "organisations", "org
 project_institutions = _link_table("project_institutions", "organisations", "organisation_id")
 
 
-class Project(Base):
+class ProjectLabels:
+    """Labels shared by the Project model and the light rows of search results (adam/search/query.py); both
+    have withdrawn_at, status and activity_type."""
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+    @property
+    def activity_type_label(self) -> str:
+        return ACTIVITY_TYPES.get(self.activity_type or "", "")
+
+
+class Project(ProjectLabels, Base):
     __tablename__ = "projects"
     __table_args__ = (
         CheckConstraint("budget_amount IS NULL OR budget_amount >= 0", name="budget_not_negative"),
@@ -150,17 +167,6 @@ class Project(Base):
     def donors(self) -> list[Organisation]:
         return [f.organisation for f in self.funders]
 
-    @property
-    def is_withdrawn(self) -> bool:
-        return self.withdrawn_at is not None
-
-    @property
-    def status_label(self) -> str:
-        return STATUSES.get(self.status, self.status)
-
-    @property
-    def activity_type_label(self) -> str:
-        return ACTIVITY_TYPES.get(self.activity_type or "", "")
 
     def organisation_ids(self) -> set[int]:
         """Organisations whose focal points may edit this project: funders, implementers, owner."""

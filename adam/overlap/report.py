@@ -81,15 +81,21 @@ def _visible(f: ProjectFeatures, organisation_id: int | None) -> bool:
     return organisation_id is None or organisation_id in f.organisations
 
 
+def register_features(session: Session, regions: RegionCatalogue | None = None
+                      ) -> tuple[list[ProjectFeatures], dict[int, str]]:
+    """Every live project's features, and the names of the organisations they mention (for the evidence)."""
+    features = list(load_features(session, regions=regions or RegionCatalogue(session)).values())
+    org_ids: set[int] = set()
+    for f in features:
+        org_ids |= f.organisations | f.institutions
+    return features, organisation_names(session, org_ids)
+
+
 def run_report(session: Session, filters: ReportFilters | None = None, cfg: OverlapConfig = DEFAULT_CONFIG,
                progress: Callable[[int, int], None] | None = None) -> Report:
     filters = filters or ReportFilters()
     regions = RegionCatalogue(session)
-    features = list(load_features(session, regions=regions).values())
-    org_ids: set[int] = set()
-    for f in features:
-        org_ids |= f.organisations | f.institutions
-    names = organisation_names(session, org_ids)
+    features, names = register_features(session, regions)
     flagged, scored = find_all_overlaps(features, cfg, names, progress=progress)
     members = regions.members.get(filters.region_id, frozenset()) if filters.region_id is not None else frozenset()
     decisions = decisions_for(session)

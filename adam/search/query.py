@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from adam.messages import Message
 from adam.models import ACTIVITY_TYPES, STATUSES, Country, Organisation, Pillar, Project, ProjectFunder, Region, Theme
 from adam.models.project import (
+    ProjectLabels,
     project_countries,
     project_implementers,
     project_institutions,
@@ -189,7 +190,7 @@ class PillarRef(NamedTuple):
 
 
 @dataclasses.dataclass
-class ResultRow:
+class ResultRow(ProjectLabels):
     """What the results table, the exports and the timeline show of a project: plain values read by a few
     narrow queries instead of ORM objects and their relationships (several times cheaper per page)."""
     id: int
@@ -206,18 +207,6 @@ class ResultRow:
     donors: list[OrganisationRef] = dataclasses.field(default_factory=list)
     implementers: list[OrganisationRef] = dataclasses.field(default_factory=list)
     pillars: list[PillarRef] = dataclasses.field(default_factory=list)
-
-    @property
-    def is_withdrawn(self) -> bool:
-        return self.withdrawn_at is not None
-
-    @property
-    def status_label(self) -> str:
-        return STATUSES.get(self.status, self.status)
-
-    @property
-    def activity_type_label(self) -> str:
-        return ACTIVITY_TYPES.get(self.activity_type or "", "")
 
 
 def result_rows(session: Session, ids: list[int]) -> list[ResultRow]:
