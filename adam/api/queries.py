@@ -48,5 +48,6 @@ def page_of(session: Session, filters: SearchFilters, page: int, per_page: int) 
         # The search page loads what its table shows; the API shows a little more.
         session.scalars(select(Project).where(Project.id.in_([p.id for p in items])).options(
             selectinload(Project.themes), selectinload(Project.beneficiary_institutions),
-            selectinload(Project.links))).all()
+            selectinload(Project.links), selectinload(Project.locations), selectinload(Project.sectors),
+            selectinload(Project.related_activities))).all()
     return items, total

@@ -296,3 +296,31 @@ def test_locations_are_written_through_the_api_and_cleared_only_when_said(client
         session, locations=[{"name": "Dushanbe airport", "country_id": tjk.id}]))
     assert created.status_code == 201, created.get_json()
     assert created.get_json()["locations"] == [{"name": "Dushanbe airport", "country_id": tjk.id}]
+
+
+def test_a_list_page_costs_the_same_number_of_queries_whatever_its_size(client, session, coordinator_headers):
+    """Every collection the API shows is loaded once per page, never once per project (no N+1)."""
+    from sqlalchemy import event
+
+    from adam.extensions import db
+    from adam.models import ProjectLocation, ProjectSector
+
+    for i in range(12):
+        p = make_project(session, f"Border liaison office {i}", institutions=("Customs Service of Tajikistan",))
+        p.locations = [ProjectLocation(name=f"Post {i}")]
+        p.sectors = [ProjectSector(vocabulary="1", code="16063")]
+    session.commit()
+
+    def statements(per_page: int) -> int:
+        seen = []
+        listener = lambda conn, cursor, statement, *args: seen.append(statement)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            response = client.get(f"/api/v1/projects/?per_page={per_page}", headers=coordinator_headers)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert response.status_code == 200 and len(response.json["items"]) == per_page
+        assert response.json["items"][0]["locations"] and response.json["items"][0]["sectors"]
+        return sum("project" in statement for statement in seen)  # not the token's and user's lookups
+
+    assert statements(12) == statements(2)
