@@ -6,14 +6,13 @@ frequencies over the register (words that are everywhere, like "project" or "COV
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 import unicodedata
+from functools import lru_cache
 from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 from rapidfuzz import fuzz
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer
 
 N_FEATURES = 2**18
 # Words of project titles that say nothing about the subject.
@@ -22,7 +21,16 @@ DOMAIN_STOP_WORDS = frozenset({
     "activities", "de", "la", "le", "les", "des", "du", "et", "en", "el", "los", "las", "y", "para", "por",
     "pour", "dans", "au", "aux", "a", "of", "na", "и", "в", "на", "по", "для",
 })
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | DOMAIN_STOP_WORDS
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    # scikit-learn is imported on first use, not with the app: it is most of the start-up time of every command.
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | DOMAIN_STOP_WORDS
+
+
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -35,7 +43,8 @@ def normalise_text(text: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def _tokens(text: str) -> tuple[str, ...]:
-    return tuple(t for t in _TOKEN.findall(normalise_text(text)) if t not in STOP_WORDS and len(t) > 1)
+    stop = stop_words()
+    return tuple(t for t in _TOKEN.findall(normalise_text(text)) if t not in stop and len(t) > 1)
 
 
 def tokens(text: str) -> tuple[str, ...]:
@@ -43,16 +52,18 @@ def tokens(text: str) -> tuple[str, ...]:
     return _tokens(text) if len(text) < 2000 else _tokens.__wrapped__(text)
 
 
-_VECTORIZER = HashingVectorizer(
-    n_features=N_FEATURES, analyzer=tokens, alternate_sign=False, norm=None, binary=True,
-)
+@lru_cache(maxsize=1)
+def _vectorizer():  # noqa: ANN202
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    return HashingVectorizer(n_features=N_FEATURES, analyzer=tokens, alternate_sign=False, norm=None, binary=True)
 
 
 def counts(texts: Sequence[str]) -> sp.csr_matrix:
     """Binary word presence per text (rows), hashed."""
     if not texts:
         return sp.csr_matrix((0, N_FEATURES), dtype=np.float64)
-    return _VECTORIZER.transform(list(texts)).tocsr()
+    return _vectorizer().transform(list(texts)).tocsr()
 
 
 class Idf:
