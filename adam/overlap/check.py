@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from adam.models import Organisation, Project
 from adam.overlap.config import DEFAULT_CONFIG, OverlapConfig
 from adam.overlap.decisions import decision_state, decisions_for
+from adam.overlap.engine import flagged_pairs
 from adam.overlap.features import ProjectFeatures, features_from_project
 from adam.overlap.index import RegisterIndex, register_index
-from adam.overlap.signals import OverlapSignal, is_candidate, score_pair
+from adam.overlap.signals import OverlapSignal
 
 
 @dataclass
@@ -61,14 +62,7 @@ def check_features(session: Session, draft: ProjectFeatures, *, limit: int | Non
     for other, _, _ in pairs:
         org_ids |= other.organisations | other.institutions
     names = organisation_names(session, org_ids)
-    scored = []
-    for other, tc, xc in pairs:
-        if not is_candidate(draft, other, tc, xc, cfg):
-            continue
-        result = score_pair(draft, other, tc, xc, cfg, names)
-        if result.label:
-            scored.append((other, result))
-    scored.sort(key=lambda pair: (-pair[1].score, pair[0].id or 0))
+    scored = flagged_pairs(draft, pairs, cfg, names)
     decisions = decisions_for(session, [draft.id]) if draft.id is not None else {}
     out = []
     for other, result in scored:

@@ -1,7 +1,7 @@
 """Scoring many pairs (the full report) and one draft against its candidates (the save-time check)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -98,8 +98,15 @@ def find_overlaps(draft: ProjectFeatures, candidates: Sequence[ProjectFeatures],
     corpus = Corpus.build([draft, *others], cfg, title_idf=title_idf, text_idf=text_idf)
     n = len(others)
     title_cos, text_cos = corpus.cosines(np.zeros(n, dtype=np.int64), np.arange(1, n + 1, dtype=np.int64))
+    return flagged_pairs(draft, zip(others, title_cos.tolist(), text_cos.tolist()), cfg, names)
+
+
+def flagged_pairs(draft: ProjectFeatures, pairs: Iterable[tuple[ProjectFeatures, float, float]],
+                  cfg: OverlapConfig = DEFAULT_CONFIG, names: dict[int, str] | None = None
+                  ) -> list[tuple[ProjectFeatures, PairScore]]:
+    """The candidates among (other, title cosine, text cosine) that reach their threshold, worded, best first."""
     out: list[tuple[ProjectFeatures, PairScore]] = []
-    for other, tc, xc in zip(others, title_cos.tolist(), text_cos.tolist()):
+    for other, tc, xc in pairs:
         if not is_candidate(draft, other, tc, xc, cfg):
             continue
         result = score_pair(draft, other, tc, xc, cfg, names)
