@@ -212,6 +212,19 @@ def _chunks_of(corpus: Corpus, left: _Side, right: _Side, cfg: OverlapConfig, up
         a = b
 
 
+def place_blocks(features: Sequence[ProjectFeatures]) -> tuple[dict[int, list[int]], list[int]]:
+    """Row numbers per place (a project in several places is in each block), and the wide-scope rows apart."""
+    blocks: dict[int, list[int]] = defaultdict(list)
+    wide: list[int] = []
+    for i, f in enumerate(features):
+        if f.wide:
+            wide.append(i)
+        else:
+            for place in f.places:
+                blocks[place].append(i)
+    return blocks, wide
+
+
 def iter_candidates(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG,
                     progress: Callable[[int, int], None] | None = None):
     """Candidate pairs of the corpus, chunk by chunk (CandidateChunk), each unordered pair once; stated links
@@ -220,14 +233,7 @@ def iter_candidates(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG,
         raise ValueError("These weights let a pair with no evidence reach the threshold: candidate blocking "
                          "would miss pairs. Lower the place, time and subject points or raise the threshold.")
     features = corpus.features
-    blocks: dict[int, list[int]] = defaultdict(list)
-    wide: list[int] = []
-    for i, f in enumerate(features):
-        if f.wide:
-            wide.append(i)
-        else:
-            for c in f.places:
-                blocks[c].append(i)
+    blocks, wide = place_blocks(features)
     several = np.array([len(f.places) > 1 and not f.wide for f in features], dtype=bool)
     steps = len(blocks) + 1
     for k, (place, members) in enumerate(blocks.items()):

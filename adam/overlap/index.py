@@ -33,7 +33,7 @@ from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.orm import Session
 
 from adam.models import Project, ProjectFunder, ProjectRelatedActivity, ProjectSector
-from adam.overlap.candidates import Corpus
+from adam.overlap.candidates import Corpus, place_blocks
 from adam.overlap.config import DEFAULT_CONFIG, OverlapConfig
 from adam.overlap.features import MAX_DAY, MIN_DAY, ProjectFeatures, RegionCatalogue, load_features
 from adam.overlap.signals import dates_overlap, places_meet, stated_link
@@ -145,16 +145,10 @@ class RegisterIndex:
         self.csc = {name: getattr(c, name).tocsc() for name in
                     ("titles", "texts", "institutions", "funders", "implementers", "owners", "partners",
                      "countries", "places", "pillars", "themes", "sectors")}
-        by_place: dict[int, list[int]] = defaultdict(list)
-        wide: list[int] = []
+        by_place, wide = place_blocks(features)
         self.by_identifier: dict[str, list[int]] = defaultdict(list)
         self.stating: dict[str, list[int]] = defaultdict(list)
         for i, f in enumerate(features):
-            if f.wide:
-                wide.append(i)
-            else:
-                for p in f.places:
-                    by_place[p].append(i)
             if f.iati_identifier:
                 self.by_identifier[f.iati_identifier].append(i)
             for ident in f.related:
