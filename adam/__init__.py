@@ -58,6 +58,8 @@ def register_blueprints(app: Flask) -> None:
     from adam.api import init_api
     from adam.exchange.routes import bp as exchange_bp
     from adam.main.routes import bp as main_bp
+    from adam.notifications.routes import bp as notifications_bp
+    from adam.notifications.routes import register as register_notifications
     from adam.overlap_web.routes import bp as overlap_bp
     from adam.projects.routes import bp as projects_bp
     from adam.search.routes import bp as search_bp
@@ -69,6 +71,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(exchange_bp)
     app.register_blueprint(overlap_bp)
+    app.register_blueprint(notifications_bp)
+    register_notifications(app)
     init_api(app)
 
 

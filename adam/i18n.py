@@ -12,7 +12,7 @@ from flask_babel import get_locale, gettext, refresh
 from flask_login import current_user
 
 from adam.extensions import babel
-from adam.messages import N_, Message
+from adam.messages import N_, Message, message_from_data
 
 
 # The working languages of the partnership, in the order the switcher shows them (each in its own language).
@@ -44,6 +44,8 @@ def translate(value) -> str:  # noqa: ANN001
     text the catalogue does not know stays as it is. Unlike _() in a template, the result is escaped as usual."""
     if value is None or value == "":
         return ""
+    if isinstance(value, dict):  # a Message as stored data (Message.as_data)
+        value = message_from_data(value)
     if isinstance(value, Message):
         # Parameters that are Messages themselves (a filter's name in "Ignored %(label)s …") are translated too.
         params = {k: translate(v) if isinstance(v, Message) else v for k, v in value.params.items()}

@@ -19,3 +19,16 @@ class Message(str):
         text = super().__new__(cls, msgid % params if params else msgid)
         text.msgid, text.params = msgid, params
         return text
+
+    def as_data(self) -> dict:
+        """The message as JSON-ready data (catalogue id and parameters, nested Messages too), for storage."""
+        return {"msgid": self.msgid,
+                "params": {k: v.as_data() if isinstance(v, Message) else v for k, v in self.params.items()}}
+
+
+def message_from_data(data) -> str:  # noqa: ANN001
+    """A stored message back as a Message (see Message.as_data); plain text stays as it is."""
+    if isinstance(data, dict) and "msgid" in data:
+        params = {k: message_from_data(v) for k, v in (data.get("params") or {}).items()}
+        return Message(data["msgid"], **params)
+    return data

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from adam.iati.importer import check_imported_projects
 from adam.models import Notification, OverlapAcknowledgement, User
+from adam.overlap.notify import notice_text, overlap_notice, signal_rows
 from adam.projects import overlap_hooks
 
 CHECK_LIMIT = 10  # as the save-time check: the closest ten
@@ -93,7 +94,7 @@ def _check_batch(session: Session, ids: list[int], user: Any) -> OverlapSummary:
     user_id = getattr(user, "id", None)
     rows = [{"project_id": mine.id, "other_project_id": other.id, "user_id": user_id, "score": result.score,
              "label": result.label, "acknowledged": False, "created_at": now,
-             "signals": [{"name": s.name, "explanation": s.explanation, "points": s.points} for s in result.signals]}
+             "signals": signal_rows(result.signals)}
             for found in matches.values() for mine, other, result in found]
     for start in range(0, len(rows), 1000):
         session.execute(insert(OverlapAcknowledgement.__table__), rows[start:start + 1000])
@@ -114,13 +115,13 @@ def _notify(session: Session, found: list, user: Any, now: dt.datetime) -> None:
                 User.organisation_id.in_(organisations[start:start + 900]), User.active.is_(True))):
             recipients[oid].append(uid)
     rows = []
-    who = getattr(user, "name", None) or "an import"
+    who = getattr(user, "name", None)
     for mine, other, result in found:
-        message = (f"“{mine.title}” was imported by {who} and may overlap your project “{other.title}” "
-                   f"({result.label}, score {result.score}). "
-                   f"Why: {'; '.join(s.explanation for s in result.signals[:3])}")
+        content = overlap_notice(mine.title, other.title, result, who=who, imported=True)
+        message = notice_text(content)
         for uid in sorted({u for o in other.organisations for u in recipients.get(o, ())}):
             if uid != getattr(user, "id", None):
-                rows.append({"user_id": uid, "project_id": mine.id, "message": message, "created_at": now})
+                rows.append({"user_id": uid, "project_id": mine.id, "message": message, "content": content,
+                             "created_at": now})
     for start in range(0, len(rows), 1000):
         session.execute(insert(Notification.__table__), rows[start:start + 1000])

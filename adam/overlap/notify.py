@@ -1,14 +1,16 @@
 """After a project is saved despite a warning: record the acknowledgement and tell the other projects' focal points."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from email.message import EmailMessage
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from adam.messages import N_, Message, message_from_data
 from adam.models import Notification, OverlapAcknowledgement, Project, User
 
 log = logging.getLogger(__name__)
@@ -21,6 +23,58 @@ def _mail_settings() -> Mapping | None:
     except ImportError:  # pragma: no cover
         return None
     return current_app.config if has_app_context() else None
+
+
+def message_data(text: str) -> dict | str:
+    """A Message as stored data (catalogue id and parameters); plain text as it is."""
+    return text.as_data() if isinstance(text, Message) else str(text)
+
+
+def signal_rows(signals: Sequence) -> list[dict]:
+    """The evidence of a pair as stored with an acknowledgement: English text, and the message for translation."""
+    return [{"name": s.name, "explanation": str(s.explanation), "message": message_data(s.explanation),
+             "points": s.points} for s in signals]
+
+
+def overlap_notice(project_title: str, other_title: str, result, who: str | None = None,  # noqa: ANN001
+                   imported: bool = False) -> dict:
+    """What the focal points of `other` are told, as stored data (Notification.content): a message and the three
+    strongest reasons, each as catalogue id and parameters, so that every reader gets it in their own language."""
+    if imported:
+        notice = Message(N_("“%(title)s” was imported by %(who)s and may overlap your project “%(other)s” "
+                            "(%(label)s, score %(score)s)."),
+                         title=project_title, who=who or Message(N_("an import")), other=other_title,
+                         label=Message(result.label), score=result.score)
+    else:
+        notice = Message(N_("“%(title)s” was saved by %(who)s and may overlap your project “%(other)s” "
+                            "(%(label)s, score %(score)s)."),
+                         title=project_title, who=who or Message(N_("someone")), other=other_title,
+                         label=Message(result.label), score=result.score)
+    return {"notice": notice.as_data(), "reasons": [message_data(s.explanation) for s in result.signals[:3]]}
+
+
+def notice_text(content: Mapping, translate: Callable[[object], str] = str) -> str:
+    """A stored notice as text, through `translate` (adam.i18n.translate for the reader's language; str: English)."""
+    notice = translate(message_from_data(content["notice"]))
+    reasons = [translate(message_from_data(r)) for r in content.get("reasons") or ()]
+    if not reasons:
+        return notice
+    return translate(Message(N_("%(notice)s Why: %(reasons)s"), notice=notice, reasons="; ".join(reasons)))
+
+
+def _language_of(recipient: User | None):  # noqa: ANN202
+    """A context in which text is rendered in the recipient's language, and the function that renders it: within a
+    Flask application the catalogues apply; without one (the engine used alone), English."""
+    try:
+        from flask import has_app_context
+    except ImportError:  # pragma: no cover
+        return contextlib.nullcontext(), str
+    if not has_app_context():
+        return contextlib.nullcontext(), str
+    from flask_babel import force_locale
+
+    from adam.i18n import DEFAULT_LANGUAGE, translate
+    return force_locale(getattr(recipient, "language", None) or DEFAULT_LANGUAGE), translate
 
 
 def after_project_saved(session: Session, project: Project, user: User, results: Sequence, acknowledged: bool,
@@ -37,20 +91,19 @@ def after_project_saved(session: Session, project: Project, user: User, results:
         session.add(OverlapAcknowledgement(
             project_id=project.id, other_project_id=other.id, user_id=user.id if user else None,
             score=result.score, label=result.label, acknowledged=acknowledged,
-            signals=[{"name": s.name, "explanation": s.explanation, "points": s.points} for s in result.signals],
+            signals=signal_rows(result.signals),
         ))
         org_ids = other.organisation_ids()
         if not org_ids:
             continue
         recipients = session.scalars(select(User).where(
             User.organisation_id.in_(list(org_ids)), User.active.is_(True))).all()
-        message = (f"“{project.title}” was saved by {user.name if user else 'someone'} and may overlap your project "
-                   f"“{other.title}” ({result.label}, score {result.score}). "
-                   f"Why: {'; '.join(s.explanation for s in result.signals[:3])}")
+        content = overlap_notice(project.title, other.title, result, who=user.name if user else None)
+        message = notice_text(content)
         for recipient in recipients:
             if user is not None and recipient.id == user.id:
                 continue
-            note = Notification(user_id=recipient.id, project_id=project.id, message=message)
+            note = Notification(user_id=recipient.id, project_id=project.id, message=message, content=content)
             session.add(note)
             notifications.append(note)
     session.flush()
@@ -61,17 +114,22 @@ def after_project_saved(session: Session, project: Project, user: User, results:
 
 
 def send_emails(session: Session, notifications: Sequence[Notification], settings: Mapping) -> int:
-    """One message per notification; a mail failure is logged and never loses the in-app notification."""
+    """One message per notification, in its recipient's language; a mail failure is logged and never loses the
+    in-app notification."""
     sent = 0
     try:
         with smtplib.SMTP(settings["MAIL_SERVER"], int(settings.get("MAIL_PORT") or 25), timeout=10) as smtp:
             for note in notifications:
                 recipient = session.get(User, note.user_id)
+                language, translate = _language_of(recipient)
+                with language:
+                    subject = translate(Message(N_("ADAM: a project may overlap yours")))
+                    body = notice_text(note.content, translate) if note.content else note.message
                 msg = EmailMessage()
-                msg["Subject"] = "ADAM: a project may overlap yours"
+                msg["Subject"] = subject
                 msg["From"] = settings.get("MAIL_FROM") or "adam@localhost"
                 msg["To"] = recipient.email
-                msg.set_content(note.message)
+                msg.set_content(body)
                 smtp.send_message(msg)
                 sent += 1
     except (OSError, smtplib.SMTPException) as exc:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 
 import pytest
 from sqlalchemy import select
@@ -110,7 +112,11 @@ def test_after_save_records_the_acknowledgement_and_notifies_the_other_focal_poi
     assert TITLE in stored.message and stored.project_id == new.id
 
 
-def test_after_save_sends_email_when_smtp_is_configured(session):
+@pytest.mark.parametrize("language, subject, phrase", [
+    ("en", "ADAM: a project may overlap yours", "may overlap your project"),
+    ("fr", "ADAM : un projet pourrait recouper le vôtre", "pourrait recouper votre projet"),
+])
+def test_after_save_sends_email_when_smtp_is_configured(session, language, subject, phrase):
     aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
     from aiosmtpd.handlers import Sink
 
@@ -129,7 +135,7 @@ def test_after_save_sends_email_when_smtp_is_configured(session):
     controller = aiosmtpd_controller.Controller(Capture(), hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        japan_fp = make_user(session, org="Japan", email="fp@japan.example")
+        japan_fp = make_user(session, org="Japan", email="fp@japan.example", language=language)
         make_project(session, TITLE, donors=("Japan",), implementers=("UNDP",))
         uk_fp = make_user(session, org="UK")
         new = draft(session)
@@ -142,7 +148,10 @@ def test_after_save_sends_email_when_smtp_is_configured(session):
         controller.stop()
     assert len(received) == 1
     assert received[0].rcpt_tos == [japan_fp.email]
-    assert TITLE in received[0].content.decode()
+    mail = email.message_from_bytes(received[0].content, policy=email.policy.default)
+    assert mail["Subject"] == subject  # in the recipient's language, whatever the sender's
+    body = mail.get_content()
+    assert TITLE in body and phrase in body
 
 
 def test_spelling_variants_of_one_organisation_count_as_one_for_the_partner_chain(session):

@@ -10,6 +10,7 @@ import pytest
 from flask import url_for
 
 from adam.api.tokens import create_token
+from adam.models import Notification
 from adam.models.iati import ImportJob
 from adam.sitesettings import set_public_view
 from tests import factories as f
@@ -111,6 +112,12 @@ ACCESS: dict[str, tuple[str, dict, dict]] = {
     "overlap.print_view": ("GET", {}, signed_in(200)),
     # Deciding a pair is for coordinators; an empty decision is refused back to the report.
     "overlap.decide_pair": ("POST", {}, coordinator_only(302)),
+    # Everyone has an inbox of their own; another user's notification is answered as if it did not exist.
+    "notifications.index": ("GET", {}, signed_in(200)),
+    "notifications.read_all": ("POST", {}, signed_in(302)),
+    "notifications.open_notification": ("POST", {"notification_id": "{notification}"},
+                                        {"anonymous": LOGIN, "focal_own": 302, "focal_other": 404,
+                                         "coordinator": 404, "admin": 404}),
 }
 
 
@@ -136,10 +143,12 @@ def world(app, session):
     token = create_token(session, users["focal_own"], "matrix").token
     job = ImportJob(user_id=users["coordinator"].id, file_name="donor.xml", status="done", report={"imported": 0})
     session.add(job)
+    note = Notification(user_id=users["focal_own"].id, project_id=project.id, message="A project may overlap yours.")
+    session.add(note)
     session.commit()
     ids = {"project": project.id, "user": users["focal_own"].id, "organisation": f.organisation(session, "UK").id,
            "theme": f.theme(session, "border-control").id, "token": token.id,
-           "job": job.id}
+           "job": job.id, "notification": note.id}
     return users, ids
 
 
