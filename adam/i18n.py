@@ -23,7 +23,7 @@ DEFAULT_LANGUAGE = "en"
 # for the catalogue; the templates show them through the `tr` filter.
 DATA_LABELS = (
     N_("possible overlap"), N_("likely duplicate"),
-    N_("Created"), N_("Updated"), N_("Withdrawn"), N_("Restored"),
+    N_("Created"), N_("Updated"), N_("Withdrawn"), N_("Restored"), N_("Merged"),
     N_("queued"), N_("running"), N_("done"), N_("failed"),
     N_("created"), N_("updated"), N_("unchanged"), N_("rejected"),
     N_("Country x pillar"), N_("Donor x country"), N_("Projects by country"),

@@ -56,8 +56,9 @@ class DecisionError(ValueError):
 
 
 def decide(session: Session, a: ProjectFeatures, b: ProjectFeatures, decision: str, note: str, user: User,
-           score: int | None = None, withdraw_id: int | None = None) -> OverlapDecision:
-    """Record (or replace) the decision on a pair; a duplicate may withdraw one of the two records.
+           score: int | None = None, withdraw_id: int | None = None, merge: bool = False) -> OverlapDecision:
+    """Record (or replace) the decision on a pair; a duplicate may withdraw one of the two records, and with
+    `merge` first merge it into the other (adam.projects.operations.merge_projects).
 
     Nothing is deleted: the withdrawn record keeps its history, with a change naming the one it duplicates.
     """
@@ -68,6 +69,8 @@ def decide(session: Session, a: ProjectFeatures, b: ProjectFeatures, decision: s
         raise DecisionError(N_("A decision needs two different saved projects."))
     if withdraw_id is not None and (decision != "duplicate" or withdraw_id not in (a.id, b.id)):
         raise DecisionError(N_("Only one of the two projects of a duplicate pair can be withdrawn."))
+    if merge and withdraw_id is None:
+        raise DecisionError(N_("Say which of the two projects is merged into the other."))
     first, second = (a, b) if a.id < b.id else (b, a)
     existing = session.scalars(select(OverlapDecision).where(
         OverlapDecision.project_a_id == first.id, OverlapDecision.project_b_id == second.id)).first()
@@ -80,7 +83,15 @@ def decide(session: Session, a: ProjectFeatures, b: ProjectFeatures, decision: s
     record.decided_by_id = user.id
     record.decided_at = dt.datetime.now(dt.timezone.utc)
     session.add(record)
-    if withdraw_id is not None:
+    if withdraw_id is not None and merge:
+        from adam.projects.operations import ProjectValidationError, merge_projects  # the rules of projects
+
+        kept = second.id if withdraw_id == first.id else first.id
+        try:
+            merge_projects(session, session.get(Project, kept), session.get(Project, withdraw_id), user, note)
+        except ProjectValidationError as exc:
+            raise DecisionError(*[m for messages in exc.errors.values() for m in messages]) from exc
+    elif withdraw_id is not None:
         kept = second.id if withdraw_id == first.id else first.id
         project = session.get(Project, withdraw_id)
         if project.withdrawn_at is None:

@@ -50,6 +50,8 @@ class DecisionForm(FlaskForm):
     project_b = HiddenField(validators=[InputRequired()])
     decision = SelectField(_l("Decision"), choices=[(key, _l(label)) for key, label in DECISIONS.items()], validators=[InputRequired()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
-    withdraw = SelectField(_l("Withdraw a record (duplicates only)"), choices=[("", _l("Keep both")), ("a", _l("Withdraw the first")),
-                                                                               ("b", _l("Withdraw the second"))],
+    withdraw = SelectField(_l("Withdraw a record (duplicates only)"),
+                           choices=[("", _l("Keep both")), ("a", _l("Withdraw the first")), ("b", _l("Withdraw the second")),
+                                    ("merge-a", _l("Merge the first into the second")),
+                                    ("merge-b", _l("Merge the second into the first"))],
                            validators=[Optional()])

@@ -127,15 +127,22 @@ def decide_pair():
         flash(gettext("The decision was not recorded: one of the projects does not exist or was withdrawn."), "error")
         return redirect(back)
     a, b = features[ids[0]], features[ids[1]]
-    withdraw = {"a": a.id, "b": b.id}.get(form.withdraw.data or "")
+    choice = form.withdraw.data or ""
+    withdraw = {"a": a.id, "b": b.id, "merge-a": a.id, "merge-b": b.id}.get(choice)
+    merge = choice.startswith("merge-")
     try:
-        decide(db.session, a, b, form.decision.data, form.note.data or "", current_user, withdraw_id=withdraw)
+        decide(db.session, a, b, form.decision.data, form.note.data or "", current_user, withdraw_id=withdraw,
+               merge=merge)
     except DecisionError as exc:
         db.session.rollback()
         flash(gettext("The decision was not recorded: %(reasons)s", reasons=translate_error(exc)), "error")
         return redirect(back)
     db.session.commit()
-    flash(gettext("Decision recorded. The duplicate record was withdrawn.") if withdraw else gettext("Decision recorded."), "success")
+    if merge:
+        flash(gettext("Decision recorded. The duplicate record was merged into the other and withdrawn."), "success")
+    else:
+        flash(gettext("Decision recorded. The duplicate record was withdrawn.") if withdraw
+              else gettext("Decision recorded."), "success")
     return redirect(back)
 
 

@@ -25,6 +25,8 @@ from adam.models import (
     ProjectFunder,
     ProjectLink,
     ProjectLocation,
+    ProjectRelatedActivity,
+    ProjectSector,
     Region,
     Theme,
     User,
@@ -408,6 +410,62 @@ def withdraw_project(session: Session, project: Project, user: User | None, reas
         project.updated_by_id = user.id
     record_change(session, project, user, "withdrawn", {"withdrawn": [False, True]}, note=reason.strip())
     session.flush()
+
+
+def merge_projects(session: Session, kept: Project, merged: Project, user: User | None, note: str = "") -> dict:
+    """Resolve a duplicate by merging `merged` into `kept`; returns the changes made to `kept`.
+
+    `kept` gains what only `merged` states: countries, regions, pillars, themes, donors (with their amounts),
+    implementers, beneficiary institutions, links, places, sectors and related activities, and a summary or
+    description it lacks. Its dates, budget and title stay its own. `merged` is withdrawn, naming the project it
+    was merged into. Nothing is deleted: both histories say what happened.
+    """
+    if kept.id is None or merged.id is None or kept.id == merged.id:
+        raise ProjectValidationError({"merge": [N_("A merge needs two different saved projects.")]})
+    if kept.withdrawn_at is not None or merged.withdrawn_at is not None:
+        raise ProjectValidationError({"merge": [N_("A withdrawn project cannot be merged.")]})
+
+    def union(current: list, extra: list, key=lambda x: x) -> list:  # noqa: ANN001
+        seen = {key(x) for x in current}
+        return list(current) + [x for x in extra if key(x) not in seen]
+
+    before = snapshot(kept)
+    kept.countries = union(kept.countries, merged.countries)
+    kept.regions = union(kept.regions, merged.regions)
+    kept.pillars = union(kept.pillars, merged.pillars)
+    kept.themes = union(kept.themes, merged.themes)
+    kept.implementers = union(kept.implementers, merged.implementers)
+    kept.beneficiary_institutions = union(kept.beneficiary_institutions, merged.beneficiary_institutions)
+    kept.funders = union(kept.funders, [
+        ProjectFunder(organisation=f.organisation, organisation_id=f.organisation_id, amount=f.amount,
+                      currency=f.currency) for f in merged.funders], key=lambda f: f.organisation_id)
+    kept.links = union(kept.links, [ProjectLink(url=x.url, label=x.label) for x in merged.links],
+                       key=lambda x: x.url)
+    kept.locations = union(kept.locations, [ProjectLocation(country_id=x.country_id, name=x.name)
+                                            for x in merged.locations], key=lambda x: (x.country_id, x.name))
+    kept.sectors = union(kept.sectors, [ProjectSector(vocabulary=x.vocabulary, code=x.code, percentage=x.percentage)
+                                        for x in merged.sectors], key=lambda x: (x.vocabulary, x.code))
+    kept.related_activities = union(kept.related_activities, [
+        ProjectRelatedActivity(iati_identifier=x.iati_identifier, kind=x.kind, relation_type=x.relation_type)
+        for x in merged.related_activities if x.iati_identifier != kept.iati_identifier],
+        key=lambda x: (x.iati_identifier, x.kind))
+    for name in ("summary", "description"):
+        if not (getattr(kept, name) or "").strip() and (getattr(merged, name) or "").strip():
+            setattr(kept, name, getattr(merged, name))
+    changes = diff(before, snapshot(kept))
+    now = utcnow()
+    kept.updated_at = now
+    if user is not None:
+        kept.updated_by_id = merged.updated_by_id = user.id
+    note = note.strip()
+    record_change(session, kept, user, "merged", changes,
+                  note=f"Merged from project #{merged.id} “{merged.title}”" + (f": {note}" if note else ""))
+    merged.withdrawn_at = now
+    merged.withdrawn_reason = f"Merged into project #{kept.id}" + (f": {note}" if note else "")
+    record_change(session, merged, user, "withdrawn", {"withdrawn": [False, True], "merged_into": [None, kept.id]},
+                  note=merged.withdrawn_reason)
+    session.flush()
+    return changes
 
 
 def restore_project(session: Session, project: Project, user: User | None) -> None:

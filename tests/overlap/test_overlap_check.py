@@ -8,7 +8,7 @@ import email.policy
 import pytest
 from sqlalchemy import select
 
-from adam.models import Notification, OverlapAcknowledgement, Project, ProjectFunder
+from adam.models import Notification, OverlapAcknowledgement, Project, ProjectChange, ProjectFunder
 from adam.overlap import after_project_saved, check_project
 from adam.overlap.decisions import DecisionError, decide
 from adam.overlap.features import RegionCatalogue, features_from_project
@@ -77,6 +77,37 @@ def test_decided_pair_is_silenced_until_a_material_change_reopens_it(session):
     session.flush()
     results = check_project(session, a)
     assert [r.other.id for r in results] == [b.id] and results[0].reopened
+
+
+def test_duplicate_decision_can_merge_one_record_into_the_other(session):
+    coordinator = make_user(session, role="coordinator")
+    kept = make_project(session, TITLE, countries=("TJK",), donors=("UK",), institutions=())
+    gone = make_project(session, TITLE, countries=("TJK", "UZB"), donors=("Japan",), implementers=("UNDP",),
+                        institutions=("Tajik Customs Service",), summary="Training of customs officers.")
+    kept.summary = ""
+    session.flush()
+    regions = RegionCatalogue(session)
+    fk, fg = features_from_project(kept, regions), features_from_project(gone, regions)
+    with pytest.raises(DecisionError):  # a merge must say which record goes
+        decide(session, fk, fg, "duplicate", "", coordinator, merge=True)
+    decide(session, fk, fg, "duplicate", "entered by both donors", coordinator, withdraw_id=gone.id, merge=True)
+    session.expire_all()
+    kept, gone = session.get(Project, kept.id), session.get(Project, gone.id)
+    # the kept record gains what only the other stated; its own fields stay
+    assert {c.iso3 for c in kept.countries} == {"TJK", "UZB"}
+    assert {f.organisation_id for f in kept.funders} == {organisation(session, "UK").id,
+                                                         organisation(session, "Japan").id}
+    assert {o.id for o in kept.implementers} == {organisation(session, "UNODC").id, organisation(session, "UNDP").id}
+    assert [o.id for o in kept.beneficiary_institutions] == [organisation(session, "Tajik Customs Service").id]
+    assert kept.summary == "Training of customs officers." and kept.withdrawn_at is None
+    # the other is withdrawn, not deleted, and both histories say what happened
+    assert gone.withdrawn_at is not None and f"#{kept.id}" in gone.withdrawn_reason
+    kept_change = session.scalars(select(ProjectChange).where(ProjectChange.project_id == kept.id,
+                                                             ProjectChange.action == "merged")).one()
+    assert f"#{gone.id}" in kept_change.note and "countries" in kept_change.changes
+    gone_change = session.scalars(select(ProjectChange).where(ProjectChange.project_id == gone.id,
+                                                             ProjectChange.action == "withdrawn")).one()
+    assert gone_change.changes["merged_into"] == [None, kept.id]
 
 
 def test_duplicate_decision_can_withdraw_one_record_and_keeps_it(session):

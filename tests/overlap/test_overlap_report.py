@@ -64,6 +64,25 @@ def test_scope_filters_keep_only_matching_pairs(client, session):
     assert client.get("/overlaps/?min_score=500").status_code == 422
 
 
+def test_a_coordinator_merges_a_duplicate_from_the_report(client, session):
+    a, b, _c, _d = two_pairs(session)
+    login(client, make_user(session, role="coordinator"))
+    session.commit()
+    r = client.post("/overlaps/decide", data={"project_a": a.id, "project_b": b.id, "decision": "duplicate",
+                                              "withdraw": "merge-b"}, follow_redirects=True)
+    assert "merged into the other" in r.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Project, b.id).withdrawn_at is not None and session.get(Project, a.id).withdrawn_at is None
+    history = client.get(f"/projects/{a.id}").get_data(as_text=True)
+    assert "Merged" in history and f"#{b.id}" in history
+    # a merge for a pair that is not a duplicate is refused and changes nothing
+    r = client.post("/overlaps/decide", data={"project_a": _c.id, "project_b": _d.id, "decision": "complementary",
+                                              "withdraw": "merge-a"}, follow_redirects=True)
+    assert "not recorded" in r.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Project, _c.id).withdrawn_at is None
+
+
 def test_decision_silences_the_pair_and_duplicate_withdraws_one_record(client, session):
     a, b, c, d = two_pairs(session)
     login(client, make_user(session, role="coordinator"))
