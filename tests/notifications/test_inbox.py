@@ -29,6 +29,16 @@ def told(session):
     return japan_fp, uk_fp, new, note
 
 
+def signed_in(app, session, user, language: str | None = None):
+    """A test client signed in as `user`, who reads the interface in `language` when given."""
+    if language:
+        user.language = language
+        session.commit()
+    client = app.test_client()
+    login(client, user)
+    return client
+
+
 def test_the_focal_point_reads_the_notification_and_the_header_counts_it(app, session, told):
     japan_fp, uk_fp, new, _note = told
     client = app.test_client()
@@ -78,11 +88,7 @@ def test_another_users_notification_is_not_found_and_stays_unread(app, session, 
 
 def test_each_reader_gets_the_notification_in_their_language(app, session, told):
     japan_fp, _uk_fp, _new, note = told
-    japan_fp.language = "fr"
-    session.commit()
-    client = app.test_client()
-    login(client, japan_fp)
-    page = client.get("/notifications/").get_data(as_text=True)
+    page = signed_in(app, session, japan_fp, "fr").get("/notifications/").get_data(as_text=True)
     assert "pourrait recouper votre projet" in page and "Pourquoi" in page
     assert "may overlap your project" not in page
     # the stored English text is what the API, exports and older rows show
@@ -93,18 +99,13 @@ def test_a_notification_stored_as_plain_text_is_shown_as_stored(app, session):
     user = make_user(session, org="Japan")
     session.add(Notification(user_id=user.id, message="An older notification, stored before catalogue ids."))
     session.commit()
-    client = app.test_client()
-    login(client, user)
+    client = signed_in(app, session, user)
     assert "An older notification, stored before catalogue ids." in client.get("/notifications/").get_data(as_text=True)
 
 
 def test_the_evidence_saved_with_an_acknowledgement_is_shown_in_the_readers_language(app, session, told):
     japan_fp, _uk_fp, new, _note = told
-    japan_fp.language = "fr"
-    session.commit()
-    client = app.test_client()
-    login(client, japan_fp)
-    page = client.get(f"/projects/{new.id}").get_data(as_text=True)
+    page = signed_in(app, session, japan_fp, "fr").get(f"/projects/{new.id}").get_data(as_text=True)
     # a worded signal with parameters (stored with its catalogue id), not only the plain ones
     assert "pays en commun" in page
     assert "country in common" not in page
