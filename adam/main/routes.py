@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from adam.extensions import db, login_manager
+from adam.notifications.inbox import latest_unread
 from adam.search.dashboard import organisation_projects, recent_changes, watched_countries
 from adam.search.filters import SearchFilters
 from adam.search.forms import follow_form
@@ -27,6 +28,7 @@ def index():
         changes=recent_changes(db.session, country_ids),
         follow_form=follow_form(db.session, country_ids),
         watched_search=SearchFilters(countries=tuple(c.iso3 for c in countries)),
+        notifications=latest_unread(db.session, current_user.id),
     )
 
 

@@ -14,6 +14,11 @@ def inbox_query(user_id: int) -> Select:
             .order_by(Notification.created_at.desc(), Notification.id.desc()))
 
 
+def latest_unread(session: Session, user_id: int, limit: int = 5) -> list[Notification]:
+    """The newest unread notifications of the user (for the home page)."""
+    return list(session.scalars(inbox_query(user_id).where(Notification.read_at.is_(None)).limit(limit)))
+
+
 def unread_count(session: Session, user_id: int) -> int:
     return session.scalar(select(func.count(Notification.id)).where(
         Notification.user_id == user_id, Notification.read_at.is_(None))) or 0

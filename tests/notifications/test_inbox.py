@@ -45,7 +45,8 @@ def test_the_focal_point_reads_the_notification_and_the_header_counts_it(app, se
     login(client, japan_fp)
     page = client.get("/notifications/").get_data(as_text=True)
     assert TITLE in page and "Alice Brown" in page and "Why:" in page
-    assert "1 new" in client.get("/").get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+    assert "1 new" in home and "New notifications" in home and TITLE in home
     # the one who saved it is not told of their own save
     saver = app.test_client()
     login(saver, uk_fp)
