@@ -335,7 +335,6 @@ def register_index(session: Session, cfg: OverlapConfig = DEFAULT_CONFIG) -> Reg
             seen, _, _, generation = index.view
             now = time.monotonic()
             recount = state.deleted or now - state.counted_at > COUNT_EVERY_S
-            index.regions.refresh_organisations(session)  # titles that name an organisation created since
             if stamp == seen and generation == state.generation and not recount:
                 return index
             changed, new = index.changed_since_build(session, state.touched)
@@ -344,6 +343,8 @@ def register_index(session: Session, cfg: OverlapConfig = DEFAULT_CONFIG) -> Reg
             if counted and len(changed) <= limit:
                 if recount:
                     state.counted_at, state.deleted = now, False
+                # organisations created with the changed projects: titles that name them (title_organisation)
+                index.regions.refresh_organisations(session)
                 index.patch(session, stamp, changed, index.regions, state.generation)
                 return index
         state.touched.clear()

@@ -102,3 +102,15 @@ def test_index_scores_a_title_that_names_an_organisation_like_the_fresh_scan(ses
         found = {r.other.id: r for r in results}
         assert other.id in found
         assert "title_organisation" in {s.name for s in found[other.id].signals}
+
+
+def test_index_reads_a_title_naming_an_organisation_created_after_it_was_built(session):
+    make_project(session, TITLE)
+    register_index(session)  # built before the organisation below exists
+    programme = make_project(session, "UNODC Kyrgyzstan", owner="UNODC", donors=("UK",),
+                             implementers=("UNODC Kyrgyzstan",))
+    d = draft(session, title="Mobile interdiction teams")
+    d.owner_organisation = organisation(session, "UK")
+    d.implementers = [organisation(session, n, "multilateral") for n in ("UNODC", "UNODC Kyrgyzstan")]
+    found = {r.other.id: r for r in check_project(session, d, limit=None)}
+    assert "title_organisation" in {s.name for s in found[programme.id].signals}
