@@ -278,7 +278,8 @@ class RegisterIndex:
         c, csc = self.corpus, self.csc
         out = np.zeros(len(rows), dtype=bool)
         if draft.title_organisation is not None:
-            named = _hits(csc["owners"], [draft.title_organisation]) | _hits(csc["partners"], [draft.title_organisation])
+            titled_as = [draft.title_organisation]
+            named = _hits(csc["owners"], titled_as) | _hits(csc["partners"], titled_as)
             out |= named[rows]
         titled = c.title_org[rows]
         if titled.any() and draft.organisations:
