@@ -48,6 +48,8 @@ class Corpus:
     raw_end: np.ndarray
     wide: np.ndarray
     linked: np.ndarray  # states links to other activities: its pairs are scored in Python, where links count
+    title_orgs: sp.csr_matrix  # the organisation whose name the title is (ProjectFeatures.title_organisation)
+    title_org: np.ndarray      # whether the title is an organisation's name
     title_idf: Idf | None = None
     text_idf: Idf | None = None
     # Codes of sectors, activity types and languages: a corpus built with another's codes compares with it.
@@ -72,9 +74,12 @@ class Corpus:
         owners = _incidence(n, ((i, [f.owner] if f.owner is not None else []) for i, f in enumerate(features)))
         partners = _incidence(n, ((i, f.funders | f.implementers) for i, f in enumerate(features)))
         institutions = _incidence(n, ((i, f.institutions) for i, f in enumerate(features)))
-        width = max(m.shape[1] for m in (funders, implementers, owners, partners, institutions))
-        funders, implementers, owners, partners, institutions = (
-            _widen(m, width) for m in (funders, implementers, owners, partners, institutions))
+        title_orgs = _incidence(n, ((i, [f.title_organisation] if f.title_organisation is not None else [])
+                                    for i, f in enumerate(features)))
+        width = max(m.shape[1] for m in (funders, implementers, owners, partners, institutions, title_orgs))
+        funders, implementers, owners, partners, institutions, title_orgs = (
+            _widen(m, width) for m in (funders, implementers, owners, partners, institutions, title_orgs))
+        title_org = np.array([f.title_organisation is not None for f in features], dtype=bool)
         owner_ids = np.array([f.owner if f.owner is not None else -1 for f in features], dtype=np.int64)
         countries = _incidence(n, ((i, f.countries) for i, f in enumerate(features)))
         places = _incidence(n, ((i, f.places) for i, f in enumerate(features)))
@@ -97,7 +102,7 @@ class Corpus:
         intervals = np.array([f.interval(cfg.undated_years) for f in features], dtype=np.int64).reshape(-1, 2)
         return cls(features, titles, texts, funders, implementers, owners, partners, institutions, owner_ids,
                    intervals[:, 0], intervals[:, 1], countries, places, pillars, themes, sectors, activity, language,
-                   budget, raw_start, raw_end, wide, linked, title_idf, text_idf, codes)
+                   budget, raw_start, raw_end, wide, linked, title_orgs, title_org, title_idf, text_idf, codes)
 
     def cosines(self, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Title and text cosines of the row pairs (i[k], j[k])."""

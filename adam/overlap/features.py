@@ -52,6 +52,9 @@ class ProjectFeatures:
     iati_identifier: str | None = None
     related: frozenset[str] = frozenset()        # IATI identifiers of activities this record states a link to
     budget_usd: float | None = None
+    # The organisation whose name the title is ("World Vision Afghanistan"): a record of that organisation's own
+    # programme in a country, which the grants it carries out are part of.
+    title_organisation: int | None = None
     label: str = field(default="", repr=False)
 
     @property
@@ -104,11 +107,12 @@ def organisation_key(name: str) -> str:
     return " ".join(w for w in key.split() if w != "the")
 
 
-_CANON_CACHE: dict[str, tuple[tuple, dict[int, int]]] = {}
+_CANON_CACHE: dict[str, tuple[tuple, dict[int, int], dict[str, int]]] = {}
 
 
-def organisation_canon(session: Session) -> dict[int, int]:
-    """Organisation id -> the lowest id with the same organisation_key (only ids that map elsewhere).
+def _organisation_keys(session: Session) -> tuple[dict[int, int], dict[str, int]]:
+    """(organisation id -> the lowest id with the same organisation_key, for ids that map elsewhere;
+    organisation_key -> that lowest id).
 
     Cached per database while the organisations table keeps the same count, highest id and total name length,
     so a save-time check pays one aggregate query, not a scan of every name.
@@ -118,7 +122,7 @@ def organisation_canon(session: Session) -> dict[int, int]:
     bind_key = str(session.get_bind().url)
     cached = _CANON_CACHE.get(bind_key)
     if cached is not None and cached[0] == stamp:
-        return cached[1]
+        return cached[1], cached[2]
     first: dict[str, int] = {}
     mapping: dict[int, int] = {}
     for oid, name in session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.id)):
@@ -128,8 +132,13 @@ def organisation_canon(session: Session) -> dict[int, int]:
         canonical = first.setdefault(key, oid)
         if canonical != oid:
             mapping[oid] = canonical
-    _CANON_CACHE[bind_key] = (stamp, mapping)
-    return mapping
+    _CANON_CACHE[bind_key] = (stamp, mapping, first)
+    return mapping, first
+
+
+def organisation_canon(session: Session) -> dict[int, int]:
+    """Organisation id -> the lowest id with the same organisation_key (only ids that map elsewhere)."""
+    return _organisation_keys(session)[0]
 
 
 class RegionCatalogue:
@@ -138,6 +147,7 @@ class RegionCatalogue:
     def __init__(self, session: Session):
         self.session = session
         self._canon: dict[int, int] | None = None
+        self._by_key: dict[str, int] | None = None
         self.is_global: dict[int, bool] = dict(session.execute(select(Region.id, Region.is_global)).all())
         members: dict[int, set[int]] = defaultdict(set)
         for region_id, country_id in session.execute(select(region_countries.c.region_id, region_countries.c.country_id)):
@@ -160,6 +170,20 @@ class RegionCatalogue:
             self._canon = organisation_canon(self.session)
         canon = self._canon
         return frozenset(canon.get(i, i) for i in ids if i is not None)
+
+    def refresh_organisations(self, session: Session) -> None:
+        """Read the organisations' spellings again (one aggregate query while the table is unchanged): a catalogue
+        kept by the register index then knows the organisations created since it was built."""
+        self._canon, self._by_key = _organisation_keys(session)
+
+    def organisation_titled(self, title: str | None) -> int | None:
+        """The organisation whose name the title is, read as organisation_key does (None when there is none)."""
+        key = organisation_key(title or "")
+        if not key:
+            return None
+        if self._by_key is None:
+            self._canon, self._by_key = _organisation_keys(self.session)
+        return self._by_key.get(key)
 
     def organisation(self, oid: int | None) -> int | None:
         if oid is None:
@@ -212,6 +236,7 @@ def features_from_project(project: Project, regions: RegionCatalogue) -> Project
         iati_identifier=project.iati_identifier,
         related=frozenset(r.iati_identifier for r in project.related_activities if r.iati_identifier),
         budget_usd=float(project.budget_usd) if project.budget_usd is not None else None,
+        title_organisation=regions.organisation_titled(project.title),
     )
 
 
@@ -307,5 +332,6 @@ def load_features(session: Session, ids: Iterable[int] | None = None, regions: R
             iati_identifier=iati_identifier,
             related=frozenset(related.get(pid, empty)),
             budget_usd=float(budget_usd) if budget_usd is not None else None,
+            title_organisation=regions.organisation_titled(title),
         )
     return result

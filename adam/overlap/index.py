@@ -270,7 +270,23 @@ class RegisterIndex:
             link_ab=link_ab[rows], link_ba=link_ba[rows],
             li=full(codes["language"].get(language, -1) if language else 0), lj=c.language[rows],
             bi=full(draft.budget_usd or 0.0, np.float64), bj=c.budget[rows],
+            title_org=self._title_organisations(draft, rows),
         )
+
+    def _title_organisations(self, draft: ProjectFeatures, rows: np.ndarray) -> np.ndarray:
+        """Whether the draft's title is the name of an organisation the row names, or the other way round."""
+        c, csc = self.corpus, self.csc
+        out = np.zeros(len(rows), dtype=bool)
+        if draft.title_organisation is not None:
+            titled_as = [draft.title_organisation]
+            named = _hits(csc["owners"], titled_as) | _hits(csc["partners"], titled_as)
+            out |= named[rows]
+        titled = c.title_org[rows]
+        if titled.any() and draft.organisations:
+            k = np.flatnonzero(titled)
+            out[k] = out[k] | np.array([self.features[r].title_organisation in draft.organisations
+                                        for r in rows[k].tolist()], dtype=bool)
+        return out
 
     def comparable_corpus(self, features: list[ProjectFeatures]) -> Corpus:
         """A small corpus of the given projects whose vectors compare with the index's (same IDF and codes)."""
@@ -328,6 +344,8 @@ def register_index(session: Session, cfg: OverlapConfig = DEFAULT_CONFIG) -> Reg
             if counted and len(changed) <= limit:
                 if recount:
                     state.counted_at, state.deleted = now, False
+                # organisations created with the changed projects: titles that name them (title_organisation)
+                index.regions.refresh_organisations(session)
                 index.patch(session, stamp, changed, index.regions, state.generation)
                 return index
         state.touched.clear()

@@ -66,6 +66,25 @@ def same_publisher(a: ProjectFeatures, b: ProjectFeatures) -> bool:
             and a.iati_identifier != b.iati_identifier)
 
 
+def title_organisation(a: ProjectFeatures, b: ProjectFeatures) -> frozenset[int]:
+    """Organisations whose name is the title of one record and that the other record names (as registrant,
+    donor or implementer): "World Vision Afghanistan" and a grant World Vision Afghanistan carries out."""
+    found = set()
+    if a.title_organisation is not None and a.title_organisation in b.organisations:
+        found.add(a.title_organisation)
+    if b.title_organisation is not None and b.title_organisation in a.organisations:
+        found.add(b.title_organisation)
+    return frozenset(found)
+
+
+def same_amount(a: ProjectFeatures, b: ProjectFeatures, cfg: OverlapConfig = DEFAULT_CONFIG) -> bool:
+    """Both budgets known and within cfg.same_amount_ratio of each other."""
+    if not (a.budget_usd and b.budget_usd):
+        return False
+    low, high = sorted((a.budget_usd, b.budget_usd))
+    return high > 0 and low / high >= cfg.same_amount_ratio
+
+
 def stated_link(a: ProjectFeatures, b: ProjectFeatures) -> bool:
     return bool((b.iati_identifier and b.iati_identifier in a.related)
                 or (a.iati_identifier and a.iati_identifier in b.related))
@@ -184,6 +203,12 @@ def score_pair(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_co
     elif link == 1:
         add("partner_one_way", p["partner_one_way"],
             Message("One record names the organisation that registered the other (%(names)s).", names=named({a.owner, b.owner})))
+    titled = title_organisation(a, b) if link else frozenset()
+    if titled:
+        add("title_organisation", p["title_organisation"],
+            Message("The title of one record is the name of an organisation the other record names (%(names)s): "
+                    "typically that organisation's own programme, which the other project is part of.",
+                    names=named(titled)))
 
     # Text (by default whatever the stated languages: the cosine of texts in two languages is low by itself)
     if cfg.text_across_languages or same_language(a.language, b.language):
@@ -201,14 +226,16 @@ def score_pair(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_co
         if high > 0 and low / high >= cfg.budget_ratio:
             add("similar_budget", p["similar_budget"], Message("Their budgets are within %(share)s of each other.",
                                                                    share=f"{1 - cfg.budget_ratio:.0%}"))
-        if link and high > 0 and low / high >= cfg.same_amount_ratio:
+        if link and same_amount(a, b, cfg):
             add("partner_amount", p["partner_amount"],
                 Message("The same amount (USD %(amount)s, within %(share)s) in the records of two organisations that "
                         "name each other: typically a grant as the funder and the implementer record it.",
                         amount=f"{high:,.0f}", share=f"{1 - cfg.same_amount_ratio:.0%}"))
 
     score = max(0, min(100, sum(s.points for s in signals)))
-    threshold = cfg.possible_threshold + (cfg.wide_scope_extra if wide and not shared_countries else 0)
+    # A wide-scope pair needs more, unless the same grant amount ties the records of two partners together.
+    pinned = cfg.amount_pins_place and bool(link) and same_amount(a, b, cfg)
+    threshold = cfg.possible_threshold + (cfg.wide_scope_extra if wide and not shared_countries and not pinned else 0)
     if linked:
         label = LABEL_DUPLICATE if score >= cfg.duplicate_threshold else LABEL_POSSIBLE
     elif score >= max(threshold, cfg.duplicate_threshold):

@@ -57,6 +57,7 @@ class PairInputs:
     lj: np.ndarray
     bi: np.ndarray
     bj: np.ndarray
+    title_org: np.ndarray       # the title of one is the name of an organisation the other names (title_organisation)
 
 
 def pair_inputs(c: Corpus, i: np.ndarray, j: np.ndarray) -> PairInputs:
@@ -71,6 +72,7 @@ def pair_inputs(c: Corpus, i: np.ndarray, j: np.ndarray) -> PairInputs:
         oi=c.owner_ids[i], oj=c.owner_ids[j], other_identifier=other_identifiers(c, i, j),
         link_ab=shares_cross(c.owners, c.partners, i, j), link_ba=shares_cross(c.owners, c.partners, j, i),
         li=c.language[i], lj=c.language[j], bi=c.budget[i], bj=c.budget[j],
+        title_org=title_organisations(c, i, j),
     )
 
 
@@ -129,6 +131,7 @@ def scores_from_inputs(x: PairInputs, title_cos: np.ndarray, text_cos: np.ndarra
     link = x.link_ab.astype(int) + x.link_ba.astype(int)
     link = np.where(oi == oj, 0, link)
     total += _pts(p["partner_chain"], link == 2) + _pts(p["partner_one_way"], link == 1)
+    total += _pts(p["title_organisation"], x.title_org & (link > 0))
 
     li, lj = x.li, x.lj
     comparable = (li == 0) | (lj == 0) | (li == lj) | cfg.text_across_languages
@@ -142,11 +145,12 @@ def scores_from_inputs(x: PairInputs, title_cos: np.ndarray, text_cos: np.ndarra
         similar = (bi > 0) & (bj > 0) & (high > 0) & (low / np.where(high > 0, high, 1) >= cfg.budget_ratio)
     total += _pts(p["similar_budget"], similar)
     with np.errstate(divide="ignore", invalid="ignore"):
-        same_amount = similar & (low / np.where(high > 0, high, 1) >= cfg.same_amount_ratio)
+        same_amount = (bi > 0) & (bj > 0) & (high > 0) & (low / np.where(high > 0, high, 1) >= cfg.same_amount_ratio)
     total += _pts(p["partner_amount"], same_amount & (link > 0))
 
     score = np.clip(total, 0, 100).astype(int)
-    threshold = cfg.possible_threshold + np.where(wide & ~shared_country, cfg.wide_scope_extra, 0)
+    pinned = same_amount & (link > 0) if cfg.amount_pins_place else np.zeros(len(score), dtype=bool)
+    threshold = cfg.possible_threshold + np.where(wide & ~shared_country & ~pinned, cfg.wide_scope_extra, 0)
     return score, threshold
 
 
@@ -165,6 +169,20 @@ def other_identifiers(c: Corpus, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Whether rows i[k] and j[k] both carry an IATI identifier and the two differ."""
     published = _iati_identifiers(c)
     return (published[i] >= 0) & (published[j] >= 0) & (published[i] != published[j])
+
+
+def title_organisations(c: Corpus, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Whether the title of row i[k] is the name of an organisation row j[k] names, or the other way round.
+
+    Few titles are organisation names: only the pairs with such a title are looked at."""
+    out = np.zeros(len(i), dtype=bool)
+    titled = c.title_org[i] | c.title_org[j] if len(i) else out
+    if titled.any():
+        k = np.flatnonzero(titled)
+        a, b = i[k], j[k]
+        out[k] = (shares_cross(c.title_orgs, c.owners, a, b) | shares_cross(c.title_orgs, c.partners, a, b)
+                  | shares_cross(c.title_orgs, c.owners, b, a) | shares_cross(c.title_orgs, c.partners, b, a))
+    return out
 
 
 def shares_cross(left, right, i: np.ndarray, j: np.ndarray) -> np.ndarray:  # noqa: ANN001

@@ -38,6 +38,8 @@ def projects(draw, pid):
         owner=draw(st.one_of(st.none(), st.integers(1, 6))),
         iati_identifier=f"XM-{pid}",
         related=draw(st.frozensets(st.sampled_from([f"XM-{i}" for i in range(30)]), max_size=1)),
+        budget_usd=draw(st.sampled_from([None, 100_000.0, 100_500.0, 250_000.0])),
+        title_organisation=draw(st.one_of(st.none(), st.integers(1, 6))),
     )
 
 

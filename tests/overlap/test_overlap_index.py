@@ -79,3 +79,38 @@ def test_index_scores_iati_records_of_one_publisher_like_the_fresh_scan(session)
     names = {r.other.iati_identifier: {s.name for s in r.signals} for r in results}
     assert any("same_publisher" in n for ident, n in names.items() if ident)
     assert all("same_publisher" not in n and "same_registrant" in n for ident, n in names.items() if not ident)
+
+
+def test_index_scores_a_title_that_names_an_organisation_like_the_fresh_scan(session):
+    # the country programme of "UNODC Tajikistan", registered by UNODC and funded by the UK; in the index
+    programme = make_project(session, "UNODC Tajikistan", owner="UNODC", donors=("UK",),
+                             implementers=("UNODC Tajikistan",), summary="Country programme")
+    grant = make_project(session, "Canine units at border posts", owner="UNODC", donors=("UK",),
+                         implementers=("UNODC Tajikistan",))
+    index = register_index(session)
+    # a draft grant of the UK carried out by UNODC Tajikistan; and a draft titled with that organisation's name
+    d = draft(session, title="Mobile interdiction teams")
+    d.owner_organisation = organisation(session, "UK")
+    d.implementers = [organisation(session, n, "multilateral") for n in ("UNODC", "UNODC Tajikistan")]
+    titled = draft(session, title="UNODC Tajikistan", donors=("UK",))
+    titled.owner_organisation = organisation(session, "UK")
+    for project, other in ((d, programme), (titled, grant)):
+        results = check_project(session, project, limit=None)
+        expected = find_overlaps(features_from_project(project, index.regions), list(load_features(session).values()),
+                                 title_idf=index.corpus.title_idf, text_idf=index.corpus.text_idf)
+        assert [(r.other.id, r.score) for r in results] == [(f.id, s.score) for f, s in expected]
+        found = {r.other.id: r for r in results}
+        assert other.id in found
+        assert "title_organisation" in {s.name for s in found[other.id].signals}
+
+
+def test_index_reads_a_title_naming_an_organisation_created_after_it_was_built(session):
+    make_project(session, TITLE)
+    register_index(session)  # built before the organisation below exists
+    programme = make_project(session, "UNODC Kyrgyzstan", owner="UNODC", donors=("UK",),
+                             implementers=("UNODC Kyrgyzstan",))
+    d = draft(session, title="Mobile interdiction teams")
+    d.owner_organisation = organisation(session, "UK")
+    d.implementers = [organisation(session, n, "multilateral") for n in ("UNODC", "UNODC Kyrgyzstan")]
+    found = {r.other.id: r for r in check_project(session, d, limit=None)}
+    assert "title_organisation" in {s.name for s in found[programme.id].signals}

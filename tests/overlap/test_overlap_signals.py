@@ -202,8 +202,13 @@ def test_vectorised_scores_equal_the_worded_ones_for_the_new_signals():
              iati_identifier="XM-B-2", language="fr"),
         feat(4, owner=200, budget_usd=1_000_000.0),  # typed into ADAM: same_registrant, not same_publisher
         feat(5, owner=300, funders=frozenset({400}), implementers=frozenset({500}), budget_usd=1_000_000.0),
+        # a country programme titled with the name of 200, and a wide-scope record with the same amount as 1
+        feat(6, title="Customs Agency of Tajikistan", owner=600, title_organisation=200, funders=frozenset({100}),
+             implementers=frozenset({200, 600})),
+        feat(7, owner=200, funders=frozenset({100}), implementers=frozenset({200}), budget_usd=1_000_000.0,
+             countries=frozenset(), places=frozenset(), wide=True, iati_identifier="XM-B-3"),
     ]
-    for cfg in (DEFAULT_CONFIG, OverlapConfig(text_across_languages=False)):
+    for cfg in (DEFAULT_CONFIG, OverlapConfig(text_across_languages=False), OverlapConfig(amount_pins_place=False)):
         corpus = Corpus.build(projects, cfg)
         pairs = np.array(list(itertools.combinations(range(len(projects)), 2)), dtype=np.int64)
         t, x = corpus.cosines(pairs[:, 0], pairs[:, 1])
@@ -215,3 +220,49 @@ def test_vectorised_scores_equal_the_worded_ones_for_the_new_signals():
             assert (s >= th) == (expected.label is not None)
             seen |= set(names(expected))
         assert {"partner_amount", "same_publisher", "same_registrant"} <= seen
+
+
+def test_title_naming_an_organisation_the_other_names_counts_with_a_partner_link():
+    # a grant registered by 300 and carried out by 500; the record of 500's own country programme, registered by
+    # 600, whose title is 500's name and which names 300 as a donor
+    grant = feat(1, title="COVID emergency response", owner=300, funders=frozenset({400}),
+                 implementers=frozenset({300, 500}))
+    programme = feat(2, title="World Vision Afghanistan", owner=600, title_organisation=500,
+                     funders=frozenset({300}), implementers=frozenset({500, 600}))
+    r = score_pair(grant, programme, 0.0, 0.0, names={500: "World Vision Afghanistan"})
+    got = names(r)
+    assert got["title_organisation"] == 10 and "partner_one_way" in got
+    assert any("World Vision Afghanistan" in str(s.explanation) for s in r.signals if s.name == "title_organisation")
+    # the same title without a partner link between the two records: no evidence of its own
+    stranger = feat(3, title="COVID emergency response", owner=700, funders=frozenset({400}),
+                    implementers=frozenset({500}))
+    assert "title_organisation" not in names(score_pair(stranger, programme, 0.0, 0.0))
+    # a title that names no organisation the other names
+    other = feat(4, title="World Vision Somalia", owner=600, title_organisation=501, funders=frozenset({300}),
+                 implementers=frozenset({501, 600}))
+    assert "title_organisation" not in names(score_pair(grant, other, 0.0, 0.0))
+    # configurable: no points, no signal
+    off = DEFAULT_CONFIG.with_points(title_organisation=0.0)
+    assert "title_organisation" not in names(score_pair(grant, programme, 0.0, 0.0, off))
+
+
+def test_the_same_grant_amount_between_partners_pins_a_wide_scope_pair_to_the_normal_threshold():
+    # the donor's record names no country (wide scope) and no implementer by a known name; the implementer's record
+    # names one country and the donor: one names the organisation that registered the other
+    donor = feat(1, title="Screening for Ebola at points of entry", owner=100, funders=frozenset({100}),
+                 implementers=frozenset({900}), countries=frozenset(), places=frozenset(), wide=True,
+                 budget_usd=1_750_000.0)
+    implementer = feat(2, title="Rapid response fund for humanitarian emergencies", owner=200,
+                       funders=frozenset({100}), implementers=frozenset({200}), budget_usd=1_749_999.48)
+    cfg = DEFAULT_CONFIG
+    r = score_pair(donor, implementer, 0.45, 0.0, cfg)
+    assert "partner_amount" in names(r) and "partner_one_way" in names(r) and r.wide_scope
+    assert cfg.possible_threshold <= r.score < cfg.possible_threshold + cfg.wide_scope_extra
+    assert r.label is not None
+    # another amount: the wide-scope pair needs the extra points and is not flagged
+    other_amount = feat(2, title=implementer.title, owner=200, funders=frozenset({100}),
+                        implementers=frozenset({200}), budget_usd=1_500_000.0)
+    r2 = score_pair(donor, other_amount, 0.45, 0.0, cfg)
+    assert cfg.possible_threshold <= r2.score < cfg.possible_threshold + cfg.wide_scope_extra and r2.label is None
+    # configurable
+    assert score_pair(donor, implementer, 0.45, 0.0, OverlapConfig(amount_pins_place=False)).label is None
