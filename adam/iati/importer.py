@@ -42,6 +42,7 @@ from adam.models import (
     Theme,
     normalise_name,
 )
+from adam.search.bulk import DeferredSearchIndex, deferred_search_index
 from adam.models.project import (
     project_countries,
     project_implementers,
@@ -170,8 +171,9 @@ def reference_data(session: Session, *, ignore_links: bool = False, default_coun
 
 
 class _Importer:
-    def __init__(self, session: Session, *, user_id: int | None) -> None:
+    def __init__(self, session: Session, *, user_id: int | None, index: DeferredSearchIndex | None = None) -> None:
         self.session = session
+        self.index = index
         self.user_id = user_id
         self.report = ImportReport()
         self.org_by_ref: dict[str, OrgHandle] = {}
@@ -270,7 +272,7 @@ class _Importer:
     def write(self, batch: list[_Prepared], source_of: dict[str, str]) -> None:
         """Write a batch: organisations first, then projects (insert or update), children, history, sources."""
         session = self.session
-        self._write_organisations()
+        wrote_organisations = self._write_organisations()
         for prepared in batch:
             prepared.digest = _digest(prepared)
         identifiers = [p.row["iati_identifier"] for p in batch]
@@ -353,7 +355,7 @@ class _Importer:
                                  with_optional=[old["id"] for p, old in to_update if p.institutions or p.locations])
         self._write_children(written, {old["id"] for _, old in to_update})
         if history:
-            session.execute(insert(ProjectChange.__table__), history)
+            _insert_rows(session, ProjectChange.__table__, history, copy=False)  # JSON: no COPY
         new_sources: list[dict] = []
         old_sources: list[dict] = []
         for r in source_rows:
@@ -367,14 +369,20 @@ class _Importer:
                 [{f"b_{k}": v for k, v in r.items()} for r in old_sources],
             )
         self.report.project_ids.extend(project_id for project_id, _ in written)
+        if self.index is not None:
+            # The search index rows of this batch, in one statement, as the row triggers would have written them.
+            self.index.refresh([project_id for project_id, _ in written[:len(to_create)]],
+                               [old["id"] for _, old in to_update], changed=wrote_organisations)
 
-    def _write_organisations(self) -> None:
+    def _write_organisations(self) -> bool:
+        """Write the organisations and aliases found since the last batch; True if any organisation was new."""
+        created = bool(self.pending_orgs)
         if self.pending_orgs:
             now = dt.datetime.now(dt.timezone.utc)
             table = Organisation.__table__
             rows = [{"name": o.name, "type": o.type, "iati_identifier": o.ref, "active": True, "created_at": now}
                     for o in self.pending_orgs]
-            self.session.execute(insert(table), rows)
+            _insert_rows(self.session, table, rows)
             ids = dict(self.session.execute(
                 select(table.c.name, table.c.id).where(table.c.name.in_([o.name for o in self.pending_orgs]))).all())
             for org in self.pending_orgs:
@@ -386,6 +394,7 @@ class _Importer:
                     for a in self.pending_aliases]
             _insert_rows(self.session, OrganisationAlias.__table__, rows)
             self.pending_aliases = []
+        return created
 
     def _clear_children(self, project_ids: list[int], with_optional: list[int]) -> None:
         for table in (project_countries, project_regions, project_implementers, ProjectFunder.__table__,
@@ -449,36 +458,61 @@ class _Importer:
         self.report.activities.append(_activity_report(data, "rejected"))
 
 
-def _insert_rows(session: Session, table: Any, rows: list[dict]) -> None:
-    """Insert many rows of plain values (ids, text, numbers): COPY on PostgreSQL, executemany elsewhere.
+def _insert_rows(session: Session, table: Any, rows: list[dict], *, copy: bool = True) -> None:
+    """Insert many rows: COPY on PostgreSQL (copy=False: plain values only are written so), one executemany of
+    the driver on SQLite; every row has the keys of the first.
 
     COPY sends the rows as one stream instead of one statement each: several times faster for the tens of
-    thousands of child rows of a large import. Every row has the keys of the first.
+    thousands of child rows of a large import. On SQLite, the statement's bound values are converted by the
+    columns' own types, as SQLAlchemy would, but without its per-row bookkeeping (a third of the write time).
     """
     if not rows:
         return
     connection = session.connection()
-    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
-        columns = list(rows[0])
-        # COPY knows only the server's defaults: add the model's own (scalar) ones as an insert() would.
-        defaults = {}
-        for column in table.columns:
-            if column.name in rows[0] or column.default is None or column.primary_key:
-                continue
-            if not column.default.is_scalar:
-                session.execute(insert(table), rows)
-                return
-            defaults[column.name] = column.default.arg
-        if defaults:
-            columns += list(defaults)
-            rows = [row | defaults for row in rows]
-        dbapi = connection.connection.driver_connection
-        names = ", ".join(f'"{c}"' for c in columns)
-        with dbapi.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
+    dialect = connection.dialect
+    postgres = dialect.name == "postgresql" and dialect.driver == "psycopg"
+    if not (dialect.name == "sqlite" or (postgres and copy)):
+        session.execute(insert(table), rows)
         return
-    session.execute(insert(table), rows)
+    columns = list(rows[0])
+    # As an insert() would: add the model's own (scalar) defaults of the columns the rows leave out.
+    defaults = {}
+    for column in table.columns:
+        if column.name in rows[0] or column.default is None or column.primary_key:
+            continue
+        if not column.default.is_scalar:
+            session.execute(insert(table), rows)
+            return
+        defaults[column.name] = column.default.arg
+    columns += list(defaults)
+    dbapi = connection.connection.driver_connection
+    names = ", ".join(dialect.identifier_preparer.quote(c) for c in columns)
+    if postgres:
+        if defaults:
+            rows = [row | defaults for row in rows]
+        with dbapi.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copier:
+            for row in rows:
+                copier.write_row([row[c] for c in columns])
+        return
+    processors = [(i, p) for i, p in enumerate(table.c[c].type._cached_bind_processor(dialect) for c in columns)
+                  if p is not None]
+    fill = tuple(defaults.values())
+    own = columns[:len(columns) - len(fill)]
+    values = []
+    for row in rows:
+        value = [row[c] for c in own]
+        value.extend(fill)
+        for i, process in processors:
+            if value[i] is not None:
+                value[i] = process(value[i])
+        values.append(value)
+    sql = (f"INSERT INTO {dialect.identifier_preparer.quote(table.name)} ({names}) "
+           f"VALUES ({', '.join('?' * len(columns))})")
+    cursor = dbapi.cursor()
+    try:
+        cursor.executemany(sql, values)
+    finally:
+        cursor.close()
 
 
 def _activity_report(data: PreparedActivity, outcome: str) -> ActivityReport:
@@ -681,32 +715,35 @@ def import_files(
             batch.clear()
             source_of.clear()
 
-    for event in events:
-        kind = event[0]
-        if kind == "chunk":
-            for data in event[1]:
-                report.seen += 1
-                if data.rejected:
-                    importer.reject(data)
-                    continue
-                if data.identifier in source_of:
-                    flush_batch()  # the same activity twice: write the first before the second updates it
-                batch.append(importer.resolve(data))
-                source_of[data.identifier] = name
-                if len(batch) >= batch_size:
-                    flush_batch()
-                    if progress:
-                        progress(done_before + event[2], total, report.seen)
-        elif kind == "file":
-            name = event[1]
-            report.files.append(name)
-        elif kind == "error":
-            report.file_errors.append(event[1])
-        elif kind == "end":
-            done_before += event[2]
-            if progress:
-                progress(done_before, total, report.seen)
-    flush_batch()
+    # The search index follows batch by batch, not row by row (adam.search.bulk); it is whole again on return.
+    with deferred_search_index(session) as index:
+        importer.index = index
+        for event in events:
+            kind = event[0]
+            if kind == "chunk":
+                for data in event[1]:
+                    report.seen += 1
+                    if data.rejected:
+                        importer.reject(data)
+                        continue
+                    if data.identifier in source_of:
+                        flush_batch()  # the same activity twice: write the first before the second updates it
+                    batch.append(importer.resolve(data))
+                    source_of[data.identifier] = name
+                    if len(batch) >= batch_size:
+                        flush_batch()
+                        if progress:
+                            progress(done_before + event[2], total, report.seen)
+            elif kind == "file":
+                name = event[1]
+                report.files.append(name)
+            elif kind == "error":
+                report.file_errors.append(event[1])
+            elif kind == "end":
+                done_before += event[2]
+                if progress:
+                    progress(done_before, total, report.seen)
+        flush_batch()
     if progress:
         progress(total, total, report.seen)
     session.expire_all()  # the Core writes bypassed the identity map
