@@ -422,26 +422,27 @@ class _Importer:
                 select(project_themes.c.project_id, project_themes.c.theme_id)
                 .where(project_themes.c.project_id.in_(ids))).all())
         for project_id, p in written:
-            rows[project_countries].extend({"project_id": project_id, "country_id": c} for c in p.countries)
-            rows[project_regions].extend({"project_id": project_id, "region_id": r} for r in p.regions)
+            d = p.data  # (its lists directly: not through _Prepared.__getattr__)
+            rows[project_countries].extend({"project_id": project_id, "country_id": c} for c in d.countries)
+            rows[project_regions].extend({"project_id": project_id, "region_id": r} for r in d.regions)
             rows[project_implementers].extend({"project_id": project_id, "organisation_id": _id(o)}
                                               for o in p.implementers)
             if project_id not in updated_ids or p.institutions:
                 rows[project_institutions].extend({"project_id": project_id, "organisation_id": _id(o)}
                                                   for o in p.institutions)
-            if project_id not in updated_ids or p.locations:
+            if project_id not in updated_ids or d.locations:
                 locations.extend({"project_id": project_id, "name": name, "country_id":
-                                  p.countries[0] if len(p.countries) == 1 else None} for name in p.locations)
-            rows[project_pillars].extend({"project_id": project_id, "pillar_id": x} for x in p.pillars
+                                  d.countries[0] if len(d.countries) == 1 else None} for name in d.locations)
+            rows[project_pillars].extend({"project_id": project_id, "pillar_id": x} for x in d.pillars
                                          if (project_id, x) not in kept_pillars)
-            rows[project_themes].extend({"project_id": project_id, "theme_id": x} for x in p.themes
+            rows[project_themes].extend({"project_id": project_id, "theme_id": x} for x in d.themes
                                         if (project_id, x) not in kept_themes)
             funders.extend({"project_id": project_id, "organisation_id": _id(o), "amount": a, "currency": c}
                            for o, a, c in p.funders)
             sectors.extend({"project_id": project_id, "vocabulary": v, "code": c, "percentage": pc}
-                           for v, c, pc in p.sectors)
+                           for v, c, pc in d.sectors)
             related.extend({"project_id": project_id, "iati_identifier": i, "kind": k, "relation_type": r}
-                           for i, k, r in p.related)
+                           for i, k, r in d.related)
         for table, values in rows.items():
             _insert_rows(self.session, table, values)
         for model, values in ((ProjectFunder, funders), (ProjectSector, sectors),
@@ -543,10 +544,11 @@ def _digest(p: _Prepared) -> str:
 
     Lists keep the file's order, so the same activity gives the same digest without sorting.
     """
+    d = p.data
     parts = (
         tuple(p.row.values()), _id(p.owner), [(_id(o), a, c) for o, a, c in p.funders],
-        [_id(o) for o in p.implementers], [_id(o) for o in p.institutions], p.countries, p.regions,
-        sorted(p.pillars), sorted(p.themes), p.sectors, p.related, p.locations,
+        [_id(o) for o in p.implementers], [_id(o) for o in p.institutions], d.countries, d.regions,
+        sorted(d.pillars), sorted(d.themes), d.sectors, d.related, d.locations,
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
