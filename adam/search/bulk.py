@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 CHUNK = 500  # ids per statement: well under SQLite's bound-parameter limit
+_OPEN = "adam.search.bulk: deferred"  # session.info key of an open block
 
 
 def _fold(expression: str) -> str:
@@ -61,23 +62,27 @@ class DeferredSearchIndex:
         self.active = False
 
     def _start(self) -> None:
+        if self.session.info.get(_OPEN):
+            return  # an enclosing block of this session refreshes its projects and puts the triggers back
         if self.dialect == "sqlite":
-            # A row already there belongs to an enclosing block of the same transaction: leave it to that one.
-            self.active = self.session.execute(
-                text("INSERT OR IGNORE INTO project_search_bulk (id) VALUES (1)")).rowcount == 1
+            # OR IGNORE: a row that some failed run left committed is taken over (and removed at the end).
+            self.session.execute(text("INSERT OR IGNORE INTO project_search_bulk (id) VALUES (1)"))
         elif self.dialect == "postgresql":
-            if self.session.scalar(text("SELECT current_setting('adam.bulk_import', true)")) != "on":
-                self.session.execute(text("SELECT set_config('adam.bulk_import', 'on', true)"))
-                self.active = True
+            self.session.execute(text("SELECT set_config('adam.bulk_import', 'on', true)"))
+        else:
+            return  # no deferred triggers on other databases: they run as usual
+        self.session.info[_OPEN] = True
+        self.active = True
 
     def _stop(self) -> None:
         if not self.active:
             return
+        self.active = False
+        self.session.info.pop(_OPEN, None)
         if self.dialect == "sqlite":
             self.session.execute(text("DELETE FROM project_search_bulk"))
         elif self.dialect == "postgresql":
             self.session.execute(text("SELECT set_config('adam.bulk_import', 'off', true)"))
-        self.active = False
 
     def refresh(self, created: Iterable[int] = (), replaced: Iterable[int] = (), *, changed: bool = False) -> None:
         """Rebuild the index rows of projects created or updated in this block; changed: other rows that the

@@ -126,3 +126,15 @@ def test_a_nested_block_leaves_the_flag_to_the_outer_one(session):
         assert outer.active and deferred(session)
     assert not deferred(session)
     session.rollback()
+
+
+def test_a_flag_left_committed_by_a_failed_run_is_taken_over(session, tmp_path):
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's flag is a transaction-local setting: nothing can leave it behind")
+    session.execute(text("INSERT INTO project_search_bulk (id) VALUES (1)"))
+    session.commit()
+    import_files(session, [write(tmp_path, FRENCH)])
+    session.commit()
+    assert not deferred(session)
+    assert matches(session, "precurseurs") == {"XM-DAC-41128-SEN-3"}
+    assert all(same for _, same in index_as_triggers_build_it(session))
