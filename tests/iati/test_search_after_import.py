@@ -138,3 +138,21 @@ def test_a_flag_left_committed_by_a_failed_run_is_taken_over(session, tmp_path):
     assert not deferred(session)
     assert matches(session, "precurseurs") == {"XM-DAC-41128-SEN-3"}
     assert all(same for _, same in index_as_triggers_build_it(session))
+
+
+def test_sqlite_temporary_storage_is_as_it_was_after_an_import(session, tmp_path, monkeypatch):
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("a setting of SQLite's")
+    before = session.execute(text("PRAGMA temp_store")).scalar()
+    seen = []
+    refresh = DeferredSearchIndex.refresh
+
+    def spy(self, *args, **kwargs):
+        seen.append(session.execute(text("PRAGMA temp_store")).scalar())
+        return refresh(self, *args, **kwargs)
+
+    monkeypatch.setattr(DeferredSearchIndex, "refresh", spy)
+    import_files(session, [write(tmp_path, FRENCH)])
+    assert seen == [2]  # in memory while importing
+    assert session.execute(text("PRAGMA temp_store")).scalar() == before
+    session.commit()
