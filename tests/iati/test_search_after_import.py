@@ -140,19 +140,23 @@ def test_a_flag_left_committed_by_a_failed_run_is_taken_over(session, tmp_path):
     assert all(same for _, same in index_as_triggers_build_it(session))
 
 
-def test_sqlite_temporary_storage_is_as_it_was_after_an_import(session, tmp_path, monkeypatch):
+def test_sqlite_settings_of_the_import_are_as_they_were_after_it(session, tmp_path, monkeypatch):
     if session.get_bind().dialect.name != "sqlite":
-        pytest.skip("a setting of SQLite's")
-    before = session.execute(text("PRAGMA temp_store")).scalar()
+        pytest.skip("settings of SQLite's")
+
+    def settings():
+        return tuple(session.execute(text(f"PRAGMA {name}")).scalar() for name in ("temp_store", "cache_size"))
+
+    before = settings()
     seen = []
     refresh = DeferredSearchIndex.refresh
 
     def spy(self, *args, **kwargs):
-        seen.append(session.execute(text("PRAGMA temp_store")).scalar())
+        seen.append(settings())
         return refresh(self, *args, **kwargs)
 
     monkeypatch.setattr(DeferredSearchIndex, "refresh", spy)
     import_files(session, [write(tmp_path, FRENCH)])
-    assert seen == [2]  # in memory while importing
-    assert session.execute(text("PRAGMA temp_store")).scalar() == before
+    assert seen == [(2, -65536)]  # statement journals in memory and a 64 MiB page cache while importing
+    assert settings() == before
     session.commit()
