@@ -4,6 +4,8 @@ The parser streams activities; they are handled in batches: organisations resolv
 then normalised name or alias, else created), projects inserted or updated with SQLAlchemy Core statements of
 many rows at once, children replaced, history recorded. An activity that says exactly what it said at its last
 import (same digest in iati_activity_sources) is left alone. Nothing here commits: the caller does, once.
+The search index is refreshed once per batch for the projects written (adam.search.bulk), not by a trigger per
+row; on SQLite the import keeps its statement journals in memory and a larger page cache, both restored after.
 
 Plain Python: takes a SQLAlchemy session, imports neither Flask nor the request.
 """
