@@ -46,7 +46,6 @@ from adam.models import (
     Theme,
     normalise_name,
 )
-from adam.search.bulk import DeferredSearchIndex, deferred_search_index
 from adam.models.project import (
     project_countries,
     project_implementers,
@@ -55,6 +54,7 @@ from adam.models.project import (
     project_regions,
     project_themes,
 )
+from adam.search.bulk import DeferredSearchIndex, deferred_search_index
 
 BATCH_SIZE = 500
 # Above this many bytes, files are parsed in a separate process while this one writes to the database.
@@ -464,12 +464,12 @@ class _Importer:
 
 
 def _insert_rows(session: Session, table: Any, rows: list[dict], *, copy: bool = True) -> None:
-    """Insert many rows: COPY on PostgreSQL (copy=False: plain values only are written so), one executemany of
-    the driver on SQLite; every row has the keys of the first.
+    """Insert many rows: COPY on PostgreSQL (unless copy=False: values that COPY cannot take, such as JSON), one
+    executemany of the driver on SQLite, SQLAlchemy's insert elsewhere; every row has the keys of the first.
 
     COPY sends the rows as one stream instead of one statement each: several times faster for the tens of
-    thousands of child rows of a large import. On SQLite, the statement's bound values are converted by the
-    columns' own types, as SQLAlchemy would, but without its per-row bookkeeping (a third of the write time).
+    thousands of child rows of a large import. On SQLite, the values are converted by the columns' own types, as
+    SQLAlchemy would, but without its per-row bookkeeping.
     """
     if not rows:
         return
