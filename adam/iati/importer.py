@@ -4,6 +4,8 @@ The parser streams activities; they are handled in batches: organisations resolv
 then normalised name or alias, else created), projects inserted or updated with SQLAlchemy Core statements of
 many rows at once, children replaced, history recorded. An activity that says exactly what it said at its last
 import (same digest in iati_activity_sources) is left alone. Nothing here commits: the caller does, once.
+The search index is refreshed once per batch for the projects written (adam.search.bulk), not by a trigger per
+row; on SQLite the import keeps its statement journals in memory and a larger page cache, both restored after.
 
 Plain Python: takes a SQLAlchemy session, imports neither Flask nor the request.
 """
@@ -14,13 +16,15 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from adam.iati.mapping import Org, PreparedActivity, ReferenceData, prepare_activity, rejected
@@ -50,6 +54,7 @@ from adam.models.project import (
     project_regions,
     project_themes,
 )
+from adam.search.bulk import DeferredSearchIndex, deferred_search_index
 
 BATCH_SIZE = 500
 # Above this many bytes, files are parsed in a separate process while this one writes to the database.
@@ -170,8 +175,9 @@ def reference_data(session: Session, *, ignore_links: bool = False, default_coun
 
 
 class _Importer:
-    def __init__(self, session: Session, *, user_id: int | None) -> None:
+    def __init__(self, session: Session, *, user_id: int | None, index: DeferredSearchIndex | None = None) -> None:
         self.session = session
+        self.index = index
         self.user_id = user_id
         self.report = ImportReport()
         self.org_by_ref: dict[str, OrgHandle] = {}
@@ -270,7 +276,7 @@ class _Importer:
     def write(self, batch: list[_Prepared], source_of: dict[str, str]) -> None:
         """Write a batch: organisations first, then projects (insert or update), children, history, sources."""
         session = self.session
-        self._write_organisations()
+        wrote_organisations = self._write_organisations()
         for prepared in batch:
             prepared.digest = _digest(prepared)
         identifiers = [p.row["iati_identifier"] for p in batch]
@@ -353,7 +359,7 @@ class _Importer:
                                  with_optional=[old["id"] for p, old in to_update if p.institutions or p.locations])
         self._write_children(written, {old["id"] for _, old in to_update})
         if history:
-            session.execute(insert(ProjectChange.__table__), history)
+            _insert_rows(session, ProjectChange.__table__, history, copy=False)  # JSON: no COPY
         new_sources: list[dict] = []
         old_sources: list[dict] = []
         for r in source_rows:
@@ -367,14 +373,20 @@ class _Importer:
                 [{f"b_{k}": v for k, v in r.items()} for r in old_sources],
             )
         self.report.project_ids.extend(project_id for project_id, _ in written)
+        if self.index is not None:
+            # The search index rows of this batch, in one statement, as the row triggers would have written them.
+            self.index.refresh([project_id for project_id, _ in written[:len(to_create)]],
+                               [old["id"] for _, old in to_update], changed=wrote_organisations)
 
-    def _write_organisations(self) -> None:
+    def _write_organisations(self) -> bool:
+        """Write the organisations and aliases found since the last batch; True if any organisation was new."""
+        created = bool(self.pending_orgs)
         if self.pending_orgs:
             now = dt.datetime.now(dt.timezone.utc)
             table = Organisation.__table__
             rows = [{"name": o.name, "type": o.type, "iati_identifier": o.ref, "active": True, "created_at": now}
                     for o in self.pending_orgs]
-            self.session.execute(insert(table), rows)
+            _insert_rows(self.session, table, rows)
             ids = dict(self.session.execute(
                 select(table.c.name, table.c.id).where(table.c.name.in_([o.name for o in self.pending_orgs]))).all())
             for org in self.pending_orgs:
@@ -386,6 +398,7 @@ class _Importer:
                     for a in self.pending_aliases]
             _insert_rows(self.session, OrganisationAlias.__table__, rows)
             self.pending_aliases = []
+        return created
 
     def _clear_children(self, project_ids: list[int], with_optional: list[int]) -> None:
         for table in (project_countries, project_regions, project_implementers, ProjectFunder.__table__,
@@ -413,26 +426,27 @@ class _Importer:
                 select(project_themes.c.project_id, project_themes.c.theme_id)
                 .where(project_themes.c.project_id.in_(ids))).all())
         for project_id, p in written:
-            rows[project_countries].extend({"project_id": project_id, "country_id": c} for c in p.countries)
-            rows[project_regions].extend({"project_id": project_id, "region_id": r} for r in p.regions)
+            d = p.data  # (its lists directly: not through _Prepared.__getattr__)
+            rows[project_countries].extend({"project_id": project_id, "country_id": c} for c in d.countries)
+            rows[project_regions].extend({"project_id": project_id, "region_id": r} for r in d.regions)
             rows[project_implementers].extend({"project_id": project_id, "organisation_id": _id(o)}
                                               for o in p.implementers)
             if project_id not in updated_ids or p.institutions:
                 rows[project_institutions].extend({"project_id": project_id, "organisation_id": _id(o)}
                                                   for o in p.institutions)
-            if project_id not in updated_ids or p.locations:
+            if project_id not in updated_ids or d.locations:
                 locations.extend({"project_id": project_id, "name": name, "country_id":
-                                  p.countries[0] if len(p.countries) == 1 else None} for name in p.locations)
-            rows[project_pillars].extend({"project_id": project_id, "pillar_id": x} for x in p.pillars
+                                  d.countries[0] if len(d.countries) == 1 else None} for name in d.locations)
+            rows[project_pillars].extend({"project_id": project_id, "pillar_id": x} for x in d.pillars
                                          if (project_id, x) not in kept_pillars)
-            rows[project_themes].extend({"project_id": project_id, "theme_id": x} for x in p.themes
+            rows[project_themes].extend({"project_id": project_id, "theme_id": x} for x in d.themes
                                         if (project_id, x) not in kept_themes)
             funders.extend({"project_id": project_id, "organisation_id": _id(o), "amount": a, "currency": c}
                            for o, a, c in p.funders)
             sectors.extend({"project_id": project_id, "vocabulary": v, "code": c, "percentage": pc}
-                           for v, c, pc in p.sectors)
+                           for v, c, pc in d.sectors)
             related.extend({"project_id": project_id, "iati_identifier": i, "kind": k, "relation_type": r}
-                           for i, k, r in p.related)
+                           for i, k, r in d.related)
         for table, values in rows.items():
             _insert_rows(self.session, table, values)
         for model, values in ((ProjectFunder, funders), (ProjectSector, sectors),
@@ -449,36 +463,61 @@ class _Importer:
         self.report.activities.append(_activity_report(data, "rejected"))
 
 
-def _insert_rows(session: Session, table: Any, rows: list[dict]) -> None:
-    """Insert many rows of plain values (ids, text, numbers): COPY on PostgreSQL, executemany elsewhere.
+def _insert_rows(session: Session, table: Any, rows: list[dict], *, copy: bool = True) -> None:
+    """Insert many rows: COPY on PostgreSQL (unless copy=False: values that COPY cannot take, such as JSON), one
+    executemany of the driver on SQLite, SQLAlchemy's insert elsewhere; every row has the keys of the first.
 
     COPY sends the rows as one stream instead of one statement each: several times faster for the tens of
-    thousands of child rows of a large import. Every row has the keys of the first.
+    thousands of child rows of a large import. On SQLite, the values are converted by the columns' own types, as
+    SQLAlchemy would, but without its per-row bookkeeping.
     """
     if not rows:
         return
     connection = session.connection()
-    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
-        columns = list(rows[0])
-        # COPY knows only the server's defaults: add the model's own (scalar) ones as an insert() would.
-        defaults = {}
-        for column in table.columns:
-            if column.name in rows[0] or column.default is None or column.primary_key:
-                continue
-            if not column.default.is_scalar:
-                session.execute(insert(table), rows)
-                return
-            defaults[column.name] = column.default.arg
-        if defaults:
-            columns += list(defaults)
-            rows = [row | defaults for row in rows]
-        dbapi = connection.connection.driver_connection
-        names = ", ".join(f'"{c}"' for c in columns)
-        with dbapi.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
+    dialect = connection.dialect
+    postgres = dialect.name == "postgresql" and dialect.driver == "psycopg"
+    if not (dialect.name == "sqlite" or (postgres and copy)):
+        session.execute(insert(table), rows)
         return
-    session.execute(insert(table), rows)
+    columns = list(rows[0])
+    # As an insert() would: add the model's own (scalar) defaults of the columns the rows leave out.
+    defaults = {}
+    for column in table.columns:
+        if column.name in rows[0] or column.default is None or column.primary_key:
+            continue
+        if not column.default.is_scalar:
+            session.execute(insert(table), rows)
+            return
+        defaults[column.name] = column.default.arg
+    columns += list(defaults)
+    dbapi = connection.connection.driver_connection
+    names = ", ".join(dialect.identifier_preparer.quote(c) for c in columns)
+    if postgres:
+        if defaults:
+            rows = [row | defaults for row in rows]
+        with dbapi.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copier:
+            for row in rows:
+                copier.write_row([row[c] for c in columns])
+        return
+    processors = [(i, p) for i, p in enumerate(table.c[c].type._cached_bind_processor(dialect) for c in columns)
+                  if p is not None]
+    fill = tuple(defaults.values())
+    own = columns[:len(columns) - len(fill)]
+    values = []
+    for row in rows:
+        value = [row[c] for c in own]
+        value.extend(fill)
+        for i, process in processors:
+            if value[i] is not None:
+                value[i] = process(value[i])
+        values.append(value)
+    sql = (f"INSERT INTO {dialect.identifier_preparer.quote(table.name)} ({names}) "
+           f"VALUES ({', '.join('?' * len(columns))})")
+    cursor = dbapi.cursor()
+    try:
+        cursor.executemany(sql, values)
+    finally:
+        cursor.close()
 
 
 def _activity_report(data: PreparedActivity, outcome: str) -> ActivityReport:
@@ -509,10 +548,11 @@ def _digest(p: _Prepared) -> str:
 
     Lists keep the file's order, so the same activity gives the same digest without sorting.
     """
+    d = p.data
     parts = (
         tuple(p.row.values()), _id(p.owner), [(_id(o), a, c) for o, a, c in p.funders],
-        [_id(o) for o in p.implementers], [_id(o) for o in p.institutions], p.countries, p.regions,
-        sorted(p.pillars), sorted(p.themes), p.sectors, p.related, p.locations,
+        [_id(o) for o in p.implementers], [_id(o) for o in p.institutions], d.countries, d.regions,
+        sorted(d.pillars), sorted(d.themes), d.sectors, d.related, d.locations,
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
@@ -681,37 +721,83 @@ def import_files(
             batch.clear()
             source_of.clear()
 
-    for event in events:
-        kind = event[0]
-        if kind == "chunk":
-            for data in event[1]:
-                report.seen += 1
-                if data.rejected:
-                    importer.reject(data)
-                    continue
-                if data.identifier in source_of:
-                    flush_batch()  # the same activity twice: write the first before the second updates it
-                batch.append(importer.resolve(data))
-                source_of[data.identifier] = name
-                if len(batch) >= batch_size:
-                    flush_batch()
-                    if progress:
-                        progress(done_before + event[2], total, report.seen)
-        elif kind == "file":
-            name = event[1]
-            report.files.append(name)
-        elif kind == "error":
-            report.file_errors.append(event[1])
-        elif kind == "end":
-            done_before += event[2]
-            if progress:
-                progress(done_before, total, report.seen)
-    flush_batch()
+    # The search index follows batch by batch, not row by row (adam.search.bulk); it is whole again on return.
+    with _sqlite_import_settings(session), deferred_search_index(session) as index:
+        importer.index = index
+        for event in events:
+            kind = event[0]
+            if kind == "chunk":
+                for data in event[1]:
+                    report.seen += 1
+                    if data.rejected:
+                        importer.reject(data)
+                        continue
+                    if data.identifier in source_of:
+                        flush_batch()  # the same activity twice: write the first before the second updates it
+                    batch.append(importer.resolve(data))
+                    source_of[data.identifier] = name
+                    if len(batch) >= batch_size:
+                        flush_batch()
+                        if progress:
+                            progress(done_before + event[2], total, report.seen)
+            elif kind == "file":
+                name = event[1]
+                report.files.append(name)
+            elif kind == "error":
+                report.file_errors.append(event[1])
+            elif kind == "end":
+                done_before += event[2]
+                if progress:
+                    progress(done_before, total, report.seen)
+        flush_batch()
     if progress:
         progress(total, total, report.seen)
     session.expire_all()  # the Core writes bypassed the identity map
     report.seconds = time.perf_counter() - started
     return report
+
+
+IMPORT_CACHE_KIB = 65_536  # SQLite page cache while importing (64 MiB): a large import's new pages stay in memory
+
+
+@contextmanager
+def _sqlite_import_settings(session: Session) -> Iterator[None]:
+    """SQLite: for the import, temporary files (the statement journals) in memory and a 64 MiB page cache; then
+    both as they were.
+
+    Every row written to a table with triggers gets a statement journal; in files, a large import makes hundreds
+    of thousands of small writes to them. In memory they cost nothing and hold only the pages one statement
+    changes. With the default 2 MB page cache, the import's new pages are written out and read back many times
+    before the commit; 64 MiB (at most: the cache grows only as pages are used) keeps them. Neither has anything
+    to do with durability: the database and its rollback journal are written and synced at commit as before.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    restore = []
+    temp_store = connection.exec_driver_sql("PRAGMA temp_store").scalar()
+    cache_size = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    page_size = connection.exec_driver_sql("PRAGMA page_size").scalar()
+    wanted = []
+    if temp_store != 2:  # 2 = MEMORY
+        wanted.append(("temp_store", "MEMORY", temp_store))
+    if (-cache_size * 1024 if cache_size < 0 else cache_size * page_size) < IMPORT_CACHE_KIB * 1024:
+        wanted.append(("cache_size", -IMPORT_CACHE_KIB, cache_size))
+    for name, value, before in wanted:
+        try:
+            connection.exec_driver_sql(f"PRAGMA {name} = {value}")
+            restore.append((name, int(before)))
+        except DBAPIError:  # temp_store is refused inside a transaction that uses temporary tables: files then
+            pass
+    try:
+        yield
+    finally:
+        for name, before in restore:
+            try:
+                connection.exec_driver_sql(f"PRAGMA {name} = {before}")
+            except DBAPIError:
+                pass
 
 
 def _position(handle: Any) -> int:

@@ -1,0 +1,122 @@
+"""The search index of a bulk write: refreshed once per batch of projects instead of once per row.
+
+The full-text index and (on SQLite) the register's version counter are kept by row triggers (migrations
+0003_search, 0004_search_perf). For an import of thousands of projects, those per-row triggers cost more than
+the import's own writes. Inside `deferred_search_index(session)` the triggers that the import fires stand aside
+(migration 0005_iati_speed: on SQLite while project_search_bulk holds a row, on PostgreSQL while the
+transaction-local setting adam.bulk_import is 'on'), and the writer calls `refresh(created, replaced)` after
+each batch: one INSERT ... SELECT rebuilds the index rows of those projects from the tables, exactly as the
+triggers would have, and on SQLite the version counter moves once. Leaving the block, normally or by an
+exception, puts the triggers back for the rest of the transaction.
+
+Only the writes made inside the block and reported to refresh() skip the triggers: every project whose title,
+summary, description or beneficiary institutions the block writes must be passed to refresh() before the
+block ends (the IATI importer passes every project it creates or updates). Other connections never see the
+flag: on SQLite it is an uncommitted row of the writer's own transaction, on PostgreSQL a setting local to it.
+
+Plain Python: takes a SQLAlchemy session, imports no Flask.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+CHUNK = 500  # ids per statement: well under SQLite's bound-parameter limit
+_OPEN = "adam.search.bulk: deferred"  # session.info key of an open block
+
+
+def _fold(expression: str) -> str:
+    # As migration 0003_search: ё is written е in the index, on both sides of a query.
+    return f"replace(replace(coalesce({expression}, ''), 'ё', 'е'), 'Ё', 'Е')"
+
+
+_SQLITE_INSTITUTIONS = _fold(
+    "(SELECT group_concat(o.name || ' ' || coalesce(o.acronym, ''), ' ') "
+    "FROM project_institutions pi JOIN organisations o ON o.id = pi.organisation_id "
+    "WHERE pi.project_id = p.id)"
+)
+_SQLITE_DELETE = text("DELETE FROM project_search WHERE rowid IN :ids").bindparams(
+    bindparam("ids", expanding=True))
+_SQLITE_INSERT = text(
+    "INSERT INTO project_search (rowid, title, summary, description, institutions) "
+    f"SELECT p.id, {_fold('p.title')}, {_fold('p.summary')}, {_fold('p.description')}, {_SQLITE_INSTITUTIONS} "
+    "FROM projects p WHERE p.id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
+_SQLITE_BUMP = text("UPDATE project_search_version SET version = version + 1 WHERE id = 1")
+_POSTGRES_REFRESH = text(
+    "INSERT INTO project_search (project_id, document) "
+    "SELECT p.id, adam_project_document(p.id) FROM projects p WHERE p.id = ANY(:ids) "
+    "ON CONFLICT (project_id) DO UPDATE SET document = EXCLUDED.document"
+)
+
+
+class DeferredSearchIndex:
+    """Handle of a deferred_search_index block: refresh() after each batch of written projects."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.dialect = session.get_bind().dialect.name
+        self.active = False
+
+    def _start(self) -> None:
+        if self.session.info.get(_OPEN):
+            return  # an enclosing block of this session refreshes its projects and puts the triggers back
+        if self.dialect == "sqlite":
+            # OR IGNORE: a row that some failed run left committed is taken over (and removed at the end).
+            self.session.execute(text("INSERT OR IGNORE INTO project_search_bulk (id) VALUES (1)"))
+        elif self.dialect == "postgresql":
+            self.session.execute(text("SELECT set_config('adam.bulk_import', 'on', true)"))
+        else:
+            return  # no deferred triggers on other databases: they run as usual
+        self.session.info[_OPEN] = True
+        self.active = True
+
+    def _stop(self) -> None:
+        if not self.active:
+            return
+        self.active = False
+        self.session.info.pop(_OPEN, None)
+        if self.dialect == "sqlite":
+            self.session.execute(text("DELETE FROM project_search_bulk"))
+        elif self.dialect == "postgresql":
+            self.session.execute(text("SELECT set_config('adam.bulk_import', 'off', true)"))
+
+    def refresh(self, created: Iterable[int] = (), replaced: Iterable[int] = (), *, changed: bool = False) -> None:
+        """Rebuild the index rows of projects created or updated in this block; changed: other rows that the
+        version counter covers were written (organisations), so the counter must move even with no project."""
+        created, replaced = list(created), list(replaced)
+        if not self.active:
+            return  # the triggers ran (an enclosing block refreshes, or none is deferred)
+        if self.dialect == "sqlite":
+            for start in range(0, len(replaced), CHUNK):
+                self.session.execute(_SQLITE_DELETE, {"ids": replaced[start:start + CHUNK]})
+            ids = created + replaced
+            for start in range(0, len(ids), CHUNK):
+                self.session.execute(_SQLITE_INSERT, {"ids": ids[start:start + CHUNK]})
+            if ids or changed:
+                self.session.execute(_SQLITE_BUMP)
+        elif self.dialect == "postgresql":
+            ids = created + replaced
+            if ids:
+                self.session.execute(_POSTGRES_REFRESH, {"ids": ids})
+
+
+@contextmanager
+def deferred_search_index(session: Session) -> Iterator[DeferredSearchIndex]:
+    """Let the block write projects with the search triggers aside; it calls refresh() for what it wrote."""
+    index = DeferredSearchIndex(session)
+    index._start()
+    try:
+        yield index
+    except BaseException:
+        # The writes so far stay in the transaction until the caller rolls back: put the triggers back if the
+        # transaction can still take a statement, and let the original error through whatever happens here.
+        try:
+            index._stop()
+        except Exception:  # noqa: BLE001, S110
+            pass
+        raise
+    index._stop()
