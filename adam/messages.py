@@ -32,3 +32,8 @@ def message_from_data(data) -> str:  # noqa: ANN001
         params = {k: message_from_data(v) for k, v in (data.get("params") or {}).items()}
         return Message(data["msgid"], **params)
     return data
+
+
+def message_data(text: str) -> dict | str:
+    """A Message as stored data (catalogue id and parameters); plain text as it is."""
+    return text.as_data() if isinstance(text, Message) else str(text)

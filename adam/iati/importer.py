@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from adam.iati.mapping import Org, PreparedActivity, ReferenceData, prepare_activity, rejected
 from adam.iati.parser import FileError, Issue, iter_activities
+from adam.messages import Message, message_data
 from adam.models import (
     Country,
     Currency,
@@ -79,11 +80,14 @@ class ActivityReport:
     line: int | None
     identifier: str
     outcome: str  # rejected | created | updated | unchanged
-    messages: list[str]
+    messages: list[str]  # "warning: …" in English (the JSON report, the command line)
+    # The same as {"severity", "message"} with each message's catalogue id (Message.as_data): the import page shows
+    # them in the reader's language.
+    notes: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"file": self.file, "position": self.position, "line": self.line, "identifier": self.identifier,
-                "outcome": self.outcome, "messages": list(self.messages)}
+                "outcome": self.outcome, "messages": list(self.messages), "notes": list(self.notes)}
 
 
 @dataclass
@@ -118,7 +122,8 @@ class ImportReport:
     def as_dict(self, limit: int | None = 1000) -> dict:
         return {
             "files": self.files,
-            "file_errors": [{"file": e.file, "message": e.message} for e in self.file_errors],
+            "file_errors": [{"file": e.file, "message": str(e.message), "message_data": message_data(e.message)}
+                            for e in self.file_errors],
             "seen": self.seen, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
             "rejected": self.rejected, "organisations_created": self.organisations_created,
             "seconds": round(self.seconds, 3),
@@ -522,7 +527,8 @@ def _insert_rows(session: Session, table: Any, rows: list[dict], *, copy: bool =
 
 def _activity_report(data: PreparedActivity, outcome: str) -> ActivityReport:
     return ActivityReport(data.file, data.position, data.line, data.identifier, outcome,
-                          [f"{severity}: {message}" for severity, message in data.issues])
+                          [f"{severity}: {message}" for severity, message in data.issues],
+                          [{"severity": severity, "message": message_data(message)} for severity, message in data.issues])
 
 
 def _id(handle: OrgHandle | None) -> int | None:
@@ -581,7 +587,7 @@ def _prepare_safely(item: Any, ref: ReferenceData) -> PreparedActivity:
     try:
         return prepare_activity(item, ref)
     except Exception as exc:  # noqa: BLE001 (one strange activity must not stop the file)
-        item.issues.append(Issue("error", f"could not be read: {exc.__class__.__name__}: {exc}"))
+        item.issues.append(Issue("error", Message("could not be read: %(error)s", error=f"{exc.__class__.__name__}: {exc}")))
         return rejected(item)
 
 
@@ -617,7 +623,7 @@ def _read_inline(sources: list, ref: ReferenceData):  # noqa: ANN202
         try:
             yield from _read_one(source, name, ref)
         except OSError as exc:
-            yield ("error", FileError(name, f"cannot read the file: {exc.strerror or exc}"))
+            yield ("error", FileError(name, Message("cannot read the file: %(error)s", error=str(exc.strerror or exc))))
         yield ("end", name, _size(source))
 
 

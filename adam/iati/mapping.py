@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from adam.iati.parser import Money, OrgRef, ParsedActivity
 from adam.iati.sector_map import is_known, map_sector
+from adam.messages import Message
 from adam.models.project import ACTIVITY_TYPES
 
 # ADAM's own classification, as the exporter writes it (reporting-organisation vocabulary 99).
@@ -105,10 +106,10 @@ class _Money:
     def one(self, money: Money) -> tuple[Decimal, str] | None:
         currency = money.currency or self.activity.default_currency
         if not currency:
-            self.activity.warn(f"amount {money.amount} without a currency, ignored")
+            self.activity.warn(Message("amount %(amount)s without a currency, ignored", amount=str(money.amount)))
             return None
         if currency not in self.rates:
-            self.activity.warn(f"unknown currency {currency!r}, amount ignored")
+            self.activity.warn(Message("unknown currency %(currency)r, amount ignored", currency=currency))
             return None
         return money.amount, currency
 
@@ -124,14 +125,16 @@ class _Money:
             amount, currency = sum((a * self.rates[c] for a, c in resolved), Decimal(0)), "USD"
         else:
             currency = resolved[0][1]
-            self.activity.warn(f"{what}: amounts in several currencies ({', '.join(sorted(currencies))}) "
-                               f"without USD rates: kept those in {currency}")
+            self.activity.warn(Message("%(element)s: amounts in several currencies (%(currencies)s) without USD rates: "
+                                       "kept those in %(currency)s", element=what,
+                                       currencies=", ".join(sorted(currencies)), currency=currency))
             amount = sum((a for a, c in resolved if c == currency), Decimal(0))
         if amount < 0:
-            self.activity.warn(f"{what} {amount} is negative, ignored")
+            self.activity.warn(Message("%(element)s %(amount)s is negative, ignored", element=what, amount=str(amount)))
             return None, None
         if amount >= MAX_AMOUNT:
-            self.activity.warn(f"{what} {amount} is implausibly large, ignored")
+            self.activity.warn(Message("%(element)s %(amount)s is implausibly large, ignored", element=what,
+                                               amount=str(amount)))
             return None, None
         return _amount(amount), currency
 
@@ -165,15 +168,15 @@ def rejected(activity: ParsedActivity) -> PreparedActivity:
 def prepare_activity(activity: ParsedActivity, ref: ReferenceData) -> PreparedActivity:
     """Map a parsed activity; a rejected one comes back with its reasons and no row."""
     if not activity.identifier:
-        activity.error("missing iati-identifier")
+        activity.error(Message("missing iati-identifier"))
     elif len(activity.identifier) > 200:
-        activity.error("iati-identifier longer than 200 characters")
+        activity.error(Message("iati-identifier longer than 200 characters"))
     if activity.rejected:
         return rejected(activity)
 
     title = activity.title or activity.summary[:120] or activity.identifier
     if not activity.title:
-        activity.warn("no title: used the description or the identifier")
+        activity.warn(Message("no title: used the description or the identifier"))
     if len(title) > 300:
         title = title[:299] + "…"
 
@@ -181,10 +184,12 @@ def prepare_activity(activity: ParsedActivity, ref: ReferenceData) -> PreparedAc
     planned_start, actual_start = dates.get("1"), dates.get("2")
     planned_end, actual_end = dates.get("3"), dates.get("4")
     if planned_start and planned_end and planned_end < planned_start:
-        activity.warn(f"planned end {planned_end} before planned start {planned_start}: end ignored")
+        activity.warn(Message("planned end %(end)s before planned start %(start)s: end ignored", end=str(planned_end),
+                              start=str(planned_start)))
         planned_end = None
     if actual_start and actual_end and actual_end < actual_start:
-        activity.warn(f"actual end {actual_end} before actual start {actual_start}: end ignored")
+        activity.warn(Message("actual end %(end)s before actual start %(start)s: end ignored", end=str(actual_end),
+                              start=str(actual_start)))
         actual_end = None
     status = activity.status
     if status is None:
@@ -227,24 +232,25 @@ def prepare_activity(activity: ParsedActivity, ref: ReferenceData) -> PreparedAc
     for code in dict.fromkeys(activity.countries):
         cid = ref.countries.get(code)
         if cid is None:
-            activity.warn(f"unknown recipient-country code {code!r}, ignored")
+            activity.warn(Message("unknown recipient-country code %(code)r, ignored", code=code))
         else:
             countries.append(cid)
     regions: list[int] = []
     for vocabulary, code in dict.fromkeys(activity.regions):
         if vocabulary != "1":
-            activity.warn(f"recipient-region {code!r} in vocabulary {vocabulary!r} (not OECD DAC), ignored")
+            activity.warn(Message("recipient-region %(code)r in vocabulary %(vocabulary)r (not OECD DAC), ignored", code=code,
+                                  vocabulary=vocabulary))
             continue
         rid = ref.regions.get(f"dac-{code}")
         if rid is None:
-            activity.warn(f"unknown recipient-region code {code!r}, ignored")
+            activity.warn(Message("unknown recipient-region code %(code)r, ignored", code=code))
         else:
             regions.append(rid)
     if not activity.countries:
         cid, label = ref.default_country_for(activity.file)
         if cid is not None:
             countries.append(cid)
-            activity.warn(f"no recipient-country: took the file's country {label}")
+            activity.warn(Message("no recipient-country: took the file's country %(country)s", country=label))
 
     pillars: set[int] = set()
     themes: set[int] = set()
@@ -260,13 +266,14 @@ def prepare_activity(activity: ParsedActivity, ref: ReferenceData) -> PreparedAc
             elif code.startswith(THEME_PREFIX) and code[len(THEME_PREFIX):] in ref.themes:
                 own_themes.add(ref.themes[code[len(THEME_PREFIX):]][0])
             else:
-                activity.warn(f"unknown ADAM classification {sector.code!r}, ignored")
+                activity.warn(Message("unknown ADAM classification %(code)r, ignored", code=sector.code))
             continue
         if len(sector.code) > 20 or len(sector.vocabulary) > 10:
-            activity.warn(f"sector code {sector.code[:40]!r} too long, ignored")
+            activity.warn(Message("sector code %(code)r too long, ignored", code=sector.code[:40]))
             continue
         if not is_known(sector.vocabulary, sector.code):
-            activity.warn(f"unknown sector code {sector.code!r} in vocabulary {sector.vocabulary}")
+            activity.warn(Message("unknown sector code %(code)r in vocabulary %(vocabulary)s", code=sector.code,
+                                  vocabulary=sector.vocabulary))
         sectors.setdefault((sector.vocabulary, sector.code), sector.percentage)
         mapping = map_sector(sector.vocabulary, sector.code)
         if mapping:

@@ -17,6 +17,7 @@ from typing import IO
 from lxml import etree
 
 from adam.iati.sector_map import normalise_vocabulary
+from adam.messages import Message
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
@@ -197,12 +198,12 @@ def _code(element: etree._Element) -> str:
 
 def _parse_date(activity: ParsedActivity, value: str | None, what: str) -> dt.date | None:
     if not value or not value.strip():
-        activity.warn(f"{what}: no date given")
+        activity.warn(Message("%(element)s: no date given", element=what))
         return None
     try:
         return dt.date.fromisoformat(value.strip()[:10])
     except ValueError:
-        activity.warn(f"{what}: bad date {value.strip()[:40]!r}, ignored")
+        activity.warn(Message("%(element)s: bad date %(value)r, ignored", element=what, value=value.strip()[:40]))
         return None
 
 
@@ -215,10 +216,10 @@ def _parse_money(activity: ParsedActivity, element: etree._Element | None, what:
     try:
         amount = Decimal(text.replace(",", ""))
     except InvalidOperation:
-        activity.warn(f"{what}: bad amount {text[:40]!r}, ignored")
+        activity.warn(Message("%(element)s: bad amount %(value)r, ignored", element=what, value=text[:40]))
         return None
     if not amount.is_finite():
-        activity.warn(f"{what}: bad amount {text[:40]!r}, ignored")
+        activity.warn(Message("%(element)s: bad amount %(value)r, ignored", element=what, value=text[:40]))
         return None
     return Money(amount, (element.get("currency") or "").strip().upper())
 
@@ -326,14 +327,15 @@ def parse_activity(element: etree._Element, file: str, position: int) -> ParsedA
             if org.name or org.ref:
                 activity.participating.append(org)
             if not org.role and (org.name or org.ref):
-                activity.warn(f"participating-org {org.name or org.ref!r}: unknown role {child.get('role')!r}")
+                activity.warn(Message("participating-org %(organisation)r: unknown role %(role)r",
+                                              organisation=org.name or org.ref, role=child.get("role")))
         elif tag == "activity-status":
             activity.status_code = _code(child)
         elif tag == "activity-date":
             kind = (child.get("type") or "").strip()
             kind = kind if kind.isdigit() else DATE_WORDS.get(kind.lower(), "")
             if kind not in ("1", "2", "3", "4"):
-                activity.warn(f"activity-date: unknown type {child.get('type')!r}, ignored")
+                activity.warn(Message("activity-date: unknown type %(type)r, ignored", type=child.get("type")))
                 continue
             value = child.get("iso-date") or child.get("iso_date") or child.text
             date = _parse_date(activity, value, f"activity-date type {kind}")
@@ -344,7 +346,7 @@ def parse_activity(element: etree._Element, file: str, position: int) -> ParsedA
             if code:
                 activity.countries.append(code)
             elif _clean(child.text):
-                activity.warn(f"recipient-country {_clean(child.text)!r} has no code, ignored")
+                activity.warn(Message("recipient-country %(name)r has no code, ignored", name=_clean(child.text)))
         elif tag == "recipient-region":
             code = (child.get("code") or "").strip()
             if code:
@@ -360,7 +362,7 @@ def parse_activity(element: etree._Element, file: str, position: int) -> ParsedA
                 try:
                     percentage = Decimal(raw.strip())
                 except InvalidOperation:
-                    activity.warn(f"sector {code}: bad percentage {raw[:20]!r}, ignored")
+                    activity.warn(Message("sector %(code)s: bad percentage %(value)r, ignored", code=code, value=raw[:20]))
                 else:
                     if not percentage.is_finite() or not 0 <= percentage <= 1000:
                         percentage = None
@@ -404,7 +406,7 @@ def parse_activity(element: etree._Element, file: str, position: int) -> ParsedA
         code = activity.status_code
         activity.status = STATUS_CODES.get(code) if code.isdigit() else STATUS_WORDS.get(code.lower())
         if activity.status is None:
-            activity.warn(f"activity-status: unknown code {code!r}, status taken from the dates")
+            activity.warn(Message("activity-status: unknown code %(code)r, status taken from the dates", code=code))
     return activity
 
 
@@ -431,7 +433,10 @@ def iter_activities(source: str | Path | IO[bytes], name: str | None = None) -> 
                     while element.getprevious() is not None:
                         del parent[0]
     except etree.XMLSyntaxError as exc:
-        where = f" after activity {position}" if position else ""
-        yield FileError(name, f"not readable as IATI XML{where}: {exc.msg or exc}")
+        if position:
+            yield FileError(name, Message("not readable as IATI XML after activity %(position)s: %(error)s",
+                                          position=position, error=str(exc.msg or exc)))
+        else:
+            yield FileError(name, Message("not readable as IATI XML: %(error)s", error=str(exc.msg or exc)))
     except OSError as exc:
-        yield FileError(name, f"cannot read the file: {exc.strerror or exc}")
+        yield FileError(name, Message("cannot read the file: %(error)s", error=str(exc.strerror or exc)))

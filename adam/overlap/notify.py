@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adam.messages import N_, Message, message_from_data
+from adam.messages import N_, Message, message_data, message_from_data
 from adam.models import Notification, OverlapAcknowledgement, Project, User
 
 log = logging.getLogger(__name__)
@@ -23,11 +23,6 @@ def _mail_settings() -> Mapping | None:
     except ImportError:  # pragma: no cover
         return None
     return current_app.config if has_app_context() else None
-
-
-def message_data(text: str) -> dict | str:
-    """A Message as stored data (catalogue id and parameters); plain text as it is."""
-    return text.as_data() if isinstance(text, Message) else str(text)
 
 
 def signal_rows(signals: Sequence) -> list[dict]:

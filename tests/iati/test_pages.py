@@ -46,6 +46,21 @@ def test_upload_imports_and_shows_the_report(client, session, app, monkeypatch):
     assert report["created"] == 2 and report["rejected"] == 1
 
 
+def test_the_report_speaks_the_readers_language_and_the_json_stays_english(client, session, app, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_JOBS_INLINE", True)
+    coordinator = f.make_user(session, "coordinator", org="UNODC", language="fr")
+    login(client, coordinator)
+    data = document(activity(None), activity("XM-PAGE-3", body='<recipient-country code="QQ"/>'))
+    job_url = upload(client, data.encode(), "donor.xml").headers["Location"]
+    page = client.get(job_url).get_data(as_text=True)
+    assert "erreur : iati-identifier manquant" in page or "erreur: iati-identifier manquant" in page
+    assert "code recipient-country inconnu &#39;QQ&#39;, ignoré" in page
+    assert "unknown recipient-country code" not in page
+    report = client.get(job_url + "/report.json").get_json()
+    messages = [m for a in report["activities"] for m in a["messages"]]
+    assert "warning: unknown recipient-country code 'QQ', ignored" in messages
+
+
 def test_upload_runs_in_the_background_with_progress(client, session):
     login(client, f.make_user(session, "coordinator", org="UNODC"))
     session.commit()
