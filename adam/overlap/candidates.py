@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -108,12 +108,42 @@ class Corpus:
         x = np.asarray(self.texts[i].multiply(self.texts[j]).sum(axis=1)).ravel().astype(np.float64)
         return t, x
 
+    def text_cosines(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Text cosines of the row pairs (i[k], j[k]), as cosines() gives them."""
+        if len(i) == 0:
+            return np.zeros(0)
+        return np.asarray(self.texts[i].multiply(self.texts[j]).sum(axis=1)).ravel().astype(np.float64)
+
 
 def shares(m: sp.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """For each k, whether rows i[k] and j[k] of an incidence matrix have a column in common."""
     if len(i) == 0:
         return np.zeros(0, dtype=bool)
+    codes = row_codes(m)
+    if codes is not None:  # one column at most per row: compare the columns
+        return (codes[i] >= 0) & (codes[i] == codes[j])
     return np.asarray(m[i].multiply(m[j]).sum(axis=1)).ravel() > 0
+
+
+def row_codes(m: sp.csr_matrix) -> np.ndarray | None:
+    """The column of each row (-1: none) of an incidence matrix whose rows have one column at most, else None;
+    computed once per matrix (a corpus's matrices do not change once built)."""
+    cached = getattr(m, "_adam_row_codes", None)
+    if cached is None:
+        m = m.tocsr() if not sp.isspmatrix_csr(m) else m
+        per_row = np.diff(m.indptr)
+        if per_row.max(initial=0) <= 1 and (m.data != 0).all():
+            codes = np.full(m.shape[0], -1, dtype=np.int64)
+            one = per_row == 1
+            codes[one] = m.indices[m.indptr[:-1][one]]
+            cached = (codes,)
+        else:
+            cached = (None,)
+        try:
+            m._adam_row_codes = cached
+        except AttributeError:  # pragma: no cover - a matrix type without attributes: no cache
+            pass
+    return cached[0]
 
 
 def _incidence(n: int, items) -> sp.csr_matrix:
@@ -139,12 +169,22 @@ RIGHT = ("titles", "texts", "funders", "implementers", "owners", "partners", "in
 
 @dataclass
 class CandidateChunk:
-    """Candidate pairs (i[k], j[k]) (row indices, each unordered pair once over all chunks) and their cosines."""
+    """Candidate pairs (i[k], j[k]) (row indices, each unordered pair once over all chunks) and their cosines.
+
+    From iter_candidates(text=False): text_cos is None (not computed), a title cosine under the floor is given
+    as 0 (it scores the same), and `known` holds score inputs the chunk's products gave (vector.PairInputs names).
+    """
 
     i: np.ndarray
     j: np.ndarray
     title_cos: np.ndarray
-    text_cos: np.ndarray
+    text_cos: np.ndarray | None
+    known: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def take(self, keep: np.ndarray) -> "CandidateChunk":
+        return CandidateChunk(self.i[keep], self.j[keep], self.title_cos[keep],
+                              None if self.text_cos is None else self.text_cos[keep],
+                              {k: v[keep] for k, v in self.known.items()})
 
 
 class _Side:
@@ -193,8 +233,92 @@ def _chunk_pairs(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo: 
                           texts[r, c].astype(np.float64))
 
 
-def _chunks_of(corpus: Corpus, left: _Side, right: _Side, cfg: OverlapConfig, upper: bool):
-    """Chunks of left rows (in start order) against the right columns their dates can meet."""
+# Signals that give nothing to a pair outside the sets _chunk_sparse enumerates (a title cosine under the floor, no
+# shared institution, no partner link, not both donor and implementer; with SAME_START, starts further apart than
+# the tolerance): what such a pair can score at most decides whether the text may be left out (text_free_sets).
+OUTSIDE_ZERO = ("stated_link", "title_similarity", "shared_institution", "partner_chain", "partner_one_way",
+                "partner_amount")
+OUTSIDE_ONE_OF = (("same_donor", "same_implementer"),)
+SAME_START = ("same_start",)
+
+
+def text_free_sets(cfg: OverlapConfig) -> tuple[bool, bool] | None:
+    """Whether candidates may be enumerated without the text products, and whether the same-start pairs must be
+    enumerated too: (True, same_start) when a pair outside the enumerated sets cannot reach the lowest threshold
+    whatever its text, None when it could (then every candidate is enumerated, with its text cosine)."""
+    from adam.overlap.vector import lowest_threshold, points_at_most
+
+    for same_start in (False, True):
+        zero = OUTSIDE_ZERO + (SAME_START if same_start else ())
+        if points_at_most(cfg, zero, OUTSIDE_ONE_OF) < lowest_threshold(cfg):
+            return True, same_start
+    return None
+
+
+def _chunk_sparse(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo: int, hi: int,
+                  cfg: OverlapConfig, upper: bool, same_start: bool) -> CandidateChunk | None:
+    """As _chunk_pairs, without the text product: the pairs with intersecting dates and a title cosine at the
+    floor, a shared institution, both donor and implementer, a partner link (or, with same_start, starts within
+    the date tolerance), found from the sparse products alone (nothing of the size of the chunk is made dense
+    but a few flags). Every pair that can be flagged is among them (text_free_sets); each gets the inputs its
+    products give (institution, donor, implementer, link_ab, link_ba), its title cosine, no text cosine."""
+    floor = cfg.text_floor - 1e-6
+    w = hi - lo
+    lm = {name: m[a:b] for name, m in left.m.items()}
+    rt = {name: m[:, lo:hi] for name, m in right.t.items()}
+
+    def entries(product: sp.csr_matrix, at_least: float) -> tuple[np.ndarray, np.ndarray]:
+        product = product.tocsr()
+        at = np.flatnonzero(product.data >= at_least)
+        rows = np.searchsorted(product.indptr, at, side="right") - 1
+        return rows * w + product.indices[at], product.data[at]
+
+    title_keys, title_values = entries(lm["titles"] @ rt["titles"], floor)
+    found = {name: entries(lm[l] @ rt[r], 0.5)[0] for name, l, r in (
+        ("institution", "institutions", "institutions"), ("donor", "funders", "funders"),
+        ("implementer", "implementers", "implementers"), ("link_ab", "owners", "partners"),
+        ("link_ba", "partners", "owners"))}
+    size = (b - a) * w
+    flags = {}
+    for name, keys in found.items():
+        flag = np.zeros(size, dtype=bool)
+        flag[keys] = True
+        flags[name] = flag
+    parts = [title_keys, found["institution"], found["link_ab"], found["link_ba"],
+             found["donor"][flags["implementer"][found["donor"]]]]
+    if same_start:
+        tol = cfg.date_tolerance_days
+        starts = corpus.raw_start[left.rows[a:b]]
+        first = np.clip(np.searchsorted(right.starts, starts - tol, side="left"), lo, hi)
+        last = np.clip(np.searchsorted(right.starts, starts + tol, side="right"), lo, hi)
+        if upper:
+            first = np.maximum(first, np.arange(a + 1, b + 1))
+        many = np.where(starts >= 0, np.maximum(last - first, 0), 0)
+        total = int(many.sum())
+        if total:
+            offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(many) - many, many)
+            parts.append(np.repeat(np.arange(b - a, dtype=np.int64) * w + (first - lo), many) + offsets)
+    chosen = np.zeros(size, dtype=bool)
+    for part in parts:
+        chosen[part] = True
+    keys = np.flatnonzero(chosen)
+    r, c = keys // w, keys % w
+    meet = (left.starts[a + r] < right.ends[lo + c]) & (right.starts[lo + c] < left.ends[a + r])
+    if upper:
+        meet &= lo + c > a + r
+    keys, r, c = keys[meet], r[meet], c[meet]
+    if len(keys) == 0:
+        return None
+    title = np.zeros(size, dtype=np.float32)
+    title[title_keys] = title_values
+    return CandidateChunk(left.rows[a + r], right.rows[lo + c], title[keys].astype(np.float64), None,
+                          {name: flag[keys] for name, flag in flags.items()})
+
+
+def _chunks_of(corpus: Corpus, left: _Side, right: _Side, cfg: OverlapConfig, upper: bool,
+               sets: tuple[bool, bool] | None = None):
+    """Chunks of left rows (in start order) against the right columns their dates can meet; with sets (from
+    text_free_sets), found without the text products (_chunk_sparse)."""
     n = len(left.rows)
     a = 0
     while a < n:
@@ -206,7 +330,10 @@ def _chunks_of(corpus: Corpus, left: _Side, right: _Side, cfg: OverlapConfig, up
         hi = int(np.searchsorted(right.starts, left.ends[a:b].max(), side="left"))
         lo = a if upper else 0
         if hi > lo:
-            chunk = _chunk_pairs(corpus, left, a, b, right, lo, hi, cfg, upper)
+            if sets is None:
+                chunk = _chunk_pairs(corpus, left, a, b, right, lo, hi, cfg, upper)
+            else:
+                chunk = _chunk_sparse(corpus, left, a, b, right, lo, hi, cfg, upper, sets[1])
             if chunk is not None:
                 yield chunk
         a = b
@@ -226,9 +353,12 @@ def place_blocks(features: Sequence[ProjectFeatures]) -> tuple[dict[int, list[in
 
 
 def iter_candidates(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG,
-                    progress: Callable[[int, int], None] | None = None):
+                    progress: Callable[[int, int], None] | None = None, sets: tuple[bool, bool] | None = None):
     """Candidate pairs of the corpus, chunk by chunk (CandidateChunk), each unordered pair once; stated links
-    are not included (candidate_links). Memory is bounded by CHUNK_ENTRIES, not by the number of pairs."""
+    are not included (candidate_links). Memory is bounded by CHUNK_ENTRIES, not by the number of pairs.
+
+    With sets (text_free_sets(cfg)), no text product is computed: the chunks hold a superset of the pairs that
+    can be flagged (not every candidate), without their text cosine (_chunk_sparse)."""
     if cfg.max_without_evidence() >= cfg.possible_threshold:
         raise ValueError("These weights let a pair with no evidence reach the threshold: candidate blocking "
                          "would miss pairs. Lower the place, time and subject points or raise the threshold.")
@@ -239,7 +369,7 @@ def iter_candidates(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG,
     for k, (place, members) in enumerate(blocks.items()):
         if len(members) > 1:
             side = _Side(corpus, np.array(members, dtype=np.int64), transpose=True)
-            for chunk in _chunks_of(corpus, side, side, cfg, upper=True):
+            for chunk in _chunks_of(corpus, side, side, cfg, upper=True, sets=sets):
                 # a pair of projects that share several places is kept in the block of the first one only
                 both = several[chunk.i] & several[chunk.j]
                 if both.any():
@@ -247,7 +377,7 @@ def iter_candidates(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG,
                     for k2 in np.flatnonzero(both).tolist():
                         own[k2] = min(features[chunk.i[k2]].places & features[chunk.j[k2]].places) == place
                     if not own.all():
-                        chunk = CandidateChunk(chunk.i[own], chunk.j[own], chunk.title_cos[own], chunk.text_cos[own])
+                        chunk = chunk.take(own)
                 if len(chunk.i):
                     yield chunk
         if progress:
@@ -256,10 +386,10 @@ def iter_candidates(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG,
         # wide-scope projects meet everyone: their rows against every column (two wide ones: once)
         left = _Side(corpus, np.array(wide, dtype=np.int64), transpose=False)
         right = _Side(corpus, np.arange(len(features), dtype=np.int64), transpose=True)
-        for chunk in _chunks_of(corpus, left, right, cfg, upper=False):
+        for chunk in _chunks_of(corpus, left, right, cfg, upper=False, sets=sets):
             own = ~(corpus.wide[chunk.j] & (chunk.j <= chunk.i)) & (chunk.i != chunk.j)
-            if len(chunk.i[own]):
-                yield CandidateChunk(chunk.i[own], chunk.j[own], chunk.title_cos[own], chunk.text_cos[own])
+            if own.any():
+                yield chunk.take(own)
     if progress:
         progress(steps, steps)
 

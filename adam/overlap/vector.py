@@ -199,11 +199,39 @@ def signal_points(x: PairInputs, title_cos: np.ndarray | None, text_cos: np.ndar
     return out
 
 
+def lowest_threshold(cfg: OverlapConfig = DEFAULT_CONFIG) -> int:
+    """The lowest score from which any pair is flagged."""
+    return cfg.possible_threshold + min(0, cfg.wide_scope_extra)
+
+
 def _thresholds(x: PairInputs, cfg: OverlapConfig, n: int) -> np.ndarray:
     """The score each pair must reach; with the place inputs unknown, the lowest it can be."""
     if _known(x.wide, x.shared_country):
         return cfg.possible_threshold + np.where(x.wide & ~x.shared_country, cfg.wide_scope_extra, 0)
-    return np.full(n, cfg.possible_threshold + min(0, cfg.wide_scope_extra))
+    return np.full(n, lowest_threshold(cfg))
+
+
+# Signals signal_points never gives together (one place signal, one partner signal, one registrant signal).
+EXCLUSIVE = (("shared_country", "place_via_region"), ("partner_chain", "partner_one_way"),
+             ("same_publisher", "same_registrant"))
+
+
+def points_at_most(cfg: OverlapConfig = DEFAULT_CONFIG, zero: tuple[str, ...] = (),
+                   one_of: tuple[tuple[str, ...], ...] = ()) -> float:
+    """Most a pair can score when the signals in `zero` give nothing and at most one signal of each group of
+    `one_of` gives points: every other key of cfg.points at its most (groups disjoint from EXCLUSIVE)."""
+    most = {k: max(0.0, float(np.ceil(v))) for k, v in cfg.points.items() if k not in zero}
+    total = sum(most.values())
+    for group in EXCLUSIVE + tuple(one_of):
+        present = [most[k] for k in group if k in most]
+        if present:
+            total -= sum(present) - max(present)
+    return total
+
+
+def take_inputs(x: PairInputs, keep: np.ndarray) -> PairInputs:
+    """The inputs of the pairs selected by keep (a mask or indices)."""
+    return PairInputs(**{name: None if getattr(x, name) is None else getattr(x, name)[keep] for name in INPUTS})
 
 
 def scores_from_inputs(x: PairInputs, title_cos: np.ndarray, text_cos: np.ndarray,
