@@ -233,35 +233,56 @@ def _chunk_pairs(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo: 
                           texts[r, c].astype(np.float64))
 
 
-# Signals that give nothing to a pair outside the sets _chunk_sparse enumerates (a title cosine under the floor, no
-# shared institution, no partner link, not both donor and implementer; with SAME_START, starts further apart than
-# the tolerance): what such a pair can score at most decides whether the text may be left out (text_free_sets).
-OUTSIDE_ZERO = ("stated_link", "title_similarity", "shared_institution", "partner_chain", "partner_one_way",
-                "partner_amount")
-OUTSIDE_ONE_OF = (("same_donor", "same_implementer"),)
-SAME_START = ("same_start",)
+# What a pair outside the sets _chunk_sparse enumerates cannot have: a title cosine of `title_at_least`, a shared
+# institution, a partner link, both donor and implementer; and (with the same-start sets) starts within the date
+# tolerance with a donor or an implementer in common. What such a pair can score at most decides whether the text
+# may be left out (text_free_sets).
+OUTSIDE_ZERO = ("stated_link", "shared_institution", "partner_chain", "partner_one_way", "partner_amount")
+DONOR_OR_IMPLEMENTER = ("same_donor", "same_implementer")
+SAME_START = "same_start"
 
 
-def text_free_sets(cfg: OverlapConfig) -> tuple[bool, bool] | None:
-    """Whether candidates may be enumerated without the text products, and whether the same-start pairs must be
-    enumerated too: (True, same_start) when a pair outside the enumerated sets cannot reach the lowest threshold
-    whatever its text, None when it could (then every candidate is enumerated, with its text cosine)."""
-    from adam.overlap.vector import lowest_threshold, points_at_most
+@dataclass(frozen=True)
+class TextFreeSets:
+    title_at_least: float  # title cosines from which a pair is enumerated
+    same_start: bool       # enumerate the pairs that start alike and share a donor or an implementer
 
+
+def text_free_sets(cfg: OverlapConfig) -> TextFreeSets | None:
+    """How to enumerate, without text products, a superset of the pairs that can be flagged: the least sets such
+    that a pair outside them cannot reach the lowest threshold whatever its text (every signal not ruled out
+    counted at its most, vector.points_at_most); None when no such sets exist (then every candidate is
+    enumerated with its text cosine)."""
+    from adam.overlap.vector import lowest_threshold, points_at_most, title_points
+
+    lowest = lowest_threshold(cfg)
+    steps = [round(cfg.text_floor + k * 0.01, 2) for k in range(int((cfg.text_full - cfg.text_floor) / 0.01) + 1)]
     for same_start in (False, True):
-        zero = OUTSIDE_ZERO + (SAME_START if same_start else ())
-        if points_at_most(cfg, zero, OUTSIDE_ONE_OF) < lowest_threshold(cfg):
-            return True, same_start
+        best = None
+        for title_at_least in steps:
+            # below title_at_least a pair's title gives at most what a cosine of title_at_least gives
+            caps = {"title_similarity": title_points(title_at_least, cfg) if title_at_least > cfg.text_floor else 0.0}
+            cells = [points_at_most(cfg, OUTSIDE_ZERO + ((SAME_START,) if same_start else ()),
+                                    (DONOR_OR_IMPLEMENTER,), caps)]
+            if same_start:  # starts alike, but no donor and no implementer in common
+                cells.append(points_at_most(cfg, OUTSIDE_ZERO + DONOR_OR_IMPLEMENTER, (), caps))
+            if max(cells) < lowest:
+                best = title_at_least
+            else:
+                break
+        if best is not None:
+            return TextFreeSets(best, same_start)
     return None
 
 
 def _chunk_sparse(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo: int, hi: int,
-                  cfg: OverlapConfig, upper: bool, same_start: bool) -> CandidateChunk | None:
-    """As _chunk_pairs, without the text product: the pairs with intersecting dates and a title cosine at the
-    floor, a shared institution, both donor and implementer, a partner link (or, with same_start, starts within
-    the date tolerance), found from the sparse products alone (nothing of the size of the chunk is made dense
-    but a few flags). Every pair that can be flagged is among them (text_free_sets); each gets the inputs its
-    products give (institution, donor, implementer, link_ab, link_ba), its title cosine, no text cosine."""
+                  cfg: OverlapConfig, upper: bool, sets: TextFreeSets) -> CandidateChunk | None:
+    """As _chunk_pairs, without the text product: the pairs with intersecting dates and a title cosine of
+    sets.title_at_least, a shared institution, both donor and implementer, a partner link (or, with
+    sets.same_start, starts within the date tolerance and a donor or an implementer in common), found from the
+    sparse products alone (nothing of the size of the chunk is made dense but a few flags). Every pair that can
+    be flagged is among them (text_free_sets); each gets the inputs its products give (institution, donor,
+    implementer, link_ab, link_ba), its title cosine (0 under the floor: it scores the same), no text cosine."""
     floor = cfg.text_floor - 1e-6
     w = hi - lo
     lm = {name: m[a:b] for name, m in left.m.items()}
@@ -279,14 +300,17 @@ def _chunk_sparse(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo:
         ("implementer", "implementers", "implementers"), ("link_ab", "owners", "partners"),
         ("link_ba", "partners", "owners"))}
     size = (b - a) * w
-    flags = {}
+    flags: dict[str, np.ndarray | None] = {}
     for name, keys in found.items():
-        flag = np.zeros(size, dtype=bool)
-        flag[keys] = True
-        flags[name] = flag
-    parts = [title_keys, found["institution"], found["link_ab"], found["link_ba"],
-             found["donor"][flags["implementer"][found["donor"]]]]
-    if same_start:
+        flags[name] = None
+        if len(keys):
+            flags[name] = np.zeros(size, dtype=bool)
+            flags[name][keys] = True
+    none = np.zeros(0, dtype=np.int64)
+    parts = [title_keys[title_values >= sets.title_at_least - 1e-6], found["institution"], found["link_ab"],
+             found["link_ba"], found["donor"][flags["implementer"][found["donor"]]] if flags["implementer"] is not None
+             else none]
+    if sets.same_start:
         tol = cfg.date_tolerance_days
         starts = corpus.raw_start[left.rows[a:b]]
         first = np.clip(np.searchsorted(right.starts, starts - tol, side="left"), lo, hi)
@@ -297,7 +321,12 @@ def _chunk_sparse(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo:
         total = int(many.sum())
         if total:
             offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(many) - many, many)
-            parts.append(np.repeat(np.arange(b - a, dtype=np.int64) * w + (first - lo), many) + offsets)
+            alike = np.repeat(np.arange(b - a, dtype=np.int64) * w + (first - lo), many) + offsets
+            shared = np.zeros(len(alike), dtype=bool)
+            for name in ("donor", "implementer"):
+                if flags[name] is not None:
+                    shared |= flags[name][alike]
+            parts.append(alike[shared])
     chosen = np.zeros(size, dtype=bool)
     for part in parts:
         chosen[part] = True
@@ -312,11 +341,12 @@ def _chunk_sparse(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo:
     title = np.zeros(size, dtype=np.float32)
     title[title_keys] = title_values
     return CandidateChunk(left.rows[a + r], right.rows[lo + c], title[keys].astype(np.float64), None,
-                          {name: flag[keys] for name, flag in flags.items()})
+                          {name: np.zeros(len(keys), dtype=bool) if flag is None else flag[keys]
+                           for name, flag in flags.items()})
 
 
 def _chunks_of(corpus: Corpus, left: _Side, right: _Side, cfg: OverlapConfig, upper: bool,
-               sets: tuple[bool, bool] | None = None):
+               sets: TextFreeSets | None = None):
     """Chunks of left rows (in start order) against the right columns their dates can meet; with sets (from
     text_free_sets), found without the text products (_chunk_sparse)."""
     n = len(left.rows)
@@ -333,7 +363,7 @@ def _chunks_of(corpus: Corpus, left: _Side, right: _Side, cfg: OverlapConfig, up
             if sets is None:
                 chunk = _chunk_pairs(corpus, left, a, b, right, lo, hi, cfg, upper)
             else:
-                chunk = _chunk_sparse(corpus, left, a, b, right, lo, hi, cfg, upper, sets[1])
+                chunk = _chunk_sparse(corpus, left, a, b, right, lo, hi, cfg, upper, sets)
             if chunk is not None:
                 yield chunk
         a = b
@@ -353,7 +383,7 @@ def place_blocks(features: Sequence[ProjectFeatures]) -> tuple[dict[int, list[in
 
 
 def iter_candidates(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG,
-                    progress: Callable[[int, int], None] | None = None, sets: tuple[bool, bool] | None = None):
+                    progress: Callable[[int, int], None] | None = None, sets: TextFreeSets | None = None):
     """Candidate pairs of the corpus, chunk by chunk (CandidateChunk), each unordered pair once; stated links
     are not included (candidate_links). Memory is bounded by CHUNK_ENTRIES, not by the number of pairs.
 

@@ -21,6 +21,9 @@ def _ramp(x: np.ndarray, floor: float, full: float) -> np.ndarray:
 def _pts(points: np.ndarray | float, where: np.ndarray) -> np.ndarray:
     # Each signal's points are rounded on their own (Python's round: half to even, as np.rint), after a first
     # rounding to 6 decimals so that float noise between the sparse and the per-pair cosine cannot straddle a .5.
+    if np.ndim(points) == 0:  # the same rounding, once for the one value
+        value = np.round(np.float64(points), 6)
+        return np.where(where, np.rint(value) if value > 0 else 0.0, 0.0)
     value = np.round(np.where(where, points, 0.0), 6)
     return np.where(value > 0, np.rint(value), 0.0)
 
@@ -217,16 +220,24 @@ EXCLUSIVE = (("shared_country", "place_via_region"), ("partner_chain", "partner_
 
 
 def points_at_most(cfg: OverlapConfig = DEFAULT_CONFIG, zero: tuple[str, ...] = (),
-                   one_of: tuple[tuple[str, ...], ...] = ()) -> float:
-    """Most a pair can score when the signals in `zero` give nothing and at most one signal of each group of
-    `one_of` gives points: every other key of cfg.points at its most (groups disjoint from EXCLUSIVE)."""
-    most = {k: max(0.0, float(np.ceil(v))) for k, v in cfg.points.items() if k not in zero}
+                   one_of: tuple[tuple[str, ...], ...] = (), caps: dict[str, float] | None = None) -> float:
+    """Most a pair can score when the signals in `zero` give nothing, those in caps at most so much, and at most
+    one signal of each group of `one_of` gives points: every other key of cfg.points at its most (the groups
+    disjoint from each other and from EXCLUSIVE)."""
+    caps = caps or {}
+    most = {k: max(0.0, min(float(np.ceil(v)), caps.get(k, np.inf))) for k, v in cfg.points.items() if k not in zero}
     total = sum(most.values())
     for group in EXCLUSIVE + tuple(one_of):
         present = [most[k] for k in group if k in most]
         if present:
             total -= sum(present) - max(present)
     return total
+
+
+def title_points(title_cos: float, cfg: OverlapConfig = DEFAULT_CONFIG) -> float:
+    """The points of a title cosine (signal_points' arithmetic; comparable languages)."""
+    x = PairInputs(li=np.zeros(1, dtype=np.int64), lj=np.zeros(1, dtype=np.int64))
+    return float(signal_points(x, np.array([title_cos]), None, cfg)["title_similarity"][0])
 
 
 def take_inputs(x: PairInputs, keep: np.ndarray) -> PairInputs:
