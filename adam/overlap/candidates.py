@@ -190,12 +190,12 @@ class CandidateChunk:
 class _Side:
     """The rows of a block in start-date order, with their matrices sliced once for every chunk."""
 
-    def __init__(self, corpus: Corpus, rows: np.ndarray, transpose: bool):
+    def __init__(self, corpus: Corpus, rows: np.ndarray, transpose: bool, names: tuple[str, ...] = RIGHT):
         order = np.argsort(corpus.starts[rows], kind="stable")
         self.rows = rows[order]
         self.starts = corpus.starts[self.rows]
         self.ends = corpus.ends[self.rows]
-        self.m = {name: getattr(corpus, name)[self.rows] for name in RIGHT}
+        self.m = {name: getattr(corpus, name)[self.rows] for name in names}
         if transpose:
             self.t = {name: m.T.tocsc() for name, m in self.m.items()}
 
@@ -275,23 +275,59 @@ def text_free_sets(cfg: OverlapConfig) -> TextFreeSets | None:
     return None
 
 
+class _Scratch:
+    """Arrays of the size of a chunk, zero between uses (only the entries set are reset): marking a few hundred
+    thousand entries of a chunk of millions costs what the entries cost, not what the chunk does."""
+
+    def __init__(self):
+        self.flags = np.zeros(0, dtype=bool)
+        self.values = np.zeros(0, dtype=np.float32)
+
+    def fit(self, size: int) -> None:
+        if len(self.flags) < size:
+            self.flags = np.zeros(size, dtype=bool)
+            self.values = np.zeros(size, dtype=np.float32)
+
+    def member(self, keys: np.ndarray, of: np.ndarray) -> np.ndarray:
+        """For each of keys, whether it is among `of`."""
+        if len(of) == 0 or len(keys) == 0:
+            return np.zeros(len(keys), dtype=bool)
+        self.flags[of] = True
+        found = self.flags[keys]
+        self.flags[of] = False
+        return found
+
+    def lookup(self, keys: np.ndarray, of: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """For each of keys, its value among (of, values), else 0."""
+        if len(keys) == 0:
+            return np.zeros(0, dtype=np.float32)
+        self.values[of] = values
+        found = self.values[keys]
+        self.values[of] = 0
+        return found
+
+
+SPARSE_SIDE = ("titles", "funders", "implementers", "owners", "partners", "institutions")
+
+
 def _chunk_sparse(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo: int, hi: int,
-                  cfg: OverlapConfig, upper: bool, sets: TextFreeSets) -> CandidateChunk | None:
+                  cfg: OverlapConfig, upper: bool, sets: TextFreeSets, scratch: _Scratch) -> CandidateChunk | None:
     """As _chunk_pairs, without the text product: the pairs with intersecting dates and a title cosine of
     sets.title_at_least, a shared institution, both donor and implementer, a partner link (or, with
     sets.same_start, starts within the date tolerance and a donor or an implementer in common), found from the
-    sparse products alone (nothing of the size of the chunk is made dense but a few flags). Every pair that can
-    be flagged is among them (text_free_sets); each gets the inputs its products give (institution, donor,
-    implementer, link_ab, link_ba), its title cosine (0 under the floor: it scores the same), no text cosine."""
+    sparse products alone (nothing of the size of the chunk is made dense). Every pair that can be flagged is
+    among them (text_free_sets); each gets the inputs its products give (institution, donor, implementer,
+    link_ab, link_ba), its title cosine (0 under the floor: it scores the same), no text cosine."""
     floor = cfg.text_floor - 1e-6
     w = hi - lo
     lm = {name: m[a:b] for name, m in left.m.items()}
     rt = {name: m[:, lo:hi] for name, m in right.t.items()}
+    scratch.fit((b - a) * w)
 
     def entries(product: sp.csr_matrix, at_least: float) -> tuple[np.ndarray, np.ndarray]:
         product = product.tocsr()
         at = np.flatnonzero(product.data >= at_least)
-        rows = np.searchsorted(product.indptr, at, side="right") - 1
+        rows = np.searchsorted(product.indptr.astype(np.int64), at, side="right") - 1
         return rows * w + product.indices[at], product.data[at]
 
     title_keys, title_values = entries(lm["titles"] @ rt["titles"], floor)
@@ -299,17 +335,19 @@ def _chunk_sparse(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo:
         ("institution", "institutions", "institutions"), ("donor", "funders", "funders"),
         ("implementer", "implementers", "implementers"), ("link_ab", "owners", "partners"),
         ("link_ba", "partners", "owners"))}
-    size = (b - a) * w
-    flags: dict[str, np.ndarray | None] = {}
-    for name, keys in found.items():
-        flags[name] = None
-        if len(keys):
-            flags[name] = np.zeros(size, dtype=bool)
-            flags[name][keys] = True
-    none = np.zeros(0, dtype=np.int64)
-    parts = [title_keys[title_values >= sets.title_at_least - 1e-6], found["institution"], found["link_ab"],
-             found["link_ba"], found["donor"][flags["implementer"][found["donor"]]] if flags["implementer"] is not None
-             else none]
+    codes = {"donor": row_codes(corpus.funders), "implementer": row_codes(corpus.implementers)}
+
+    def shared(name: str, keys: np.ndarray) -> np.ndarray:
+        """Whether the pairs of the chunk's keys share a donor (implementer...): by the rows' one column if they
+        have one at most, else by the product's entries."""
+        code = codes.get(name)
+        if code is None:
+            return scratch.member(keys, found[name])
+        left_code, right_code = code[left.rows[a + keys // w]], code[right.rows[lo + keys % w]]
+        return (left_code >= 0) & (left_code == right_code)
+
+    donor = found["donor"]
+    extra = [found["institution"], found["link_ab"], found["link_ba"], donor[shared("implementer", donor)]]
     if sets.same_start:
         tol = cfg.date_tolerance_days
         starts = corpus.raw_start[left.rows[a:b]]
@@ -322,27 +360,26 @@ def _chunk_sparse(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo:
         if total:
             offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(many) - many, many)
             alike = np.repeat(np.arange(b - a, dtype=np.int64) * w + (first - lo), many) + offsets
-            shared = np.zeros(len(alike), dtype=bool)
-            for name in ("donor", "implementer"):
-                if flags[name] is not None:
-                    shared |= flags[name][alike]
-            parts.append(alike[shared])
-    chosen = np.zeros(size, dtype=bool)
-    for part in parts:
-        chosen[part] = True
-    keys = np.flatnonzero(chosen)
+            extra.append(alike[shared("donor", alike) | shared("implementer", alike)])
+    # the pairs of the title set, then the others not already among them (by the same product's cosine)
+    at_least = sets.title_at_least - 1e-6
+    titled = title_values >= at_least
+    extra_keys = np.sort(np.concatenate(extra))
+    extra_keys = extra_keys[np.concatenate(([True], extra_keys[1:] != extra_keys[:-1]))] if len(extra_keys) else extra_keys
+    extra_titles = scratch.lookup(extra_keys, title_keys, title_values)
+    fresh = extra_titles < at_least
+    keys = np.concatenate([title_keys[titled], extra_keys[fresh]])
+    titles = np.concatenate([title_values[titled], extra_titles[fresh]])
     r, c = keys // w, keys % w
     meet = (left.starts[a + r] < right.ends[lo + c]) & (right.starts[lo + c] < left.ends[a + r])
     if upper:
         meet &= lo + c > a + r
-    keys, r, c = keys[meet], r[meet], c[meet]
+    if not meet.all():
+        keys, r, c, titles = keys[meet], r[meet], c[meet], titles[meet]
     if len(keys) == 0:
         return None
-    title = np.zeros(size, dtype=np.float32)
-    title[title_keys] = title_values
-    return CandidateChunk(left.rows[a + r], right.rows[lo + c], title[keys].astype(np.float64), None,
-                          {name: np.zeros(len(keys), dtype=bool) if flag is None else flag[keys]
-                           for name, flag in flags.items()})
+    known = {name: shared(name, keys) if name in codes else scratch.member(keys, of) for name, of in found.items()}
+    return CandidateChunk(left.rows[a + r], right.rows[lo + c], titles.astype(np.float64), None, known)
 
 
 def _chunks_of(corpus: Corpus, left: _Side, right: _Side, cfg: OverlapConfig, upper: bool,
@@ -350,6 +387,7 @@ def _chunks_of(corpus: Corpus, left: _Side, right: _Side, cfg: OverlapConfig, up
     """Chunks of left rows (in start order) against the right columns their dates can meet; with sets (from
     text_free_sets), found without the text products (_chunk_sparse)."""
     n = len(left.rows)
+    scratch = _Scratch() if sets is not None else None
     a = 0
     while a < n:
         # the columns a chunk can meet start before the chunk's latest end
@@ -363,7 +401,7 @@ def _chunks_of(corpus: Corpus, left: _Side, right: _Side, cfg: OverlapConfig, up
             if sets is None:
                 chunk = _chunk_pairs(corpus, left, a, b, right, lo, hi, cfg, upper)
             else:
-                chunk = _chunk_sparse(corpus, left, a, b, right, lo, hi, cfg, upper, sets)
+                chunk = _chunk_sparse(corpus, left, a, b, right, lo, hi, cfg, upper, sets, scratch)
             if chunk is not None:
                 yield chunk
         a = b
@@ -396,9 +434,10 @@ def iter_candidates(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG,
     blocks, wide = place_blocks(features)
     several = np.array([len(f.places) > 1 and not f.wide for f in features], dtype=bool)
     steps = len(blocks) + 1
+    names = RIGHT if sets is None else SPARSE_SIDE
     for k, (place, members) in enumerate(blocks.items()):
         if len(members) > 1:
-            side = _Side(corpus, np.array(members, dtype=np.int64), transpose=True)
+            side = _Side(corpus, np.array(members, dtype=np.int64), transpose=True, names=names)
             for chunk in _chunks_of(corpus, side, side, cfg, upper=True, sets=sets):
                 # a pair of projects that share several places is kept in the block of the first one only
                 both = several[chunk.i] & several[chunk.j]
@@ -414,8 +453,8 @@ def iter_candidates(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG,
             progress(k + 1, steps)
     if wide:
         # wide-scope projects meet everyone: their rows against every column (two wide ones: once)
-        left = _Side(corpus, np.array(wide, dtype=np.int64), transpose=False)
-        right = _Side(corpus, np.arange(len(features), dtype=np.int64), transpose=True)
+        left = _Side(corpus, np.array(wide, dtype=np.int64), transpose=False, names=names)
+        right = _Side(corpus, np.arange(len(features), dtype=np.int64), transpose=True, names=names)
         for chunk in _chunks_of(corpus, left, right, cfg, upper=False, sets=sets):
             own = ~(corpus.wide[chunk.j] & (chunk.j <= chunk.i)) & (chunk.i != chunk.j)
             if own.any():
