@@ -5,6 +5,12 @@ give, in one step, every pair that shares a word, an organisation or an institut
 the pairs whose ranges intersect. Wide-scope projects (no country, or a global region) are matched against
 everyone by the same products, which act as their text index. Stated links are joined by identifier.
 The result equals an all-pairs scan filtered by signals.is_candidate (tests/overlap/test_candidates.py).
+
+The full report needs less than every candidate: only the pairs that can be flagged. With the weights where a
+pair outside a few sparse sets cannot reach the threshold whatever its text (text_free_sets), its chunks come
+from those sets alone (_chunk_sparse: titles from the cosine that can matter, shared institution, donor and
+implementer, partner link, same start with a donor or implementer), without any text product; the engine then
+bounds their scores before it gathers the rest (engine._bounded).
 """
 from __future__ import annotations
 
@@ -281,12 +287,10 @@ class _Scratch:
 
     def __init__(self):
         self.flags = np.zeros(0, dtype=bool)
-        self.values = np.zeros(0, dtype=np.float32)
 
     def fit(self, size: int) -> None:
         if len(self.flags) < size:
             self.flags = np.zeros(size, dtype=bool)
-            self.values = np.zeros(size, dtype=np.float32)
 
     def member(self, keys: np.ndarray, of: np.ndarray) -> np.ndarray:
         """For each of keys, whether it is among `of`."""
@@ -298,12 +302,14 @@ class _Scratch:
         return found
 
     def lookup(self, keys: np.ndarray, of: np.ndarray, values: np.ndarray) -> np.ndarray:
-        """For each of keys, its value among (of, values), else 0."""
-        if len(keys) == 0:
-            return np.zeros(0, dtype=np.float32)
-        self.values[of] = values
-        found = self.values[keys]
-        self.values[of] = 0
+        """For each of keys (sorted, distinct), its value among (of, values) (distinct), else 0."""
+        found = np.zeros(len(keys), dtype=values.dtype)
+        if len(keys) == 0 or len(of) == 0:
+            return found
+        self.flags[keys] = True
+        hit = self.flags[of]
+        self.flags[keys] = False
+        found[np.searchsorted(keys, of[hit])] = values[hit]
         return found
 
 
@@ -365,7 +371,8 @@ def _chunk_sparse(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo:
     at_least = sets.title_at_least - 1e-6
     titled = title_values >= at_least
     extra_keys = np.sort(np.concatenate(extra))
-    extra_keys = extra_keys[np.concatenate(([True], extra_keys[1:] != extra_keys[:-1]))] if len(extra_keys) else extra_keys
+    if len(extra_keys):
+        extra_keys = extra_keys[np.concatenate(([True], extra_keys[1:] != extra_keys[:-1]))]
     extra_titles = scratch.lookup(extra_keys, title_keys, title_values)
     fresh = extra_titles < at_least
     keys = np.concatenate([title_keys[titled], extra_keys[fresh]])

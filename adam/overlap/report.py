@@ -86,8 +86,12 @@ def register_features(session: Session, regions: RegionCatalogue | None = None
     """Every live project's features, and the names of the organisations they mention (for the evidence)."""
     features = list(load_features(session, regions=regions or RegionCatalogue(session)).values())
     org_ids: set[int] = set()
-    for f in features:
-        org_ids |= f.organisations | f.institutions
+    for f in features:  # f.organisations | f.institutions, without two new sets per project
+        org_ids.update(f.funders)
+        org_ids.update(f.implementers)
+        org_ids.update(f.institutions)
+        if f.owner is not None:
+            org_ids.add(f.owner)
     return features, organisation_names(session, org_ids)
 
 
