@@ -196,12 +196,14 @@ class CandidateChunk:
 class _Side:
     """The rows of a block in start-date order, with their matrices sliced once for every chunk."""
 
-    def __init__(self, corpus: Corpus, rows: np.ndarray, transpose: bool, names: tuple[str, ...] = RIGHT):
+    def __init__(self, corpus: Corpus, rows: np.ndarray, transpose: bool, names: tuple[str, ...] = RIGHT,
+                 extra: dict[str, sp.csr_matrix] | None = None):
         order = np.argsort(corpus.starts[rows], kind="stable")
         self.rows = rows[order]
         self.starts = corpus.starts[self.rows]
         self.ends = corpus.ends[self.rows]
         self.m = {name: getattr(corpus, name)[self.rows] for name in names}
+        self.m.update({name: m[self.rows] for name, m in (extra or {}).items()})
         if transpose:
             self.t = {name: m.T.tocsc() for name, m in self.m.items()}
 
@@ -316,6 +318,19 @@ class _Scratch:
 SPARSE_SIDE = ("titles", "funders", "implementers", "owners", "partners", "institutions")
 
 
+def _donor_implementer(corpus: Corpus) -> dict[str, sp.csr_matrix]:
+    """When every row names one donor and one implementer at most: one column per (donor, implementer) couple,
+    whose product finds the pairs that share both without the (much larger) products of each."""
+    donor, implementer = row_codes(corpus.funders), row_codes(corpus.implementers)
+    if donor is None or implementer is None:
+        return {}
+    rows = np.flatnonzero((donor >= 0) & (implementer >= 0))
+    _, couples = np.unique(np.stack([donor[rows], implementer[rows]], axis=1), axis=0, return_inverse=True)
+    matrix = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, couples.ravel())),
+                           shape=(len(donor), int(couples.max()) + 1 if len(rows) else 1))
+    return {"donor_implementer": matrix}
+
+
 def _chunk_sparse(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo: int, hi: int,
                   cfg: OverlapConfig, upper: bool, sets: TextFreeSets, scratch: _Scratch) -> CandidateChunk | None:
     """As _chunk_pairs, without the text product: the pairs with intersecting dates and a title cosine of
@@ -337,11 +352,12 @@ def _chunk_sparse(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo:
         return rows * w + product.indices[at], product.data[at]
 
     title_keys, title_values = entries(lm["titles"] @ rt["titles"], floor)
-    found = {name: entries(lm[l] @ rt[r], 0.5)[0] for name, l, r in (
-        ("institution", "institutions", "institutions"), ("donor", "funders", "funders"),
-        ("implementer", "implementers", "implementers"), ("link_ab", "owners", "partners"),
-        ("link_ba", "partners", "owners"))}
     codes = {"donor": row_codes(corpus.funders), "implementer": row_codes(corpus.implementers)}
+    products = [("institution", "institutions", "institutions"), ("link_ab", "owners", "partners"),
+                ("link_ba", "partners", "owners")]
+    if "donor_implementer" not in lm:  # else donor and implementer come from their one column per row
+        products += [("donor", "funders", "funders"), ("implementer", "implementers", "implementers")]
+    found = {name: entries(lm[l] @ rt[r], 0.5)[0] for name, l, r in products}
 
     def shared(name: str, keys: np.ndarray) -> np.ndarray:
         """Whether the pairs of the chunk's keys share a donor (implementer...): by the rows' one column if they
@@ -352,8 +368,11 @@ def _chunk_sparse(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo:
         left_code, right_code = code[left.rows[a + keys // w]], code[right.rows[lo + keys % w]]
         return (left_code >= 0) & (left_code == right_code)
 
-    donor = found["donor"]
-    extra = [found["institution"], found["link_ab"], found["link_ba"], donor[shared("implementer", donor)]]
+    if "donor_implementer" in lm:
+        both = entries(lm["donor_implementer"] @ rt["donor_implementer"], 0.5)[0]
+    else:
+        both = found["donor"][shared("implementer", found["donor"])]
+    extra = [found["institution"], found["link_ab"], found["link_ba"], both]
     if sets.same_start:
         tol = cfg.date_tolerance_days
         starts = corpus.raw_start[left.rows[a:b]]
@@ -385,7 +404,8 @@ def _chunk_sparse(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo:
         keys, r, c, titles = keys[meet], r[meet], c[meet], titles[meet]
     if len(keys) == 0:
         return None
-    known = {name: shared(name, keys) if name in codes else scratch.member(keys, of) for name, of in found.items()}
+    known = {name: shared(name, keys) if name in codes else scratch.member(keys, found[name])
+             for name in ("institution", "donor", "implementer", "link_ab", "link_ba")}
     return CandidateChunk(left.rows[a + r], right.rows[lo + c], titles.astype(np.float64), None, known)
 
 
@@ -442,9 +462,12 @@ def iter_candidates(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG,
     several = np.array([len(f.places) > 1 and not f.wide for f in features], dtype=bool)
     steps = len(blocks) + 1
     names = RIGHT if sets is None else SPARSE_SIDE
+    extra = {} if sets is None else _donor_implementer(corpus)
+    if extra:
+        names = tuple(name for name in names if name not in ("funders", "implementers"))
     for k, (place, members) in enumerate(blocks.items()):
         if len(members) > 1:
-            side = _Side(corpus, np.array(members, dtype=np.int64), transpose=True, names=names)
+            side = _Side(corpus, np.array(members, dtype=np.int64), transpose=True, names=names, extra=extra)
             for chunk in _chunks_of(corpus, side, side, cfg, upper=True, sets=sets):
                 # a pair of projects that share several places is kept in the block of the first one only
                 both = several[chunk.i] & several[chunk.j]
@@ -460,8 +483,8 @@ def iter_candidates(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG,
             progress(k + 1, steps)
     if wide:
         # wide-scope projects meet everyone: their rows against every column (two wide ones: once)
-        left = _Side(corpus, np.array(wide, dtype=np.int64), transpose=False, names=names)
-        right = _Side(corpus, np.arange(len(features), dtype=np.int64), transpose=True, names=names)
+        left = _Side(corpus, np.array(wide, dtype=np.int64), transpose=False, names=names, extra=extra)
+        right = _Side(corpus, np.arange(len(features), dtype=np.int64), transpose=True, names=names, extra=extra)
         for chunk in _chunks_of(corpus, left, right, cfg, upper=False, sets=sets):
             own = ~(corpus.wide[chunk.j] & (chunk.j <= chunk.i)) & (chunk.i != chunk.j)
             if own.any():
