@@ -5,12 +5,18 @@ give, in one step, every pair that shares a word, an organisation or an institut
 the pairs whose ranges intersect. Wide-scope projects (no country, or a global region) are matched against
 everyone by the same products, which act as their text index. Stated links are joined by identifier.
 The result equals an all-pairs scan filtered by signals.is_candidate (tests/overlap/test_candidates.py).
+
+The full report needs less than every candidate: only the pairs that can be flagged. With the weights where a
+pair outside a few sparse sets cannot reach the threshold whatever its text (text_free_sets), its chunks come
+from those sets alone (_chunk_sparse: titles from the cosine that can matter, shared institution, donor and
+implementer, partner link, same start with a donor or implementer), without any text product; the engine then
+bounds their scores before it gathers the rest (engine._bounded).
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -113,12 +119,42 @@ class Corpus:
         x = np.asarray(self.texts[i].multiply(self.texts[j]).sum(axis=1)).ravel().astype(np.float64)
         return t, x
 
+    def text_cosines(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Text cosines of the row pairs (i[k], j[k]), as cosines() gives them."""
+        if len(i) == 0:
+            return np.zeros(0)
+        return np.asarray(self.texts[i].multiply(self.texts[j]).sum(axis=1)).ravel().astype(np.float64)
+
 
 def shares(m: sp.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """For each k, whether rows i[k] and j[k] of an incidence matrix have a column in common."""
     if len(i) == 0:
         return np.zeros(0, dtype=bool)
+    codes = row_codes(m)
+    if codes is not None:  # one column at most per row: compare the columns
+        return (codes[i] >= 0) & (codes[i] == codes[j])
     return np.asarray(m[i].multiply(m[j]).sum(axis=1)).ravel() > 0
+
+
+def row_codes(m: sp.csr_matrix) -> np.ndarray | None:
+    """The column of each row (-1: none) of an incidence matrix whose rows have one column at most, else None;
+    computed once per matrix (a corpus's matrices do not change once built)."""
+    cached = getattr(m, "_adam_row_codes", None)
+    if cached is None:
+        m = m.tocsr() if not sp.isspmatrix_csr(m) else m
+        per_row = np.diff(m.indptr)
+        if per_row.max(initial=0) <= 1 and (m.data != 0).all():
+            codes = np.full(m.shape[0], -1, dtype=np.int64)
+            one = per_row == 1
+            codes[one] = m.indices[m.indptr[:-1][one]]
+            cached = (codes,)
+        else:
+            cached = (None,)
+        try:
+            m._adam_row_codes = cached
+        except AttributeError:  # pragma: no cover - a matrix type without attributes: no cache
+            pass
+    return cached[0]
 
 
 def _incidence(n: int, items) -> sp.csr_matrix:
@@ -144,23 +180,35 @@ RIGHT = ("titles", "texts", "funders", "implementers", "owners", "partners", "in
 
 @dataclass
 class CandidateChunk:
-    """Candidate pairs (i[k], j[k]) (row indices, each unordered pair once over all chunks) and their cosines."""
+    """Candidate pairs (i[k], j[k]) (row indices, each unordered pair once over all chunks) and their cosines.
+
+    From iter_candidates(text=False): text_cos is None (not computed), a title cosine under the floor is given
+    as 0 (it scores the same), and `known` holds score inputs the chunk's products gave (vector.PairInputs names).
+    """
 
     i: np.ndarray
     j: np.ndarray
     title_cos: np.ndarray
-    text_cos: np.ndarray
+    text_cos: np.ndarray | None
+    known: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def take(self, keep: np.ndarray) -> "CandidateChunk":
+        return CandidateChunk(self.i[keep], self.j[keep], self.title_cos[keep],
+                              None if self.text_cos is None else self.text_cos[keep],
+                              {k: v[keep] for k, v in self.known.items()})
 
 
 class _Side:
     """The rows of a block in start-date order, with their matrices sliced once for every chunk."""
 
-    def __init__(self, corpus: Corpus, rows: np.ndarray, transpose: bool):
+    def __init__(self, corpus: Corpus, rows: np.ndarray, transpose: bool, names: tuple[str, ...] = RIGHT,
+                 extra: dict[str, sp.csr_matrix] | None = None):
         order = np.argsort(corpus.starts[rows], kind="stable")
         self.rows = rows[order]
         self.starts = corpus.starts[self.rows]
         self.ends = corpus.ends[self.rows]
-        self.m = {name: getattr(corpus, name)[self.rows] for name in RIGHT}
+        self.m = {name: getattr(corpus, name)[self.rows] for name in names}
+        self.m.update({name: m[self.rows] for name, m in (extra or {}).items()})
         if transpose:
             self.t = {name: m.T.tocsc() for name, m in self.m.items()}
 
@@ -198,9 +246,182 @@ def _chunk_pairs(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo: 
                           texts[r, c].astype(np.float64))
 
 
-def _chunks_of(corpus: Corpus, left: _Side, right: _Side, cfg: OverlapConfig, upper: bool):
-    """Chunks of left rows (in start order) against the right columns their dates can meet."""
+# What a pair outside the sets _chunk_sparse enumerates cannot have: a title cosine of `title_at_least`, a shared
+# institution, a partner link, both donor and implementer; and (with the same-start sets) starts within the date
+# tolerance with a donor or an implementer in common. What such a pair can score at most decides whether the text
+# may be left out (text_free_sets).
+# (Keys absent from cfg.points are ignored: title_organisation, on main, gives points only with a partner link.)
+OUTSIDE_ZERO = ("stated_link", "shared_institution", "partner_chain", "partner_one_way", "partner_amount",
+                "title_organisation")
+DONOR_OR_IMPLEMENTER = ("same_donor", "same_implementer")
+SAME_START = "same_start"
+
+
+@dataclass(frozen=True)
+class TextFreeSets:
+    title_at_least: float  # title cosines from which a pair is enumerated
+    same_start: bool       # enumerate the pairs that start alike and share a donor or an implementer
+
+
+def text_free_sets(cfg: OverlapConfig) -> TextFreeSets | None:
+    """How to enumerate, without text products, a superset of the pairs that can be flagged: the least sets such
+    that a pair outside them cannot reach the lowest threshold whatever its text (every signal not ruled out
+    counted at its most, vector.points_at_most); None when no such sets exist (then every candidate is
+    enumerated with its text cosine)."""
+    from adam.overlap.vector import lowest_threshold, points_at_most, title_points
+
+    lowest = lowest_threshold(cfg)
+    steps = [round(cfg.text_floor + k * 0.01, 2) for k in range(int((cfg.text_full - cfg.text_floor) / 0.01) + 1)]
+    for same_start in (False, True):
+        best = None
+        for title_at_least in steps:
+            # below title_at_least a pair's title gives at most what a cosine of title_at_least gives
+            caps = {"title_similarity": title_points(title_at_least, cfg) if title_at_least > cfg.text_floor else 0.0}
+            cells = [points_at_most(cfg, OUTSIDE_ZERO + ((SAME_START,) if same_start else ()),
+                                    (DONOR_OR_IMPLEMENTER,), caps)]
+            if same_start:  # starts alike, but no donor and no implementer in common
+                cells.append(points_at_most(cfg, OUTSIDE_ZERO + DONOR_OR_IMPLEMENTER, (), caps))
+            if max(cells) < lowest:
+                best = title_at_least
+            else:
+                break
+        if best is not None:
+            return TextFreeSets(best, same_start)
+    return None
+
+
+class _Scratch:
+    """Arrays of the size of a chunk, zero between uses (only the entries set are reset): marking a few hundred
+    thousand entries of a chunk of millions costs what the entries cost, not what the chunk does."""
+
+    def __init__(self):
+        self.flags = np.zeros(0, dtype=bool)
+
+    def fit(self, size: int) -> None:
+        if len(self.flags) < size:
+            self.flags = np.zeros(size, dtype=bool)
+
+    def member(self, keys: np.ndarray, of: np.ndarray) -> np.ndarray:
+        """For each of keys, whether it is among `of`."""
+        if len(of) == 0 or len(keys) == 0:
+            return np.zeros(len(keys), dtype=bool)
+        self.flags[of] = True
+        found = self.flags[keys]
+        self.flags[of] = False
+        return found
+
+    def lookup(self, keys: np.ndarray, of: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """For each of keys (sorted, distinct), its value among (of, values) (distinct), else 0."""
+        found = np.zeros(len(keys), dtype=values.dtype)
+        if len(keys) == 0 or len(of) == 0:
+            return found
+        self.flags[keys] = True
+        hit = self.flags[of]
+        self.flags[keys] = False
+        found[np.searchsorted(keys, of[hit])] = values[hit]
+        return found
+
+
+SPARSE_SIDE = ("titles", "funders", "implementers", "owners", "partners", "institutions")
+
+
+def _donor_implementer(corpus: Corpus) -> dict[str, sp.csr_matrix]:
+    """When every row names one donor and one implementer at most: one column per (donor, implementer) couple,
+    whose product finds the pairs that share both without the (much larger) products of each."""
+    donor, implementer = row_codes(corpus.funders), row_codes(corpus.implementers)
+    if donor is None or implementer is None:
+        return {}
+    rows = np.flatnonzero((donor >= 0) & (implementer >= 0))
+    _, couples = np.unique(np.stack([donor[rows], implementer[rows]], axis=1), axis=0, return_inverse=True)
+    matrix = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, couples.ravel())),
+                           shape=(len(donor), int(couples.max()) + 1 if len(rows) else 1))
+    return {"donor_implementer": matrix}
+
+
+def _chunk_sparse(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo: int, hi: int,
+                  cfg: OverlapConfig, upper: bool, sets: TextFreeSets, scratch: _Scratch) -> CandidateChunk | None:
+    """As _chunk_pairs, without the text product: the pairs with intersecting dates and a title cosine of
+    sets.title_at_least, a shared institution, both donor and implementer, a partner link (or, with
+    sets.same_start, starts within the date tolerance and a donor or an implementer in common), found from the
+    sparse products alone (nothing of the size of the chunk is made dense). Every pair that can be flagged is
+    among them (text_free_sets); each gets the inputs its products give (institution, donor, implementer,
+    link_ab, link_ba), its title cosine (0 under the floor: it scores the same), no text cosine."""
+    floor = cfg.text_floor - 1e-6
+    w = hi - lo
+    lm = {name: m[a:b] for name, m in left.m.items()}
+    rt = {name: m[:, lo:hi] for name, m in right.t.items()}
+    scratch.fit((b - a) * w)
+
+    def entries(product: sp.csr_matrix, at_least: float) -> tuple[np.ndarray, np.ndarray]:
+        product = product.tocsr()
+        at = np.flatnonzero(product.data >= at_least)
+        rows = np.searchsorted(product.indptr.astype(np.int64), at, side="right") - 1
+        return rows * w + product.indices[at], product.data[at]
+
+    title_keys, title_values = entries(lm["titles"] @ rt["titles"], floor)
+    codes = {"donor": row_codes(corpus.funders), "implementer": row_codes(corpus.implementers)}
+    products = [("institution", "institutions", "institutions"), ("link_ab", "owners", "partners"),
+                ("link_ba", "partners", "owners")]
+    if "donor_implementer" not in lm:  # else donor and implementer come from their one column per row
+        products += [("donor", "funders", "funders"), ("implementer", "implementers", "implementers")]
+    found = {name: entries(lm[l] @ rt[r], 0.5)[0] for name, l, r in products}
+
+    def shared(name: str, keys: np.ndarray) -> np.ndarray:
+        """Whether the pairs of the chunk's keys share a donor (implementer...): by the rows' one column if they
+        have one at most, else by the product's entries."""
+        code = codes.get(name)
+        if code is None:
+            return scratch.member(keys, found[name])
+        left_code, right_code = code[left.rows[a + keys // w]], code[right.rows[lo + keys % w]]
+        return (left_code >= 0) & (left_code == right_code)
+
+    if "donor_implementer" in lm:
+        both = entries(lm["donor_implementer"] @ rt["donor_implementer"], 0.5)[0]
+    else:
+        both = found["donor"][shared("implementer", found["donor"])]
+    extra = [found["institution"], found["link_ab"], found["link_ba"], both]
+    if sets.same_start:
+        tol = cfg.date_tolerance_days
+        starts = corpus.raw_start[left.rows[a:b]]
+        first = np.clip(np.searchsorted(right.starts, starts - tol, side="left"), lo, hi)
+        last = np.clip(np.searchsorted(right.starts, starts + tol, side="right"), lo, hi)
+        if upper:
+            first = np.maximum(first, np.arange(a + 1, b + 1))
+        many = np.where(starts >= 0, np.maximum(last - first, 0), 0)
+        total = int(many.sum())
+        if total:
+            offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(many) - many, many)
+            alike = np.repeat(np.arange(b - a, dtype=np.int64) * w + (first - lo), many) + offsets
+            extra.append(alike[shared("donor", alike) | shared("implementer", alike)])
+    # the pairs of the title set, then the others not already among them (by the same product's cosine)
+    at_least = sets.title_at_least - 1e-6
+    titled = title_values >= at_least
+    extra_keys = np.sort(np.concatenate(extra))
+    if len(extra_keys):
+        extra_keys = extra_keys[np.concatenate(([True], extra_keys[1:] != extra_keys[:-1]))]
+    extra_titles = scratch.lookup(extra_keys, title_keys, title_values)
+    fresh = extra_titles < at_least
+    keys = np.concatenate([title_keys[titled], extra_keys[fresh]])
+    titles = np.concatenate([title_values[titled], extra_titles[fresh]])
+    r, c = keys // w, keys % w
+    meet = (left.starts[a + r] < right.ends[lo + c]) & (right.starts[lo + c] < left.ends[a + r])
+    if upper:
+        meet &= lo + c > a + r
+    if not meet.all():
+        keys, r, c, titles = keys[meet], r[meet], c[meet], titles[meet]
+    if len(keys) == 0:
+        return None
+    known = {name: shared(name, keys) if name in codes else scratch.member(keys, found[name])
+             for name in ("institution", "donor", "implementer", "link_ab", "link_ba")}
+    return CandidateChunk(left.rows[a + r], right.rows[lo + c], titles.astype(np.float64), None, known)
+
+
+def _chunks_of(corpus: Corpus, left: _Side, right: _Side, cfg: OverlapConfig, upper: bool,
+               sets: TextFreeSets | None = None):
+    """Chunks of left rows (in start order) against the right columns their dates can meet; with sets (from
+    text_free_sets), found without the text products (_chunk_sparse)."""
     n = len(left.rows)
+    scratch = _Scratch() if sets is not None else None
     a = 0
     while a < n:
         # the columns a chunk can meet start before the chunk's latest end
@@ -211,7 +432,10 @@ def _chunks_of(corpus: Corpus, left: _Side, right: _Side, cfg: OverlapConfig, up
         hi = int(np.searchsorted(right.starts, left.ends[a:b].max(), side="left"))
         lo = a if upper else 0
         if hi > lo:
-            chunk = _chunk_pairs(corpus, left, a, b, right, lo, hi, cfg, upper)
+            if sets is None:
+                chunk = _chunk_pairs(corpus, left, a, b, right, lo, hi, cfg, upper)
+            else:
+                chunk = _chunk_sparse(corpus, left, a, b, right, lo, hi, cfg, upper, sets, scratch)
             if chunk is not None:
                 yield chunk
         a = b
@@ -231,9 +455,12 @@ def place_blocks(features: Sequence[ProjectFeatures]) -> tuple[dict[int, list[in
 
 
 def iter_candidates(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG,
-                    progress: Callable[[int, int], None] | None = None):
+                    progress: Callable[[int, int], None] | None = None, sets: TextFreeSets | None = None):
     """Candidate pairs of the corpus, chunk by chunk (CandidateChunk), each unordered pair once; stated links
-    are not included (candidate_links). Memory is bounded by CHUNK_ENTRIES, not by the number of pairs."""
+    are not included (candidate_links). Memory is bounded by CHUNK_ENTRIES, not by the number of pairs.
+
+    With sets (text_free_sets(cfg)), no text product is computed: the chunks hold a superset of the pairs that
+    can be flagged (not every candidate), without their text cosine (_chunk_sparse)."""
     if cfg.max_without_evidence() >= cfg.possible_threshold:
         raise ValueError("These weights let a pair with no evidence reach the threshold: candidate blocking "
                          "would miss pairs. Lower the place, time and subject points or raise the threshold.")
@@ -241,10 +468,14 @@ def iter_candidates(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG,
     blocks, wide = place_blocks(features)
     several = np.array([len(f.places) > 1 and not f.wide for f in features], dtype=bool)
     steps = len(blocks) + 1
+    names = RIGHT if sets is None else SPARSE_SIDE
+    extra = {} if sets is None else _donor_implementer(corpus)
+    if extra:
+        names = tuple(name for name in names if name not in ("funders", "implementers"))
     for k, (place, members) in enumerate(blocks.items()):
         if len(members) > 1:
-            side = _Side(corpus, np.array(members, dtype=np.int64), transpose=True)
-            for chunk in _chunks_of(corpus, side, side, cfg, upper=True):
+            side = _Side(corpus, np.array(members, dtype=np.int64), transpose=True, names=names, extra=extra)
+            for chunk in _chunks_of(corpus, side, side, cfg, upper=True, sets=sets):
                 # a pair of projects that share several places is kept in the block of the first one only
                 both = several[chunk.i] & several[chunk.j]
                 if both.any():
@@ -252,19 +483,19 @@ def iter_candidates(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG,
                     for k2 in np.flatnonzero(both).tolist():
                         own[k2] = min(features[chunk.i[k2]].places & features[chunk.j[k2]].places) == place
                     if not own.all():
-                        chunk = CandidateChunk(chunk.i[own], chunk.j[own], chunk.title_cos[own], chunk.text_cos[own])
+                        chunk = chunk.take(own)
                 if len(chunk.i):
                     yield chunk
         if progress:
             progress(k + 1, steps)
     if wide:
         # wide-scope projects meet everyone: their rows against every column (two wide ones: once)
-        left = _Side(corpus, np.array(wide, dtype=np.int64), transpose=False)
-        right = _Side(corpus, np.arange(len(features), dtype=np.int64), transpose=True)
-        for chunk in _chunks_of(corpus, left, right, cfg, upper=False):
+        left = _Side(corpus, np.array(wide, dtype=np.int64), transpose=False, names=names, extra=extra)
+        right = _Side(corpus, np.arange(len(features), dtype=np.int64), transpose=True, names=names, extra=extra)
+        for chunk in _chunks_of(corpus, left, right, cfg, upper=False, sets=sets):
             own = ~(corpus.wide[chunk.j] & (chunk.j <= chunk.i)) & (chunk.i != chunk.j)
-            if len(chunk.i[own]):
-                yield CandidateChunk(chunk.i[own], chunk.j[own], chunk.title_cos[own], chunk.text_cos[own])
+            if own.any():
+                yield chunk.take(own)
     if progress:
         progress(steps, steps)
 

@@ -5,12 +5,12 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
-from adam.overlap.candidates import Corpus, candidate_links, iter_candidates
+from adam.overlap.candidates import CandidateChunk, Corpus, candidate_links, iter_candidates, text_free_sets
 from adam.overlap.config import DEFAULT_CONFIG, LABEL_DUPLICATE, LABEL_POSSIBLE, OverlapConfig
 from adam.overlap.features import ProjectFeatures
 from adam.overlap.signals import PairScore, is_candidate, score_pair
 from adam.overlap.text import Idf, counts
-from adam.overlap.vector import vector_scores
+from adam.overlap.vector import pair_inputs, score_bounds, vector_scores
 
 
 class ScoredPair:
@@ -42,23 +42,34 @@ def pair_key(a: int, b: int) -> tuple[int, int]:
 
 def find_all_overlaps(features: Sequence[ProjectFeatures], cfg: OverlapConfig = DEFAULT_CONFIG,
                       names: dict[int, str] | None = None,
-                      progress: Callable[[int, int], None] | None = None) -> tuple[list[ScoredPair], int]:
-    """Every flagged pair of the corpus, best first, and how many candidate pairs were scored.
+                      progress: Callable[[int, int], None] | None = None,
+                      prune: bool = True) -> tuple[list[ScoredPair], int]:
+    """Every flagged pair of the corpus, best first, and how many pairs were scored exactly.
 
     Candidates come chunk by chunk (candidates.iter_candidates) and are scored with numpy as they come; only
     the flagged ones are kept, and their evidence is worded when first asked for (ScoredPair.result), so the
     memory follows the flagged pairs, not the candidates. Pairs where a record states links are worded at once
     (only the worded scorer counts links).
+
+    With prune (when the weights allow it: candidates.text_free_sets), the chunks come without text products
+    and an upper bound of the score (vector.score_bounds) drops the pairs that cannot reach their threshold
+    before the costly inputs and the text cosine are gathered (_bounded): the flagged pairs and their scores
+    are the same as without (tests/overlap/test_overlap_prune.py), only fewer pairs are scored exactly.
     """
     corpus = Corpus.build(features, cfg)
     feats = corpus.features
     flagged: list[ScoredPair] = []
     scored = 0
     worded: dict[tuple[int, int], tuple[float, float]] = {}
-    for chunk in iter_candidates(corpus, cfg, progress=progress):
+    sets = text_free_sets(cfg) if prune else None
+    for chunk in iter_candidates(corpus, cfg, progress=progress, sets=sets):
+        if sets is not None:
+            chunk = _bounded(corpus, chunk, cfg)
         i, j = chunk.i, chunk.j
+        if len(i) == 0:
+            continue
         scored += len(i)
-        scores, thresholds = vector_scores(corpus, i, j, chunk.title_cos, chunk.text_cos, cfg)
+        scores, thresholds = vector_scores(corpus, i, j, chunk.title_cos, chunk.text_cos, cfg, known=chunk.known)
         linked = corpus.linked[i] | corpus.linked[j]
         keep = (scores >= thresholds) & ~linked
         duplicate = scores >= np.maximum(thresholds, cfg.duplicate_threshold)
@@ -86,6 +97,25 @@ def find_all_overlaps(features: Sequence[ProjectFeatures], cfg: OverlapConfig = 
             flagged.append(ScoredPair(feats[a], feats[b], result))
     flagged.sort(key=lambda p: (-p.score, p.key))
     return flagged, scored
+
+
+# Inputs of the first bound: besides what a chunk's products give, those the partner and text signals need.
+FIRST_BOUND_INPUTS = ("oi", "oj", "li", "lj")
+
+
+def _bounded(corpus: Corpus, chunk: CandidateChunk, cfg: OverlapConfig) -> CandidateChunk:
+    """The pairs of a text-free chunk whose score can reach their threshold, with their text cosines.
+
+    A first bound from the title cosine and the chunk's products, a second from every input but the text (each
+    unknown signal at its most: vector.score_bounds); pairs of rows that state links are kept (they are worded).
+    """
+    for only in (FIRST_BOUND_INPUTS, None):
+        linked = corpus.linked[chunk.i] | corpus.linked[chunk.j]
+        x = pair_inputs(corpus, chunk.i, chunk.j, chunk.known, only=only)
+        bound, lowest = score_bounds(x, chunk.title_cos, None, len(chunk.i), cfg)
+        chunk = chunk.take(linked | (bound >= lowest))
+    chunk.text_cos = corpus.text_cosines(chunk.i, chunk.j)
+    return chunk
 
 
 def find_overlaps(draft: ProjectFeatures, candidates: Sequence[ProjectFeatures],

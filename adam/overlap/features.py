@@ -169,6 +169,8 @@ class RegionCatalogue:
         if self._canon is None:
             self._canon = organisation_canon(self.session)
         canon = self._canon
+        if isinstance(ids, (set, frozenset)) and None not in ids and canon.keys().isdisjoint(ids):
+            return frozenset(ids)  # the common case (no spelling variant among them), without a loop in Python
         return frozenset(canon.get(i, i) for i in ids if i is not None)
 
     def refresh_organisations(self, session: Session) -> None:
