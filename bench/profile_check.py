@@ -6,6 +6,8 @@ Builds a corpus of N projects as bench_overlap does (PostgreSQL: a throwaway dat
 ADAM_BENCH_POSTGRES_URL), runs 200 checks through check_project (the form's code) and prints, per check, the
 number of SQL statements and the time spent in them (load-independent: the count; the time is a round trip
 each), the median and p95 of the check, and the statements of one check.
+ADAM_PROFILE_CHECK_URL=<database URL> keeps the register there: built at the first run, reused by the next
+(compare two versions of the code on one register).
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from bench.bench_overlap import _build, _draft
 from bench.overlap_corpus import generate
 
 
-def profile(url: str, n: int, checks: int = 200) -> None:
+def profile(url: str, n: int, checks: int = 200, build: bool = True) -> None:
     from adam import create_app
     from adam.extensions import db
     from adam.overlap import check_project
@@ -31,7 +33,8 @@ def profile(url: str, n: int, checks: int = 200) -> None:
 
     projects = generate(n + checks)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False})
-    _build(app, projects[:n])
+    if build:
+        _build(app, projects[:n])
     log: list[tuple[str, float]] = []
 
     def before(conn, cursor, statement, params, context, executemany):  # noqa: ANN001
@@ -75,6 +78,13 @@ def profile(url: str, n: int, checks: int = 200) -> None:
 def main(argv: list[str]) -> None:
     n = int(argv[0]) if argv else 10_000
     backend = argv[1] if len(argv) > 1 else "sqlite"
+    kept = os.environ.get("ADAM_PROFILE_CHECK_URL")
+    if kept:
+        from sqlalchemy import inspect
+
+        kept = kept.replace("postgresql://", "postgresql+psycopg://", 1)
+        profile(kept, n, build="projects" not in inspect(create_engine(kept)).get_table_names())
+        return
     if backend == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
             profile(f"sqlite:///{tmp}/bench.sqlite3", n)

@@ -79,3 +79,37 @@ def test_index_scores_iati_records_of_one_publisher_like_the_fresh_scan(session)
     names = {r.other.iati_identifier: {s.name for s in r.signals} for r in results}
     assert any("same_publisher" in n for ident, n in names.items() if ident)
     assert all("same_publisher" not in n and "same_registrant" in n for ident, n in names.items() if not ident)
+
+
+def _statements(session, call) -> tuple[object, list[str]]:
+    """What `call()` returns and the SQL statements it sent (each a round trip on PostgreSQL)."""
+    from sqlalchemy import event
+
+    engine = session.get_bind()
+    sent: list[str] = []
+
+    def note(conn, cursor, statement, *args):  # noqa: ANN001
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        return call(), sent
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def test_a_check_with_several_matches_costs_three_round_trips(session):
+    """Once the index is current, a check sends the stamp query and, when something is flagged, one query for
+    the organisations' names and one for the flagged projects (not one per project)."""
+    for i in range(5):
+        make_project(session, f"{TITLE} phase {i}", institutions=("Customs Service of Tajikistan",))
+    d = draft(session, institutions=("Customs Service of Tajikistan",))
+    check_project(session, d)  # builds the index
+    session.expunge_all()  # the flagged projects are not in the session: they must be loaded
+    results, sent = _statements(session, lambda: check_project(session, d))
+    assert len(results) == 5
+    assert all(r.other.title.startswith(TITLE) for r in results)
+    assert len(sent) == 3, sent
+    elsewhere = draft(session, countries=("GEO",))
+    _, sent = _statements(session, lambda: check_project(session, elsewhere))
+    assert len(sent) == 1, sent  # nothing flagged: the stamp alone
