@@ -107,17 +107,18 @@ def organisation_key(name: str) -> str:
 _CANON_CACHE: dict[str, tuple[tuple, dict[int, int]]] = {}
 
 
-def organisation_canon(session: Session) -> dict[int, int]:
+def organisation_canon(session: Session, fresh: bool = False) -> dict[int, int]:
     """Organisation id -> the lowest id with the same organisation_key (only ids that map elsewhere).
 
     Cached per database while the organisations table keeps the same count, highest id and total name length,
-    so a save-time check pays one aggregate query, not a scan of every name.
+    so building a catalogue pays one aggregate query, not a scan of every name; `fresh` reads the names
+    anyway (organisations were written: a rename may keep the length).
     """
     stamp = tuple(session.execute(select(func.count(Organisation.id), func.max(Organisation.id),
                                          func.sum(func.length(Organisation.name)))).one())
     bind_key = str(session.get_bind().url)
     cached = _CANON_CACHE.get(bind_key)
-    if cached is not None and cached[0] == stamp:
+    if cached is not None and cached[0] == stamp and not fresh:
         return cached[1]
     first: dict[str, int] = {}
     mapping: dict[int, int] = {}

@@ -113,3 +113,42 @@ def test_a_check_with_several_matches_costs_three_round_trips(session):
     elsewhere = draft(session, countries=("GEO",))
     _, sent = _statements(session, lambda: check_project(session, elsewhere))
     assert len(sent) == 1, sent  # nothing flagged: the stamp alone
+
+
+def _fresh(session, d):
+    """The check's answer computed from scratch: a fresh region catalogue and organisation spellings."""
+    from adam.overlap.features import RegionCatalogue
+
+    index = register_index(session)
+    return [(f.id, s.score) for f, s in find_overlaps(
+        features_from_project(d, RegionCatalogue(session)), list(load_features(session).values()),
+        title_idf=index.corpus.title_idf, text_idf=index.corpus.text_idf)]
+
+
+def test_index_sees_organisations_added_and_renamed_after_it_was_built(session):
+    """Spelling variants of one organisation read as one (organisation_canon): an organisation added or renamed
+    after the index was built is read as the fresh scan reads it."""
+    from adam.models import Organisation
+
+    iom = organisation(session, "International Organisation for Migration")
+    a = make_project(session, TITLE, donors=("UK",), implementers=(iom.name,), start=dt.date(2024, 3, 1))
+    make_project(session, "Methadone maintenance in prisons", countries=("KAZ",), pillars=(4,), themes=())
+    register_index(session)
+    variant = Organisation(name="International Organization for Migration (IOM)", type="multilateral")
+    session.add(variant)
+    session.flush()
+    d = draft(session, donors=("UK",))
+    d.implementers = [variant]
+    before = [(r.other.id, r.score) for r in check_project(session, d, limit=None)]
+    assert before == _fresh(session, d) and before[0][0] == a.id
+    assert "same_implementer" in {s.name for s in check_project(session, d)[0].signals}
+
+    other = Organisation(name="Crown Agents", type="multilateral")  # renamed into a variant of IOM's name
+    session.add(other)
+    session.flush()
+    d.implementers = [other]
+    assert "same_implementer" not in {s.name for s in check_project(session, d)[0].signals}
+    other.name = "International Organization for Migration"
+    session.flush()
+    assert "same_implementer" in {s.name for s in check_project(session, d)[0].signals}
+    assert [(r.other.id, r.score) for r in check_project(session, d, limit=None)] == _fresh(session, d)
