@@ -104,33 +104,50 @@ def organisation_key(name: str) -> str:
     return " ".join(w for w in key.split() if w != "the")
 
 
-_CANON_CACHE: dict[str, tuple[tuple, dict[int, int]]] = {}
+_CANON_CACHE: dict[str, tuple[tuple, dict[int, int], dict[str, int]]] = {}
 
 
 def organisation_canon(session: Session, fresh: bool = False) -> dict[int, int]:
     """Organisation id -> the lowest id with the same organisation_key (only ids that map elsewhere).
 
     Cached per database while the organisations table keeps the same count, highest id and total name length,
-    so building a catalogue pays one aggregate query, not a scan of every name; `fresh` reads the names
-    anyway (organisations were written: a rename may keep the length).
+    so building a catalogue pays one aggregate query, not a scan of every name; when organisations were only
+    added since (count and name lengths add up), only the new ones are read. `fresh` reads every name anyway
+    (organisations were written: a rename may keep the length). The mapping returned is never changed later.
     """
     stamp = tuple(session.execute(select(func.count(Organisation.id), func.max(Organisation.id),
                                          func.sum(func.length(Organisation.name)))).one())
     bind_key = str(session.get_bind().url)
     cached = _CANON_CACHE.get(bind_key)
-    if cached is not None and cached[0] == stamp and not fresh:
-        return cached[1]
+    if cached is not None and not fresh:
+        if cached[0] == stamp:
+            return cached[1]
+        count, highest, length = cached[0]
+        added = session.execute(select(Organisation.id, Organisation.name).where(Organisation.id > (highest or 0))
+                                .order_by(Organisation.id)).all()
+        if (count or 0) + len(added) == (stamp[0] or 0) and \
+                (length or 0) + sum(len(name or "") for _, name in added) == (stamp[2] or 0):
+            mapping, first = dict(cached[1]), dict(cached[2])
+            _add_spellings(added, first, mapping)
+            _CANON_CACHE[bind_key] = (stamp, mapping, first)
+            return mapping
     first: dict[str, int] = {}
     mapping: dict[int, int] = {}
-    for oid, name in session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.id)):
+    _add_spellings(session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.id)), first,
+                   mapping)
+    _CANON_CACHE[bind_key] = (stamp, mapping, first)
+    return mapping
+
+
+def _add_spellings(rows, first: dict[str, int], mapping: dict[int, int]) -> None:  # noqa: ANN001
+    """Organisations (id, name) in increasing id order into key -> first id and id -> first id."""
+    for oid, name in rows:
         key = organisation_key(name)
         if not key:
             continue
         canonical = first.setdefault(key, oid)
         if canonical != oid:
             mapping[oid] = canonical
-    _CANON_CACHE[bind_key] = (stamp, mapping)
-    return mapping
 
 
 class RegionCatalogue:

@@ -29,7 +29,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import scipy.sparse as sp
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import Delete
 from sqlalchemy.sql.elements import TextClause
@@ -323,7 +323,7 @@ def register_index(session: Session, cfg: OverlapConfig = DEFAULT_CONFIG) -> Reg
     with state.lock:
         stamp = read_stamp(session)
         index = state.index
-        written = state.organisations  # this process wrote organisations since the last check
+        written = state.organisations  # this process renamed or deleted organisations since the last check
         state.organisations = False
         if index is not None and (index.cfg != cfg or index.stamp.regions != stamp.regions
                                   or stamp.max_id < index.stamp.max_id):
@@ -396,8 +396,9 @@ def _note_flushed_projects(session: Session, _context) -> None:  # noqa: ANN001
         elif isinstance(obj, (ProjectFunder, ProjectSector, ProjectRelatedActivity)):
             if obj.project_id is not None:
                 ids.add(obj.project_id)
-        elif isinstance(obj, Organisation):
-            organisations = True
+        elif isinstance(obj, Organisation) and obj not in session.new:
+            # renamed or deleted (a new one raises the highest id the stamp reads: its spelling alone is read)
+            organisations |= obj in session.deleted or inspect(obj).attrs.name.history.has_changes()
     if not ids and not organisations:
         return
     try:

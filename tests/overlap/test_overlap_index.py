@@ -152,3 +152,18 @@ def test_index_sees_organisations_added_and_renamed_after_it_was_built(session):
     session.flush()
     assert "same_implementer" in {s.name for s in check_project(session, d)[0].signals}
     assert [(r.other.id, r.score) for r in check_project(session, d, limit=None)] == _fresh(session, d)
+
+
+def test_a_new_organisation_reads_only_the_new_spellings(session):
+    """After a new organisation, the next check reads the new names only, not every organisation's."""
+    from adam.models import Organisation
+
+    make_project(session, TITLE, implementers=("International Organisation for Migration",))
+    d = draft(session)
+    check_project(session, d)  # builds the index
+    session.add(Organisation(name="International Organization for Migration (IOM)", type="multilateral"))
+    session.flush()
+    _, sent = _statements(session, lambda: check_project(session, d))
+    names_read = [s for s in sent if "organisations.id, organisations.name" in s and "WHERE" not in s]
+    assert not names_read, names_read
+    assert any("organisations.id >" in s for s in sent)
