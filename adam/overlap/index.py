@@ -21,6 +21,7 @@ otherwise) or too many changed, the index is rebuilt. Editing a project through 
 from __future__ import annotations
 
 import dataclasses
+import gc
 import threading
 import time
 import weakref
@@ -123,7 +124,7 @@ def _member(csr: sp.csr_matrix, csc: sp.csc_matrix, rows: np.ndarray, ids: Itera
         return np.zeros(len(rows), dtype=bool)
     ptr = csc.indptr
     by_columns = int((ptr[cols + 1] - ptr[cols]).sum())
-    if by_columns <= len(rows):
+    if by_columns <= 4 * len(rows):  # (rows are gathered, then searched)
         return _hits(csc, cols.tolist())[rows]
     sub = csr[rows]
     mask = np.isin(sub.indices, cols)
@@ -155,17 +156,16 @@ def _products(matrix: sp.csc_matrix, row: sp.csr_matrix) -> np.ndarray:
 def _cosines(csr: sp.csr_matrix, csc: sp.csc_matrix, rows: np.ndarray, row: sp.csr_matrix) -> np.ndarray:
     """Products of the rows `rows` of a TF-IDF matrix with one row vector (float32).
 
-    Row by row over the candidate rows, as Corpus.cosines computes (its order of summation), unless the
-    vector's words touch fewer entries of the whole matrix than the candidate rows hold (a draft with few,
-    rare words against a large window): then column by column over those words. At 1,000,000 projects a
-    common word's column holds hundreds of thousands of rows, far more than a place's window.
+    Column by column over the vector's words (a scatter into every indexed row), unless the candidate rows hold
+    far fewer entries than those columns (a small window, common words): then row by row over the window, as
+    Corpus.cosines computes. Both give the same products up to the order of summation.
     """
     if len(rows) == 0 or row.nnz == 0:
         return np.zeros(len(rows), dtype=np.float32)
     ptr, cols = csc.indptr, row.indices
     by_columns = int((ptr[cols + 1] - ptr[cols]).sum())
     by_rows = int((csr.indptr[rows + 1] - csr.indptr[rows]).sum())
-    if by_columns * 1.7 < by_rows:  # a column entry is the cheaper (a scatter, not a gather of rows)
+    if by_rows * 3 > by_columns:  # a column entry is the cheaper: a scatter, where rows are gathered then multiplied
         return _products(csc, row)[rows]
     dense = np.zeros(csr.shape[1], dtype=np.float32)
     dense[cols] = row.data
@@ -390,8 +390,14 @@ def register_index(session: Session, cfg: OverlapConfig = DEFAULT_CONFIG) -> Reg
             organisation_canon(session, fresh=True)  # the catalogue below reads the spellings from this cache
         regions = RegionCatalogue(session)
         count = count_projects(session)
-        features = list(load_features(session, regions=regions).values())
-        state.index = RegisterIndex(features, stamp, count, regions, cfg)
+        collecting = gc.isenabled()
+        gc.disable()  # millions of small containers: the collector would traverse them again and again meanwhile
+        try:
+            features = list(load_features(session, regions=regions).values())
+            state.index = RegisterIndex(features, stamp, count, regions, cfg)
+        finally:
+            if collecting:
+                gc.enable()
         state.index.view = (*state.index.view[:3], state.generation)
         state.counted_at, state.deleted = time.monotonic(), False
         return state.index
