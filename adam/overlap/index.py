@@ -115,23 +115,6 @@ def _hits(matrix: sp.csc_matrix, ids: Iterable[int]) -> np.ndarray:
     return out
 
 
-def _member(csr: sp.csr_matrix, csc: sp.csc_matrix, rows: np.ndarray, ids: Iterable[int | None]) -> np.ndarray:
-    """For each of the rows `rows` of an incidence matrix, whether it has one of the columns `ids`: from the
-    columns when they hold fewer entries than the rows (an institution), else from the rows (a pillar holds a
-    quarter of the register: its column at 1,000,000 projects is far longer than a place's window)."""
-    cols = np.array(sorted({c for c in ids if c is not None and 0 <= c < csc.shape[1]}), dtype=np.int64)
-    if len(rows) == 0 or len(cols) == 0:
-        return np.zeros(len(rows), dtype=bool)
-    ptr = csc.indptr
-    by_columns = int((ptr[cols + 1] - ptr[cols]).sum())
-    if by_columns <= 4 * len(rows):  # (rows are gathered, then searched)
-        return _hits(csc, cols.tolist())[rows]
-    sub = csr[rows]
-    mask = np.isin(sub.indices, cols)
-    owner = np.repeat(np.arange(len(rows)), np.diff(sub.indptr))
-    return np.bincount(owner[mask], minlength=len(rows)) > 0
-
-
 def _row_vector(text: str, weights: np.ndarray) -> sp.csr_matrix:
     """The TF-IDF row of one text, as Idf.transform makes it, without its whole-vocabulary broadcasting."""
     row = counts([text])
@@ -151,25 +134,6 @@ def _products(matrix: sp.csc_matrix, row: sp.csr_matrix) -> np.ndarray:
         if hi > lo:
             out[idx[lo:hi]] += data[lo:hi] * weight
     return out
-
-
-def _cosines(csr: sp.csr_matrix, csc: sp.csc_matrix, rows: np.ndarray, row: sp.csr_matrix) -> np.ndarray:
-    """Products of the rows `rows` of a TF-IDF matrix with one row vector (float32).
-
-    Column by column over the vector's words (a scatter into every indexed row), unless the candidate rows hold
-    far fewer entries than those columns (a small window, common words): then row by row over the window, as
-    Corpus.cosines computes. Both give the same products up to the order of summation.
-    """
-    if len(rows) == 0 or row.nnz == 0:
-        return np.zeros(len(rows), dtype=np.float32)
-    ptr, cols = csc.indptr, row.indices
-    by_columns = int((ptr[cols + 1] - ptr[cols]).sum())
-    by_rows = int((csr.indptr[rows + 1] - csr.indptr[rows]).sum())
-    if by_rows * 3 > by_columns:  # a column entry is the cheaper: a scatter, where rows are gathered then multiplied
-        return _products(csc, row)[rows]
-    dense = np.zeros(csr.shape[1], dtype=np.float32)
-    dense[cols] = row.data
-    return np.asarray(csr[rows] @ dense, dtype=np.float32).ravel()
 
 
 class RegisterIndex:
@@ -252,24 +216,23 @@ class RegisterIndex:
         if len(rows):
             title_vec = _row_vector(draft.title, self.weights[0])
             text_vec = _row_vector(draft.text, self.weights[1])
-            member = lambda name, ids: _member(getattr(c, name), csc[name], rows, ids)  # noqa: E731
-            institution = member("institutions", draft.institutions)
-            donor = member("funders", draft.funders)
-            implementer = member("implementers", draft.implementers)
-            link_ab = member("partners", [draft.owner])  # the draft's registrant is a partner of the other
-            link_ba = member("owners", draft.funders | draft.implementers)
+            t_all = _products(csc["titles"], title_vec)
+            x_all = _products(csc["texts"], text_vec)
+            institution = _hits(csc["institutions"], draft.institutions)
+            donor = _hits(csc["funders"], draft.funders)
+            implementer = _hits(csc["implementers"], draft.implementers)
+            link_ab = _hits(csc["partners"], [draft.owner])  # the draft's registrant is a partner of the other
+            link_ba = _hits(csc["owners"], draft.funders | draft.implementers)
             owner = draft.owner if draft.owner is not None else -1
             floor = cfg.text_floor - 1e-6
-            tc = _cosines(c.titles, csc["titles"], rows, title_vec)
-            xc = _cosines(c.texts, csc["texts"], rows, text_vec)
-            evidence = ((tc >= floor) | (xc >= floor) | institution | (donor & implementer)
-                        | ((link_ab | link_ba) & (c.owner_ids[rows] != owner)))
+            tc, xc = t_all[rows], x_all[rows]
+            evidence = ((tc >= floor) | (xc >= floor) | institution[rows] | (donor[rows] & implementer[rows])
+                        | ((link_ab[rows] | link_ba[rows]) & (c.owner_ids[rows] != owner)))
             found = rows[evidence]
             title_cos = tc[evidence].astype(np.float64)
             text_cos = xc[evidence].astype(np.float64)
             scores, thresholds = vector.scores_from_inputs(
-                self._inputs(draft, found, institution[evidence], donor[evidence], implementer[evidence],
-                             link_ab[evidence], link_ba[evidence]), title_cos, text_cos, cfg)
+                self._inputs(draft, found, institution, donor, implementer, link_ab, link_ba), title_cos, text_cos, cfg)
             keep = (scores >= thresholds) | c.linked[found]
             found, title_cos, text_cos, scores = found[keep], title_cos[keep], text_cos[keep], scores[keep]
         out = [feats[i] for i in found.tolist()]
@@ -289,8 +252,7 @@ class RegisterIndex:
 
     def _inputs(self, draft: ProjectFeatures, rows: np.ndarray, institution: np.ndarray, donor: np.ndarray,
                 implementer: np.ndarray, link_ab: np.ndarray, link_ba: np.ndarray) -> "vector.PairInputs":
-        """The score inputs of the pairs (draft, row), gathered from the index's columns (the organisation
-        signals given, one per row)."""
+        """The score inputs of the pairs (draft, row), gathered from the index's columns."""
         c, csc, cfg = self.corpus, self.csc, self.cfg
         m = len(rows)
         start, end = draft.interval(cfg.undated_years)
@@ -298,22 +260,22 @@ class RegisterIndex:
         sectors = [codes["sector"][s] for s in draft.sectors if s in codes["sector"]]
         language = draft.language.split("-")[0].lower() if draft.language else None
         full = lambda value, dtype=np.int64: np.full(m, value, dtype=dtype)  # noqa: E731
-        member = lambda name, ids: _member(getattr(c, name), csc[name], rows, ids)  # noqa: E731
         return vector.PairInputs(
             wide=full(draft.wide, bool) | c.wide[rows],
-            shared_country=member("countries", draft.countries), shared_place=member("places", draft.places),
+            shared_country=_hits(csc["countries"], draft.countries)[rows],
+            shared_place=_hits(csc["places"], draft.places)[rows],
             a0=full(start), a1=full(end), b0=c.starts[rows], b1=c.ends[rows],
             rs_i=full(draft.starts_on.toordinal() if draft.starts_on else -1), rs_j=c.raw_start[rows],
             re_i=full(draft.ends_on.toordinal() if draft.ends_on else -1), re_j=c.raw_end[rows],
-            pillar=member("pillars", draft.pillars), theme=member("themes", draft.themes),
-            sector=member("sectors", sectors), institution=institution,
+            pillar=_hits(csc["pillars"], draft.pillars)[rows], theme=_hits(csc["themes"], draft.themes)[rows],
+            sector=_hits(csc["sectors"], sectors)[rows], institution=institution[rows],
             act_i=full(codes["activity"].get(draft.activity_type, -1)), act_j=c.activity[rows],
-            donor=donor, implementer=implementer,
+            donor=donor[rows], implementer=implementer[rows],
             oi=full(draft.owner if draft.owner is not None else -1), oj=c.owner_ids[rows],
             other_identifier=np.array([bool(draft.iati_identifier) and bool(self.features[r].iati_identifier)
                                        and self.features[r].iati_identifier != draft.iati_identifier
                                        for r in rows.tolist()], dtype=bool).reshape(m),
-            link_ab=link_ab, link_ba=link_ba,
+            link_ab=link_ab[rows], link_ba=link_ba[rows],
             li=full(codes["language"].get(language, -1) if language else 0), lj=c.language[rows],
             bi=full(draft.budget_usd or 0.0, np.float64), bj=c.budget[rows],
         )

@@ -168,24 +168,3 @@ def test_a_new_organisation_reads_only_the_new_spellings(session):
     assert not names_read, names_read
     assert any("organisations.id >" in s for s in sent)
 
-
-def test_window_signals_and_cosines_equal_the_whole_matrix_computation():
-    """The index computes signals and cosines for the window's rows only, by rows or by columns, whichever
-    touches fewer entries: both ways give what the product over the whole matrix gives."""
-    import numpy as np
-    import scipy.sparse as sp
-
-    from adam.overlap.index import _cosines, _member
-
-    rng = np.random.default_rng(7)
-    m = sp.random(400, 60, density=0.08, format="csr", dtype=np.float32, random_state=rng)
-    incidence = (m > 0).astype(np.float32).tocsr()
-    for rows in (np.arange(400), np.array([3, 17, 250]), np.array([], dtype=np.int64)):
-        for ids in ([5], [0, 7, 59], list(range(60)), [None, 999]):
-            dense = incidence.toarray()[:, [i for i in ids if i is not None and i < 60]]
-            expected = dense.sum(axis=1)[rows] > 0 if dense.size else np.zeros(len(rows), dtype=bool)
-            assert (_member(incidence, incidence.tocsc(), rows, ids) == expected).all()
-        for cols in ([2], list(range(0, 60, 3))):
-            vec = sp.csr_matrix((rng.random(len(cols)).astype(np.float32), cols, [0, len(cols)]), shape=(1, 60))
-            expected = (m @ vec.T).toarray().ravel()[rows]
-            assert np.allclose(_cosines(m, m.tocsc(), rows, vec), expected, atol=1e-6)
