@@ -39,6 +39,16 @@ def organisation_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
     return names
 
 
+def load_projects(session: Session, ids: list[int]) -> dict[int, Project]:
+    """The projects of the given ids in one query (not one per project: a round trip each on PostgreSQL);
+    the objects the session already holds are those returned, as session.get would."""
+    ids = sorted(set(ids))
+    out: dict[int, Project] = {}
+    for start in range(0, len(ids), 900):  # SQLite's limit of bound parameters
+        out.update((p.id, p) for p in session.scalars(select(Project).where(Project.id.in_(ids[start:start + 900]))))
+    return out
+
+
 def check_features(session: Session, draft: ProjectFeatures, *, limit: int | None = 10,
                    cfg: OverlapConfig = DEFAULT_CONFIG, index: RegisterIndex | None = None,
                    include_decided: bool = False) -> list[tuple[ProjectFeatures, object, str]]:
@@ -86,9 +96,12 @@ def check_project(session: Session, project: Project, *, limit: int = 10,
     index = register_index(session, cfg)
     draft = features_from_project(project, index.regions)  # the index keeps the region catalogue current
     found = check_features(session, draft, limit=limit, cfg=cfg, index=index)
+    projects = load_projects(session, [other.id for other, _, _ in found])
     results = []
     for other, result, state in found:
-        results.append(OverlapResult(other=session.get(Project, other.id), score=result.score, label=result.label,
+        if other.id not in projects:  # deleted since the index read the register
+            continue
+        results.append(OverlapResult(other=projects[other.id], score=result.score, label=result.label,
                                      signals=result.signals, reopened=state == "reopened",
                                      wide_scope=result.wide_scope, features=other))
     return results

@@ -110,35 +110,53 @@ def organisation_key(name: str) -> str:
 _CANON_CACHE: dict[str, tuple[tuple, dict[int, int], dict[str, int]]] = {}
 
 
-def _organisation_keys(session: Session) -> tuple[dict[int, int], dict[str, int]]:
+def organisation_keys(session: Session, fresh: bool = False) -> tuple[dict[int, int], dict[str, int]]:
     """(organisation id -> the lowest id with the same organisation_key, for ids that map elsewhere;
     organisation_key -> that lowest id).
 
     Cached per database while the organisations table keeps the same count, highest id and total name length,
-    so a save-time check pays one aggregate query, not a scan of every name.
+    so building a catalogue pays one aggregate query, not a scan of every name; when organisations were only
+    added since (count and name lengths add up), only the new ones are read. `fresh` reads every name anyway
+    (organisations were written: a rename may keep the length). The mappings returned are never changed later.
     """
     stamp = tuple(session.execute(select(func.count(Organisation.id), func.max(Organisation.id),
                                          func.sum(func.length(Organisation.name)))).one())
     bind_key = str(session.get_bind().url)
     cached = _CANON_CACHE.get(bind_key)
-    if cached is not None and cached[0] == stamp:
-        return cached[1], cached[2]
+    if cached is not None and not fresh:
+        if cached[0] == stamp:
+            return cached[1], cached[2]
+        count, highest, length = cached[0]
+        added = session.execute(select(Organisation.id, Organisation.name).where(Organisation.id > (highest or 0))
+                                .order_by(Organisation.id)).all()
+        if (count or 0) + len(added) == (stamp[0] or 0) and \
+                (length or 0) + sum(len(name or "") for _, name in added) == (stamp[2] or 0):
+            mapping, first = dict(cached[1]), dict(cached[2])
+            _add_spellings(added, first, mapping)
+            _CANON_CACHE[bind_key] = (stamp, mapping, first)
+            return mapping, first
     first: dict[str, int] = {}
     mapping: dict[int, int] = {}
-    for oid, name in session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.id)):
+    _add_spellings(session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.id)), first,
+                   mapping)
+    _CANON_CACHE[bind_key] = (stamp, mapping, first)
+    return mapping, first
+
+
+def _add_spellings(rows, first: dict[str, int], mapping: dict[int, int]) -> None:  # noqa: ANN001
+    """Organisations (id, name) in increasing id order into key -> first id and id -> first id."""
+    for oid, name in rows:
         key = organisation_key(name)
         if not key:
             continue
         canonical = first.setdefault(key, oid)
         if canonical != oid:
             mapping[oid] = canonical
-    _CANON_CACHE[bind_key] = (stamp, mapping, first)
-    return mapping, first
 
 
-def organisation_canon(session: Session) -> dict[int, int]:
+def organisation_canon(session: Session, fresh: bool = False) -> dict[int, int]:
     """Organisation id -> the lowest id with the same organisation_key (only ids that map elsewhere)."""
-    return _organisation_keys(session)[0]
+    return organisation_keys(session, fresh)[0]
 
 
 class RegionCatalogue:
@@ -173,18 +191,13 @@ class RegionCatalogue:
             return frozenset(ids)  # the common case (no spelling variant among them), without a loop in Python
         return frozenset(canon.get(i, i) for i in ids if i is not None)
 
-    def refresh_organisations(self, session: Session) -> None:
-        """Read the organisations' spellings again (one aggregate query while the table is unchanged): a catalogue
-        kept by the register index then knows the organisations created since it was built."""
-        self._canon, self._by_key = _organisation_keys(session)
-
     def organisation_titled(self, title: str | None) -> int | None:
         """The organisation whose name the title is, read as organisation_key does (None when there is none)."""
         key = organisation_key(title or "")
         if not key:
             return None
         if self._by_key is None:
-            self._canon, self._by_key = _organisation_keys(self.session)
+            self._canon, self._by_key = organisation_keys(self.session)
         return self._by_key.get(key)
 
     def organisation(self, oid: int | None) -> int | None:

@@ -9,7 +9,10 @@ evidence are scored (numpy, vector.py) and only those reaching the threshold are
 
 Freshness: the index is built once per database (engine) and process from everything the checking session
 sees. Every check reads a stamp (highest project id, latest updated_at, a fingerprint of the small region
-tables: indexed look-ups in one round trip); when it moved, the projects saved since the build (updated_at or id beyond the build's) and those a session of
+tables, highest organisation id: indexed look-ups in one round trip, the only one of a check that flags
+nothing); when a new organisation appeared or this process wrote organisations, their spellings
+(organisation_canon) are read again and the index rebuilt only if an organisation it may name now reads as
+another; when the stamp moved, the projects saved since the build (updated_at or id beyond the build's) and those a session of
 this process flushed are reloaded and replace their indexed rows; when the number of projects does not add
 up (a project was deleted: counted at every check after this process deleted projects, and every 30 s
 otherwise) or too many changed, the index is rebuilt. Editing a project through the register
@@ -18,6 +21,7 @@ otherwise) or too many changed, the index is rebuilt. Editing a project through 
 from __future__ import annotations
 
 import dataclasses
+import gc
 import threading
 import time
 import weakref
@@ -26,16 +30,17 @@ from collections.abc import Iterable
 
 import numpy as np
 import scipy.sparse as sp
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import Delete
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.orm import Session
 
-from adam.models import Project, ProjectFunder, ProjectRelatedActivity, ProjectSector
+from adam.models import Organisation, Project, ProjectFunder, ProjectRelatedActivity, ProjectSector
 from adam.overlap.candidates import Corpus, place_blocks
 from adam.overlap.config import DEFAULT_CONFIG, OverlapConfig
-from adam.overlap.features import MAX_DAY, MIN_DAY, ProjectFeatures, RegionCatalogue, load_features
+from adam.overlap.features import (MAX_DAY, MIN_DAY, ProjectFeatures, RegionCatalogue, load_features,
+                                   organisation_canon, organisation_keys)
 from adam.overlap.signals import dates_overlap, places_meet, stated_link
 from adam.overlap.text import counts
 from adam.overlap import vector
@@ -52,6 +57,7 @@ class Stamp:
     max_id: int
     max_updated: object  # datetime or None
     regions: tuple  # a fingerprint of the regions and their member countries (a small table)
+    organisations: int = 0  # highest organisation id: a new one may be a spelling variant of an indexed one
 
 
 # One round trip of scalar sub-queries, each answered from an index (one aggregate per sub-query keeps SQLite's
@@ -60,13 +66,14 @@ _STAMP_SQL = text(
     "SELECT (SELECT max(id) FROM projects), (SELECT max(updated_at) FROM projects),"
     " (SELECT count(*) FROM regions), (SELECT max(id) FROM regions),"
     " (SELECT sum(CASE WHEN is_global THEN id ELSE 0 END) FROM regions),"
-    " (SELECT count(*) FROM region_countries), (SELECT sum(region_id * 7919 + country_id) FROM region_countries)"
+    " (SELECT count(*) FROM region_countries), (SELECT sum(region_id * 7919 + country_id) FROM region_countries),"
+    " (SELECT max(id) FROM organisations)"
 )
 
 
 def read_stamp(session: Session) -> Stamp:
     row = session.execute(_STAMP_SQL).one()
-    return Stamp(int(row[0] or 0), row[1], tuple(int(v or 0) for v in row[2:]))
+    return Stamp(int(row[0] or 0), row[1], tuple(int(v or 0) for v in row[2:7]), int(row[7] or 0))
 
 
 def count_projects(session: Session) -> int:
@@ -157,6 +164,7 @@ class RegisterIndex:
         self.blocks = {p: _Block(rows(m), c.starts, c.ends) for p, m in by_place.items()}
         self.wide = _Block(rows(wide), c.starts, c.ends)
         self.everyone = _Block(np.arange(n, dtype=np.int64), c.starts, c.ends)
+        self.spellings_read_at = stamp.organisations  # highest organisation id when the spellings were read
         # What changed since the build: (stamp seen, rows no longer current, current features of changed ids).
         self.view: tuple[Stamp, np.ndarray, list[ProjectFeatures], int] = (stamp, np.ones(n, dtype=bool), [], 0)
 
@@ -303,6 +311,7 @@ class _State:
         self.generation = 0  # counts flushes that touched projects
         self.counted_at = 0.0
         self.deleted = False  # this process deleted projects with a bulk statement: count them at the next check
+        self.organisations = False  # this process wrote organisations: read their spellings again
 
 
 _STATES: "weakref.WeakKeyDictionary[Engine, _State]" = weakref.WeakKeyDictionary()
@@ -331,31 +340,66 @@ def register_index(session: Session, cfg: OverlapConfig = DEFAULT_CONFIG) -> Reg
     with state.lock:
         stamp = read_stamp(session)
         index = state.index
-        if index is not None and index.cfg == cfg and index.stamp.regions == stamp.regions \
-                and stamp.max_id >= index.stamp.max_id:
+        written = state.organisations  # this process renamed or deleted organisations since the last check
+        state.organisations = False
+        if index is not None and (index.cfg != cfg or index.stamp.regions != stamp.regions
+                                  or stamp.max_id < index.stamp.max_id):
+            index = None
+        if index is not None:
             seen, _, _, generation = index.view
             now = time.monotonic()
             recount = state.deleted or now - state.counted_at > COUNT_EVERY_S
             if stamp == seen and generation == state.generation and not recount:
                 return index
+            if (stamp.organisations != index.spellings_read_at or written) \
+                    and not _refresh_spellings(session, index, stamp, written):
+                index = None  # an organisation the index may name now reads as another: rebuild
+        if index is not None:
             changed, new = index.changed_since_build(session, state.touched)
             limit = max(REBUILD_AFTER, int(REBUILD_SHARE * len(index.ids)))
             counted = not recount or count_projects(session) == index.count + new
             if counted and len(changed) <= limit:
                 if recount:
                     state.counted_at, state.deleted = now, False
-                # organisations created with the changed projects: titles that name them (title_organisation)
-                index.regions.refresh_organisations(session)
                 index.patch(session, stamp, changed, index.regions, state.generation)
                 return index
         state.touched.clear()
+        if written:
+            organisation_canon(session, fresh=True)  # the catalogue below reads the spellings from this cache
         regions = RegionCatalogue(session)
         count = count_projects(session)
-        features = list(load_features(session, regions=regions).values())
-        state.index = RegisterIndex(features, stamp, count, regions, cfg)
+        collecting = gc.isenabled()
+        gc.disable()  # millions of small containers: the collector would traverse them again and again meanwhile
+        try:
+            features = list(load_features(session, regions=regions).values())
+            state.index = RegisterIndex(features, stamp, count, regions, cfg)
+        finally:
+            if collecting:
+                gc.enable()
         state.index.view = (*state.index.view[:3], state.generation)
         state.counted_at, state.deleted = time.monotonic(), False
         return state.index
+
+
+def _refresh_spellings(session: Session, index: RegisterIndex, stamp: Stamp, written: bool) -> bool:
+    """Bring the index's organisation spellings (organisation_canon) up to date; False when an organisation
+    the indexed features may name now reads differently (they must be loaded again).
+
+    New organisations (ids beyond those the spellings were read with) are named only by projects saved since,
+    which the check reloads; they may read as an older one, never the other way round (the lowest id is kept).
+    """
+    regions = index.regions
+    old = regions._canon
+    new, by_key = organisation_keys(session, fresh=written)
+    if old is not None:
+        known = index.spellings_read_at
+        for oid in old.keys() | {k for k in new if k <= known}:
+            if old.get(oid, oid) != new.get(oid, oid):
+                return False
+    # and the titles that name an organisation created since (title_organisation)
+    regions._canon, regions._by_key = new, by_key
+    index.spellings_read_at = stamp.organisations
+    return True
 
 
 def forget(engine: Engine) -> None:
@@ -368,6 +412,7 @@ def forget(engine: Engine) -> None:
 def _note_flushed_projects(session: Session, _context) -> None:  # noqa: ANN001
     """Projects written by this process are reloaded by the next check, even when only their links changed."""
     ids: set[int] = set()
+    organisations = False
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Project):
             if obj.id is not None:
@@ -375,7 +420,10 @@ def _note_flushed_projects(session: Session, _context) -> None:  # noqa: ANN001
         elif isinstance(obj, (ProjectFunder, ProjectSector, ProjectRelatedActivity)):
             if obj.project_id is not None:
                 ids.add(obj.project_id)
-    if not ids:
+        elif isinstance(obj, Organisation) and obj not in session.new:
+            # renamed or deleted (a new one raises the highest id the stamp reads: its spelling alone is read)
+            organisations |= obj in session.deleted or inspect(obj).attrs.name.history.has_changes()
+    if not ids and not organisations:
         return
     try:
         engine = _engine(session)
@@ -386,19 +434,27 @@ def _note_flushed_projects(session: Session, _context) -> None:  # noqa: ANN001
     if state is not None:
         with state.lock:
             state.touched |= ids
+            state.organisations |= organisations
             state.generation += 1
 
 
 @event.listens_for(Engine, "after_execute")
 def _note_bulk_deletes(conn, clauseelement, *_args) -> None:  # noqa: ANN001
-    """A DELETE on projects outside the ORM (bulk or SQL) makes the next check count the projects."""
+    """A DELETE on projects outside the ORM (bulk or SQL) makes the next check count the projects; one on
+    organisations, read their spellings again."""
     if isinstance(clauseelement, Delete):
-        if clauseelement.table.name != Project.__tablename__:
-            return
-    elif not (isinstance(clauseelement, TextClause) and "delete" in clauseelement.text.lower()
-              and Project.__tablename__ in clauseelement.text.lower()):
+        table = clauseelement.table.name
+    elif isinstance(clauseelement, TextClause) and "delete" in clauseelement.text.lower():
+        sql = clauseelement.text.lower()
+        table = next((t for t in (Project.__tablename__, Organisation.__tablename__) if t in sql), None)
+    else:
+        return
+    if table not in (Project.__tablename__, Organisation.__tablename__):
         return
     with _STATES_LOCK:
         state = _STATES.get(conn.engine)
     if state is not None:
-        state.deleted = True
+        if table == Project.__tablename__:
+            state.deleted = True
+        else:
+            state.organisations = True

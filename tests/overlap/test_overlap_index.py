@@ -114,3 +114,92 @@ def test_index_reads_a_title_naming_an_organisation_created_after_it_was_built(s
     d.implementers = [organisation(session, n, "multilateral") for n in ("UNODC", "UNODC Kyrgyzstan")]
     found = {r.other.id: r for r in check_project(session, d, limit=None)}
     assert "title_organisation" in {s.name for s in found[programme.id].signals}
+
+
+def _statements(session, call) -> tuple[object, list[str]]:
+    """What `call()` returns and the SQL statements it sent (each a round trip on PostgreSQL)."""
+    from sqlalchemy import event
+
+    engine = session.get_bind()
+    sent: list[str] = []
+
+    def note(conn, cursor, statement, *args):  # noqa: ANN001
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        return call(), sent
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def test_a_check_with_several_matches_costs_three_round_trips(session):
+    """Once the index is current, a check sends the stamp query and, when something is flagged, one query for
+    the organisations' names and one for the flagged projects (not one per project)."""
+    for i in range(5):
+        make_project(session, f"{TITLE} phase {i}", institutions=("Customs Service of Tajikistan",))
+    d = draft(session, institutions=("Customs Service of Tajikistan",))
+    check_project(session, d)  # builds the index
+    session.expunge_all()  # the flagged projects are not in the session: they must be loaded
+    results, sent = _statements(session, lambda: check_project(session, d))
+    assert len(results) == 5
+    assert all(r.other.title.startswith(TITLE) for r in results)
+    assert len(sent) == 3, sent
+    elsewhere = draft(session, countries=("GEO",))
+    _, sent = _statements(session, lambda: check_project(session, elsewhere))
+    assert len(sent) == 1, sent  # nothing flagged: the stamp alone
+
+
+def _fresh(session, d):
+    """The check's answer computed from scratch: a fresh region catalogue and organisation spellings."""
+    from adam.overlap.features import RegionCatalogue
+
+    index = register_index(session)
+    return [(f.id, s.score) for f, s in find_overlaps(
+        features_from_project(d, RegionCatalogue(session)), list(load_features(session).values()),
+        title_idf=index.corpus.title_idf, text_idf=index.corpus.text_idf)]
+
+
+def test_index_sees_organisations_added_and_renamed_after_it_was_built(session):
+    """Spelling variants of one organisation read as one (organisation_canon): an organisation added or renamed
+    after the index was built is read as the fresh scan reads it."""
+    from adam.models import Organisation
+
+    iom = organisation(session, "International Organisation for Migration")
+    a = make_project(session, TITLE, donors=("UK",), implementers=(iom.name,), start=dt.date(2024, 3, 1))
+    make_project(session, "Methadone maintenance in prisons", countries=("KAZ",), pillars=(4,), themes=())
+    register_index(session)
+    variant = Organisation(name="International Organization for Migration (IOM)", type="multilateral")
+    session.add(variant)
+    session.flush()
+    d = draft(session, donors=("UK",))
+    d.implementers = [variant]
+    before = [(r.other.id, r.score) for r in check_project(session, d, limit=None)]
+    assert before == _fresh(session, d) and before[0][0] == a.id
+    assert "same_implementer" in {s.name for s in check_project(session, d)[0].signals}
+
+    other = Organisation(name="Crown Agents", type="multilateral")  # renamed into a variant of IOM's name
+    session.add(other)
+    session.flush()
+    d.implementers = [other]
+    assert "same_implementer" not in {s.name for s in check_project(session, d)[0].signals}
+    other.name = "International Organization for Migration"
+    session.flush()
+    assert "same_implementer" in {s.name for s in check_project(session, d)[0].signals}
+    assert [(r.other.id, r.score) for r in check_project(session, d, limit=None)] == _fresh(session, d)
+
+
+def test_a_new_organisation_reads_only_the_new_spellings(session):
+    """After a new organisation, the next check reads the new names only, not every organisation's."""
+    from adam.models import Organisation
+
+    make_project(session, TITLE, implementers=("International Organisation for Migration",))
+    d = draft(session)
+    check_project(session, d)  # builds the index
+    session.add(Organisation(name="International Organization for Migration (IOM)", type="multilateral"))
+    session.flush()
+    _, sent = _statements(session, lambda: check_project(session, d))
+    names_read = [s for s in sent if "organisations.id, organisations.name" in s and "WHERE" not in s]
+    assert not names_read, names_read
+    assert any("organisations.id >" in s for s in sent)
+
