@@ -53,7 +53,7 @@ class Corpus:
     raw_start: np.ndarray
     raw_end: np.ndarray
     wide: np.ndarray
-    linked: np.ndarray  # states links to other activities: its pairs are scored in Python, where links count
+    linked: np.ndarray  # states links to other activities (the pairs it states are scored in Python: stated_links)
     title_orgs: sp.csr_matrix  # the organisation whose name the title is (ProjectFeatures.title_organisation)
     title_org: np.ndarray      # whether the title is an organisation's name
     title_idf: Idf | None = None
@@ -118,6 +118,19 @@ class Corpus:
         t = np.asarray(self.titles[i].multiply(self.titles[j]).sum(axis=1)).ravel().astype(np.float64)
         x = np.asarray(self.texts[i].multiply(self.texts[j]).sum(axis=1)).ravel().astype(np.float64)
         return t, x
+
+    def stated_links(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """For each k, whether one of rows i[k] and j[k] states a link to the other (candidate_links): only those
+        pairs score differently from the numpy arithmetic (the worded scorer counts the link)."""
+        keys = getattr(self, "_link_keys", None)
+        n = len(self.features)
+        if keys is None:
+            pairs = candidate_links(self)
+            keys = np.sort(pairs[:, 0] * n + pairs[:, 1])
+            self._link_keys = keys
+        if len(keys) == 0 or len(i) == 0:
+            return np.zeros(len(i), dtype=bool)
+        return np.isin(np.minimum(i, j) * n + np.maximum(i, j), keys)
 
     def text_cosines(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Text cosines of the row pairs (i[k], j[k]), as cosines() gives them."""

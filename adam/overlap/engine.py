@@ -48,8 +48,8 @@ def find_all_overlaps(features: Sequence[ProjectFeatures], cfg: OverlapConfig = 
 
     Candidates come chunk by chunk (candidates.iter_candidates) and are scored with numpy as they come; only
     the flagged ones are kept, and their evidence is worded when first asked for (ScoredPair.result), so the
-    memory follows the flagged pairs, not the candidates. Pairs where a record states links are worded at once
-    (only the worded scorer counts links).
+    memory follows the flagged pairs, not the candidates. Pairs where one record states a link to the other are
+    worded at once (only the worded scorer counts links); the other pairs of such records are scored like any.
 
     With prune (when the weights allow it: candidates.text_free_sets), the chunks come without text products
     and an upper bound of the score (vector.score_bounds) drops the pairs that cannot reach their threshold
@@ -70,7 +70,7 @@ def find_all_overlaps(features: Sequence[ProjectFeatures], cfg: OverlapConfig = 
             continue
         scored += len(i)
         scores, thresholds = vector_scores(corpus, i, j, chunk.title_cos, chunk.text_cos, cfg, known=chunk.known)
-        linked = corpus.linked[i] | corpus.linked[j]
+        linked = corpus.stated_links(i, j)
         keep = (scores >= thresholds) & ~linked
         duplicate = scores >= np.maximum(thresholds, cfg.duplicate_threshold)
         for a, b, score, dup, tc, xc in zip(i[keep].tolist(), j[keep].tolist(), scores[keep].tolist(),
@@ -107,10 +107,11 @@ def _bounded(corpus: Corpus, chunk: CandidateChunk, cfg: OverlapConfig) -> Candi
     """The pairs of a text-free chunk whose score can reach their threshold, with their text cosines.
 
     A first bound from the title cosine and the chunk's products, a second from every input but the text (each
-    unknown signal at its most: vector.score_bounds); pairs of rows that state links are kept (they are worded).
+    unknown signal at its most: vector.score_bounds); pairs where one states a link to the other are kept (they
+    are worded).
     """
     for only in (FIRST_BOUND_INPUTS, None):
-        linked = corpus.linked[chunk.i] | corpus.linked[chunk.j]
+        linked = corpus.stated_links(chunk.i, chunk.j)
         x = pair_inputs(corpus, chunk.i, chunk.j, chunk.known, only=only)
         bound, lowest = score_bounds(x, chunk.title_cos, None, len(chunk.i), cfg)
         chunk = chunk.take(linked | (bound >= lowest))

@@ -153,3 +153,24 @@ def test_weights_that_let_a_pair_outside_the_sets_reach_the_threshold_turn_pruni
     a = feat(1, title="Strengthening forensic capacity", text=text, funders=frozenset({7}))
     b = feat(2, title="Drug testing equipment", text=text, funders=frozenset({7}), starts_on=dt.date(2022, 5, 1))
     assert flagged([a, b], heavy, True) == flagged([a, b], heavy, False) != []
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(corpora())
+def test_the_report_equals_the_worded_scorer_over_all_pairs(features):
+    """Records that state links (IATI related-activity) are scored with numpy against everyone but the records
+    they name; the report still flags exactly what signals.score_pair flags over every candidate pair."""
+    from adam.overlap.signals import is_candidate, score_pair
+
+    corpus = Corpus.build(features)
+    expected = []
+    for a, b in itertools.combinations(range(len(features)), 2):
+        tc, xc = (float(v[0]) for v in corpus.cosines(np.array([a]), np.array([b])))
+        if not is_candidate(features[a], features[b], tc, xc):
+            continue
+        result = score_pair(features[a], features[b], tc, xc)
+        if result.label:
+            expected.append(((features[a].id, features[b].id), result.score, result.label))
+    report = flagged(features, DEFAULT_CONFIG, True)
+    assert len({key for key, _, _ in report}) == len(report)  # each pair once, linked or not
+    assert sorted(report) == sorted(expected)
