@@ -266,3 +266,13 @@ def test_the_same_grant_amount_between_partners_pins_a_wide_scope_pair_to_the_no
     assert cfg.possible_threshold <= r2.score < cfg.possible_threshold + cfg.wide_scope_extra and r2.label is None
     # configurable
     assert score_pair(donor, implementer, 0.45, 0.0, OverlapConfig(amount_pins_place=False)).label is None
+
+
+def test_text_is_compared_without_case_or_accents_in_every_script():
+    from adam.overlap.text import normalise_text
+
+    assert normalise_text("Türkiye") == normalise_text("TURKIYE") == "turkiye"
+    assert normalise_text("Việt Nam café naïve") == "viet nam cafe naive"
+    assert normalise_text("Ёлка Й") == "елка и"  # Cyrillic combining breve and diaeresis removed as well
+    assert normalise_text("Ελλάδα") == "ελλαδα"
+    assert normalise_text("عَرَبِيّ") == "عربي"
