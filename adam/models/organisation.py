@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from adam.messages import N_
 from adam.models.base import Base, utcnow
 from adam.models.reference import Country
+from adam.textfold import fold
 
 ORGANISATION_TYPES = {
     "bilateral_donor": N_("Bilateral donor"),
@@ -23,9 +23,7 @@ ALIAS_LANGUAGES = ("en", "fr", "ru", "es")
 
 def normalise_name(name: str) -> str:
     """Case-, accent- and space-insensitive key used to match organisation names and aliases."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.replace(".", " ").replace(",", " ").split())
+    return " ".join(fold(name).replace(".", " ").replace(",", " ").split())
 
 
 class Organisation(Base):

@@ -6,13 +6,14 @@ frequencies over the register (words that are everywhere, like "project" or "COV
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 from rapidfuzz import fuzz
+
+from adam.textfold import fold
 
 N_FEATURES = 2**18
 # Words of project titles that say nothing about the subject.
@@ -34,24 +35,9 @@ def stop_words() -> frozenset[str]:
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 
-@lru_cache(maxsize=1)
-def _combining() -> re.Pattern:
-    """Every combining character of Unicode (unicodedata.combining), as one character class of ranges."""
-    ranges: list[tuple[int, int]] = []
-    for code in range(0x110000):
-        if unicodedata.combining(chr(code)):
-            if ranges and ranges[-1][1] == code - 1:
-                ranges[-1] = (ranges[-1][0], code)
-            else:
-                ranges.append((code, code))
-    return re.compile("[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges) + "]")
-
-
 def normalise_text(text: str) -> str:
-    """Lower case without accents (casefold, NFKD, combining marks removed): "Türkiye" and "turkiye" read alike."""
-    if text.isascii():  # the common case: no accents to strip
-        return text.lower()
-    return _combining().sub("", unicodedata.normalize("NFKD", text.casefold()))
+    """Lower case without accents: "Türkiye" and "turkiye" read alike (adam.textfold.fold)."""
+    return fold(text)
 
 
 @lru_cache(maxsize=200_000)
