@@ -14,9 +14,11 @@ bounds their scores before it gathers the rest (engine._bounded).
 """
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
@@ -429,12 +431,23 @@ def _chunk_sparse(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo:
     return CandidateChunk(left.rows[a + r], right.rows[lo + c], titles.astype(np.float64), None, known)
 
 
-def _chunks_of(corpus: Corpus, left: _Side, right: _Side, cfg: OverlapConfig, upper: bool,
-               sets: TextFreeSets | None = None):
-    """Chunks of left rows (in start order) against the right columns their dates can meet; with sets (from
-    text_free_sets), found without the text products (_chunk_sparse)."""
+_SCRATCH = threading.local()
+
+
+def _scratch() -> _Scratch:
+    """The calling thread's scratch arrays (chunks may be computed by several threads at once)."""
+    scratch = getattr(_SCRATCH, "value", None)
+    if scratch is None:
+        scratch = _SCRATCH.value = _Scratch()
+    return scratch
+
+
+def _chunk_tasks(corpus: Corpus, left: _Side, right: _Side, cfg: OverlapConfig, upper: bool,
+                 sets: TextFreeSets | None = None):
+    """Chunks of left rows (in start order) against the right columns their dates can meet, each as a task
+    (no argument; returns a CandidateChunk or None) that any thread may run; with sets (from text_free_sets),
+    found without the text products (_chunk_sparse)."""
     n = len(left.rows)
-    scratch = _Scratch() if sets is not None else None
     a = 0
     while a < n:
         # the columns a chunk can meet start before the chunk's latest end
@@ -446,11 +459,10 @@ def _chunks_of(corpus: Corpus, left: _Side, right: _Side, cfg: OverlapConfig, up
         lo = a if upper else 0
         if hi > lo:
             if sets is None:
-                chunk = _chunk_pairs(corpus, left, a, b, right, lo, hi, cfg, upper)
+                yield partial(_chunk_pairs, corpus, left, a, b, right, lo, hi, cfg, upper)
             else:
-                chunk = _chunk_sparse(corpus, left, a, b, right, lo, hi, cfg, upper, sets, scratch)
-            if chunk is not None:
-                yield chunk
+                yield lambda a=a, b=b, lo=lo, hi=hi: _chunk_sparse(corpus, left, a, b, right, lo, hi, cfg, upper,
+                                                                   sets, _scratch())
         a = b
 
 
@@ -467,10 +479,10 @@ def place_blocks(features: Sequence[ProjectFeatures]) -> tuple[dict[int, list[in
     return blocks, wide
 
 
-def iter_candidates(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG,
-                    progress: Callable[[int, int], None] | None = None, sets: TextFreeSets | None = None):
-    """Candidate pairs of the corpus, chunk by chunk (CandidateChunk), each unordered pair once; stated links
-    are not included (candidate_links). Memory is bounded by CHUNK_ENTRIES, not by the number of pairs.
+def candidate_tasks(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG, sets: TextFreeSets | None = None):
+    """The candidate pairs of the corpus as independent tasks, one per chunk: each (no argument) returns a
+    CandidateChunk (possibly empty) or None; over all tasks each unordered pair comes once; stated links are not
+    included (candidate_links). A task's memory is bounded by CHUNK_ENTRIES, not by the number of pairs.
 
     With sets (text_free_sets(cfg)), no text product is computed: the chunks hold a superset of the pairs that
     can be flagged (not every candidate), without their text cosine (_chunk_sparse)."""
@@ -480,37 +492,54 @@ def iter_candidates(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG,
     features = corpus.features
     blocks, wide = place_blocks(features)
     several = np.array([len(f.places) > 1 and not f.wide for f in features], dtype=bool)
-    steps = len(blocks) + 1
     names = RIGHT if sets is None else SPARSE_SIDE
     extra = {} if sets is None else _donor_implementer(corpus)
     if extra:
         names = tuple(name for name in names if name not in ("funders", "implementers"))
-    for k, (place, members) in enumerate(blocks.items()):
+
+    def in_block(task, place: int):  # noqa: ANN001, ANN202
+        def run() -> CandidateChunk | None:
+            chunk = task()
+            if chunk is None:
+                return None
+            # a pair of projects that share several places is kept in the block of the first one only
+            both = several[chunk.i] & several[chunk.j]
+            if both.any():
+                own = np.ones(len(chunk.i), dtype=bool)
+                for k2 in np.flatnonzero(both).tolist():
+                    own[k2] = min(features[chunk.i[k2]].places & features[chunk.j[k2]].places) == place
+                if not own.all():
+                    chunk = chunk.take(own)
+            return chunk
+        return run
+
+    def wide_pairs(task):  # noqa: ANN001, ANN202
+        def run() -> CandidateChunk | None:
+            chunk = task()
+            if chunk is None:
+                return None
+            return chunk.take(~(corpus.wide[chunk.j] & (chunk.j <= chunk.i)) & (chunk.i != chunk.j))
+        return run
+
+    for place, members in blocks.items():
         if len(members) > 1:
             side = _Side(corpus, np.array(members, dtype=np.int64), transpose=True, names=names, extra=extra)
-            for chunk in _chunks_of(corpus, side, side, cfg, upper=True, sets=sets):
-                # a pair of projects that share several places is kept in the block of the first one only
-                both = several[chunk.i] & several[chunk.j]
-                if both.any():
-                    own = np.ones(len(chunk.i), dtype=bool)
-                    for k2 in np.flatnonzero(both).tolist():
-                        own[k2] = min(features[chunk.i[k2]].places & features[chunk.j[k2]].places) == place
-                    if not own.all():
-                        chunk = chunk.take(own)
-                if len(chunk.i):
-                    yield chunk
-        if progress:
-            progress(k + 1, steps)
+            for task in _chunk_tasks(corpus, side, side, cfg, upper=True, sets=sets):
+                yield in_block(task, place)
     if wide:
         # wide-scope projects meet everyone: their rows against every column (two wide ones: once)
         left = _Side(corpus, np.array(wide, dtype=np.int64), transpose=False, names=names, extra=extra)
         right = _Side(corpus, np.arange(len(features), dtype=np.int64), transpose=True, names=names, extra=extra)
-        for chunk in _chunks_of(corpus, left, right, cfg, upper=False, sets=sets):
-            own = ~(corpus.wide[chunk.j] & (chunk.j <= chunk.i)) & (chunk.i != chunk.j)
-            if own.any():
-                yield chunk.take(own)
-    if progress:
-        progress(steps, steps)
+        for task in _chunk_tasks(corpus, left, right, cfg, upper=False, sets=sets):
+            yield wide_pairs(task)
+
+
+def iter_candidates(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG, sets: TextFreeSets | None = None):
+    """The candidate chunks of the corpus one after the other (candidate_tasks run in this thread), non-empty."""
+    for task in candidate_tasks(corpus, cfg, sets):
+        chunk = task()
+        if chunk is not None and len(chunk.i):
+            yield chunk
 
 
 def candidate_links(corpus: Corpus) -> np.ndarray:
@@ -526,11 +555,10 @@ def candidate_links(corpus: Corpus) -> np.ndarray:
     return np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
 
 
-def candidate_pairs(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG,
-                    progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+def candidate_pairs(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG) -> np.ndarray:
     """All candidate pairs of the corpus as an (m, 2) array of row indices, i < j, no repeats."""
     parts = [np.stack([np.minimum(c.i, c.j), np.maximum(c.i, c.j)], axis=1)
-             for c in iter_candidates(corpus, cfg, progress)]
+             for c in iter_candidates(corpus, cfg)]
     parts.append(candidate_links(corpus))
     pairs = np.concatenate(parts)
     return np.unique(pairs, axis=0) if len(pairs) else pairs

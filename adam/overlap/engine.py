@@ -1,16 +1,18 @@
 """Scoring many pairs (the full report) and one draft against its candidates (the save-time check)."""
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from adam.overlap.candidates import CandidateChunk, Corpus, candidate_links, iter_candidates, text_free_sets
+from adam.overlap.candidates import CandidateChunk, Corpus, candidate_links, candidate_tasks, text_free_sets
 from adam.overlap.config import DEFAULT_CONFIG, LABEL_DUPLICATE, LABEL_POSSIBLE, OverlapConfig
 from adam.overlap.features import ProjectFeatures
 from adam.overlap.signals import PairScore, is_candidate, score_pair
 from adam.overlap.text import Idf, counts
-from adam.overlap.vector import pair_inputs, score_bounds, vector_scores
+from adam.overlap.vector import other_identifiers, pair_inputs, score_bounds, vector_scores
 
 
 class ScoredPair:
@@ -43,10 +45,11 @@ def pair_key(a: int, b: int) -> tuple[int, int]:
 def find_all_overlaps(features: Sequence[ProjectFeatures], cfg: OverlapConfig = DEFAULT_CONFIG,
                       names: dict[int, str] | None = None,
                       progress: Callable[[int, int], None] | None = None,
-                      prune: bool = True) -> tuple[list[ScoredPair], int]:
+                      prune: bool = True, workers: int | None = None) -> tuple[list[ScoredPair], int]:
     """Every flagged pair of the corpus, best first, and how many pairs were scored exactly.
 
-    Candidates come chunk by chunk (candidates.iter_candidates) and are scored with numpy as they come; only
+    Candidates come chunk by chunk (candidates.candidate_tasks, run by `workers` threads, one per CPU by default)
+    and are scored with numpy as they come; only
     the flagged ones are kept, and their evidence is worded when first asked for (ScoredPair.result), so the
     memory follows the flagged pairs, not the candidates. Pairs where one record states a link to the other are
     worded at once (only the worded scorer counts links); the other pairs of such records are scored like any.
@@ -62,27 +65,43 @@ def find_all_overlaps(features: Sequence[ProjectFeatures], cfg: OverlapConfig = 
     scored = 0
     worded: dict[tuple[int, int], tuple[float, float]] = {}
     sets = text_free_sets(cfg) if prune else None
-    for chunk in iter_candidates(corpus, cfg, progress=progress, sets=sets):
+    corpus.stated_links(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))  # its lazy parts, before threads
+    other_identifiers(corpus, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+
+    def score(task) -> tuple[list, list, int]:  # noqa: ANN001
+        """Run one candidate task and score its pairs: (flagged as tuples, linked pairs to word, pairs scored)."""
+        chunk = task()
+        if chunk is None or len(chunk.i) == 0:
+            return [], [], 0
         if sets is not None:
             chunk = _bounded(corpus, chunk, cfg)
         i, j = chunk.i, chunk.j
         if len(i) == 0:
-            continue
-        scored += len(i)
+            return [], [], 0
         scores, thresholds = vector_scores(corpus, i, j, chunk.title_cos, chunk.text_cos, cfg, known=chunk.known)
         linked = corpus.stated_links(i, j)
         keep = (scores >= thresholds) & ~linked
         duplicate = scores >= np.maximum(thresholds, cfg.duplicate_threshold)
-        for a, b, score, dup, tc, xc in zip(i[keep].tolist(), j[keep].tolist(), scores[keep].tolist(),
-                                            duplicate[keep].tolist(), chunk.title_cos[keep].tolist(),
-                                            chunk.text_cos[keep].tolist()):
-            a, b = (a, b) if a < b else (b, a)
-            flagged.append(ScoredPair(feats[a], feats[b], score=score,
-                                      label=LABEL_DUPLICATE if dup else LABEL_POSSIBLE, cosines=(tc, xc),
-                                      cfg=cfg, names=names))
-        for a, b, tc, xc in zip(i[linked].tolist(), j[linked].tolist(), chunk.title_cos[linked].tolist(),
-                                chunk.text_cos[linked].tolist()):
-            worded[(min(a, b), max(a, b))] = (tc, xc)
+        found = list(zip(i[keep].tolist(), j[keep].tolist(), scores[keep].tolist(), duplicate[keep].tolist(),
+                         chunk.title_cos[keep].tolist(), chunk.text_cos[keep].tolist()))
+        stated = list(zip(i[linked].tolist(), j[linked].tolist(), chunk.title_cos[linked].tolist(),
+                          chunk.text_cos[linked].tolist()))
+        return found, stated, len(i)
+
+    tasks = list(candidate_tasks(corpus, cfg, sets))
+    # The chunks' sparse products and numpy work release the GIL: threads use the machine's cores.
+    with ThreadPoolExecutor(max_workers=max(1, min(workers or os.cpu_count() or 1, len(tasks) or 1))) as pool:
+        for done, (found, stated, count) in enumerate(pool.map(score, tasks), start=1):
+            scored += count
+            for a, b, score_, dup, tc, xc in found:
+                a, b = (a, b) if a < b else (b, a)
+                flagged.append(ScoredPair(feats[a], feats[b], score=score_,
+                                          label=LABEL_DUPLICATE if dup else LABEL_POSSIBLE, cosines=(tc, xc),
+                                          cfg=cfg, names=names))
+            for a, b, tc, xc in stated:
+                worded[(min(a, b), max(a, b))] = (tc, xc)
+            if progress:
+                progress(done, len(tasks) + 1)
     links = candidate_links(corpus)
     fresh = [(a, b) for a, b in links.tolist() if (a, b) not in worded]
     if fresh:
@@ -96,6 +115,8 @@ def find_all_overlaps(features: Sequence[ProjectFeatures], cfg: OverlapConfig = 
         if result.label:
             flagged.append(ScoredPair(feats[a], feats[b], result))
     flagged.sort(key=lambda p: (-p.score, p.key))
+    if progress:
+        progress(len(tasks) + 1, len(tasks) + 1)
     return flagged, scored
 
 

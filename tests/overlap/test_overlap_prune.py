@@ -79,8 +79,8 @@ configs = st.builds(
     st.sampled_from([0.0, 3.0]))
 
 
-def flagged(features, cfg, prune):  # noqa: ANN001, ANN201
-    pairs, _ = find_all_overlaps(features, cfg, prune=prune)
+def flagged(features, cfg, prune, workers=None):  # noqa: ANN001, ANN201
+    pairs, _ = find_all_overlaps(features, cfg, prune=prune, workers=workers)
     return [(p.key, p.score, p.label) for p in pairs]
 
 
@@ -89,6 +89,8 @@ def flagged(features, cfg, prune):  # noqa: ANN001, ANN201
 def test_pruned_report_flags_the_same_pairs_with_the_same_scores(features):
     assert text_free_sets(DEFAULT_CONFIG) is not None  # the default weights take the pruned path
     assert flagged(features, DEFAULT_CONFIG, True) == flagged(features, DEFAULT_CONFIG, False)
+    # chunks scored by one thread or by several: the same report
+    assert flagged(features, DEFAULT_CONFIG, True, workers=1) == flagged(features, DEFAULT_CONFIG, True, workers=3)
     # one donor at most per project: donors and implementers are then compared by their one column
     single = [replace(f, funders=frozenset(sorted(f.funders)[:1])) for f in features]
     assert flagged(single, DEFAULT_CONFIG, True) == flagged(single, DEFAULT_CONFIG, False)
