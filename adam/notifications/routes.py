@@ -9,14 +9,14 @@ from flask_wtf import FlaskForm
 from adam.extensions import db
 from adam.i18n import translate
 from adam.notifications.inbox import inbox_query, mark_read, own_notification, unread_count
-from adam.overlap.notify import notice_text
+from adam.overlap.notify import notification_text as stored_notification_text
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
 def notification_text(note) -> str:  # noqa: ANN001
-    """A notification in the reader's language (rows stored before messages kept their catalogue id: as stored)."""
-    return notice_text(note.content, translate) if note.content else note.message
+    """A notification in the reader's language."""
+    return stored_notification_text(note, translate)
 
 
 @bp.get("/")

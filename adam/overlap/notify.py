@@ -35,16 +35,13 @@ def overlap_notice(project_title: str, other_title: str, result, who: str | None
                    imported: bool = False) -> dict:
     """What the focal points of `other` are told, as stored data (Notification.content): a message and the three
     strongest reasons, each as catalogue id and parameters, so that every reader gets it in their own language."""
-    if imported:
-        notice = Message(N_("“%(title)s” was imported by %(who)s and may overlap your project “%(other)s” "
-                            "(%(label)s, score %(score)s)."),
-                         title=project_title, who=who or Message(N_("an import")), other=other_title,
-                         label=Message(result.label), score=result.score)
-    else:
-        notice = Message(N_("“%(title)s” was saved by %(who)s and may overlap your project “%(other)s” "
-                            "(%(label)s, score %(score)s)."),
-                         title=project_title, who=who or Message(N_("someone")), other=other_title,
-                         label=Message(result.label), score=result.score)
+    msgid = (N_("“%(title)s” was imported by %(who)s and may overlap your project “%(other)s” "
+                "(%(label)s, score %(score)s).") if imported else
+             N_("“%(title)s” was saved by %(who)s and may overlap your project “%(other)s” "
+                "(%(label)s, score %(score)s)."))
+    who = who or Message(N_("an import") if imported else N_("someone"))
+    notice = Message(msgid, title=project_title, who=who, other=other_title, label=Message(result.label),
+                     score=result.score)
     return {"notice": notice.as_data(), "reasons": [message_data(s.explanation) for s in result.signals[:3]]}
 
 
@@ -55,6 +52,11 @@ def notice_text(content: Mapping, translate: Callable[[object], str] = str) -> s
     if not reasons:
         return notice
     return translate(Message(N_("%(notice)s Why: %(reasons)s"), notice=notice, reasons="; ".join(reasons)))
+
+
+def notification_text(note: Notification, translate: Callable[[object], str] = str) -> str:
+    """A notification through `translate`; one stored before notifications kept catalogue ids, as stored."""
+    return notice_text(note.content, translate) if note.content else note.message
 
 
 def _language_of(recipient: User | None):  # noqa: ANN202
@@ -119,7 +121,7 @@ def send_emails(session: Session, notifications: Sequence[Notification], setting
                 language, translate = _language_of(recipient)
                 with language:
                     subject = translate(Message(N_("ADAM: a project may overlap yours")))
-                    body = notice_text(note.content, translate) if note.content else note.message
+                    body = notification_text(note, translate)
                 msg = EmailMessage()
                 msg["Subject"] = subject
                 msg["From"] = settings.get("MAIL_FROM") or "adam@localhost"
