@@ -148,7 +148,31 @@ def shares(m: sp.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     codes = row_codes(m)
     if codes is not None:  # one column at most per row: compare the columns
         return (codes[i] >= 0) & (codes[i] == codes[j])
+    masks = row_masks(m)
+    if masks is not None:  # few columns in use: one bit each
+        return (masks[i] & masks[j]) != 0
     return np.asarray(m[i].multiply(m[j]).sum(axis=1)).ravel() > 0
+
+
+def row_masks(m: sp.csr_matrix) -> np.ndarray | None:
+    """Per row of an incidence matrix whose rows use 64 distinct columns at most (pillars, themes), the set of its
+    columns as the bits of one integer, else None; computed once per matrix."""
+    cached = getattr(m, "_adam_row_masks", None)
+    if cached is None:
+        m = m.tocsr() if not sp.isspmatrix_csr(m) else m
+        used, bit = np.unique(m.indices[m.data != 0], return_inverse=True)
+        if len(used) <= 64:
+            rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))[m.data != 0]
+            masks = np.zeros(m.shape[0], dtype=np.uint64)
+            np.bitwise_or.at(masks, rows, np.left_shift(np.uint64(1), bit.astype(np.uint64)))
+            cached = (masks,)
+        else:
+            cached = (None,)
+        try:
+            m._adam_row_masks = cached
+        except AttributeError:  # pragma: no cover - a matrix type without attributes: no cache
+            pass
+    return cached[0]
 
 
 def row_codes(m: sp.csr_matrix) -> np.ndarray | None:
@@ -272,10 +296,25 @@ DONOR_OR_IMPLEMENTER = ("same_donor", "same_implementer")
 SAME_START = "same_start"
 
 
+# Signals of a pair that cheap per-row inputs give exactly and that make up most of its points besides the title
+# and the text: which of them give points is the pair's profile (bit k for PROFILE[k]). Each is (signal, name of
+# the input in vector.PairInputs it comes from, incidence matrix of the corpus or None: compared per row).
+PROFILE = (("shared_pillar", "pillar", "pillars"), ("shared_theme", "theme", "themes"),
+           ("shared_sector", "sector", "sectors"), ("same_activity_type", None, None),
+           ("same_donor", "donor", "funders"), ("same_implementer", "implementer", "implementers"),
+           ("same_start", None, None), ("same_end", None, None), ("similar_budget", None, None))
+# The sets whose pairs are kept whatever their title (their signals are not in the profile): shared institution,
+# partner link.
+ANCHORS = ("institution", "link_ab", "link_ba")
+
+
 @dataclass(frozen=True)
 class TextFreeSets:
-    title_at_least: float  # title cosines from which a pair is enumerated
+    title_at_least: float  # title cosines from which a pair is enumerated (whatever it shares)
     same_start: bool       # enumerate the pairs that start alike and share a donor or an implementer
+    # per profile (an index of bits, PROFILE), the title cosine a pair of that profile needs unless it shares an
+    # institution or has a partner link (profile_title_at_least)
+    by_profile: tuple[float, ...] = ()
 
 
 def text_free_sets(cfg: OverlapConfig) -> TextFreeSets | None:
@@ -301,8 +340,70 @@ def text_free_sets(cfg: OverlapConfig) -> TextFreeSets | None:
             else:
                 break
         if best is not None:
-            return TextFreeSets(best, same_start)
+            return TextFreeSets(best, same_start, profile_title_at_least(cfg))
     return None
+
+
+def profile_title_at_least(cfg: OverlapConfig) -> tuple[float, ...]:
+    """Per profile (which of the PROFILE signals give a pair points, as bits), a title cosine under which a pair
+    of that profile cannot be flagged unless it shares an institution or has a partner link (0: none).
+
+    Why this is lossless: a pair with no shared institution and no partner link gets nothing from OUTSIDE_ZERO
+    (stated links are scored apart, by the worded scorer; partner_amount and title_organisation need a partner
+    link), nothing from the PROFILE signals its profile says give nothing (the profile is computed exactly as
+    signal_points computes them: pair_profiles), and from every other signal at most its ceiling
+    (vector.points_at_most), whatever its dates, budget, text and language. Under a cosine c its title gives at
+    most title_points(c) (the points do not decrease with the cosine). So when that most stays under the lowest
+    threshold for a cosine under c, no such pair of the profile under c is flagged. The cosines are tried
+    0.01 apart from text_floor up (as text_free_sets does); the last one that keeps the most under is the
+    profile's, 0 when even the floor does not.
+    """
+    from adam.overlap.vector import lowest_threshold, points_at_most, title_points
+
+    lowest = lowest_threshold(cfg)
+    steps = [round(cfg.text_floor + k * 0.01, 2) for k in range(int((cfg.text_full - cfg.text_floor) / 0.01) + 1)]
+    # the title at most under each step (points_at_most caps it so), added to the most of every other signal
+    title_max = max(0.0, float(np.ceil(cfg.points.get("title_similarity", 0.0))))
+    caps = [min(title_max, max(0.0, title_points(step, cfg))) if step > cfg.text_floor else 0.0 for step in steps]
+    out = []
+    for bits in range(1 << len(PROFILE)):
+        zero = OUTSIDE_ZERO + ("title_similarity",) + tuple(
+            PROFILE[k][0] for k in range(len(PROFILE)) if not bits >> k & 1)
+        rest = points_at_most(cfg, zero)
+        best = 0.0
+        for step, cap in zip(steps, caps):
+            if rest + cap < lowest:
+                best = step
+            else:
+                break
+        out.append(best)
+    return tuple(out)
+
+
+def pair_profiles(corpus: "Corpus", i: np.ndarray, j: np.ndarray, cfg: OverlapConfig = DEFAULT_CONFIG
+                  ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The profile (bits of PROFILE) of the row pairs (i[k], j[k]): bit k set when PROFILE[k]'s signal gives
+    points (vector.signal_points' conditions, on the same inputs); and the shares computed on the way, by input
+    name (vector.PairInputs: they need not be gathered again)."""
+    from adam.overlap.vector import _same_amount_ratio
+
+    found: dict[str, np.ndarray] = {}
+    tol = cfg.date_tolerance_days
+    rs_i, rs_j, re_i, re_j = corpus.raw_start[i], corpus.raw_start[j], corpus.raw_end[i], corpus.raw_end[j]
+    cheap = {
+        "same_activity_type": lambda: (corpus.activity[i] > 0) & (corpus.activity[i] == corpus.activity[j]),
+        "same_start": lambda: (rs_i >= 0) & (rs_j >= 0) & (np.abs(rs_i - rs_j) <= tol),
+        "same_end": lambda: (re_i >= 0) & (re_j >= 0) & (np.abs(re_i - re_j) <= tol),
+        "similar_budget": lambda: _same_amount_ratio(corpus.budget[i], corpus.budget[j], cfg.budget_ratio),
+    }
+    bits = np.zeros(len(i), dtype=np.int64)
+    for k, (signal, name, matrix) in enumerate(PROFILE):
+        if name is None:
+            gives = cheap[signal]()
+        else:
+            gives = found[name] = shares(getattr(corpus, matrix), i, j)
+        bits |= gives.astype(np.int64) << k
+    return bits, found
 
 
 class _Scratch:
@@ -426,9 +527,23 @@ def _chunk_sparse(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo:
         keys, r, c, titles = keys[meet], r[meet], c[meet], titles[meet]
     if len(keys) == 0:
         return None
-    known = {name: shared(name, keys) if name in codes else scratch.member(keys, found[name])
-             for name in ("institution", "donor", "implementer", "link_ab", "link_ba")}
-    return CandidateChunk(left.rows[a + r], right.rows[lo + c], titles.astype(np.float64), None, known)
+    i, j = left.rows[a + r], right.rows[lo + c]
+    known: dict[str, np.ndarray] = {}
+    if sets.by_profile:
+        # unless it shares an institution or has a partner link, a pair needs the title cosine of its profile
+        # (profile_title_at_least)
+        bits, known = pair_profiles(corpus, i, j, cfg)
+        anchored = scratch.member(keys, np.concatenate([found[name] for name in ANCHORS]))
+        keep = anchored | (titles >= np.asarray(sets.by_profile)[bits] - 1e-6)
+        if not keep.all():
+            keys, i, j, titles = keys[keep], i[keep], j[keep], titles[keep]
+            known = {name: value[keep] for name, value in known.items()}
+        if len(keys) == 0:
+            return None
+    for name in ("institution", "donor", "implementer", "link_ab", "link_ba"):
+        if name not in known:
+            known[name] = shared(name, keys) if name in codes else scratch.member(keys, found[name])
+    return CandidateChunk(i, j, titles.astype(np.float64), None, known)
 
 
 _SCRATCH = threading.local()
