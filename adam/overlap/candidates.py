@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
@@ -77,25 +78,25 @@ class Corpus:
         texts = text_idf.transform(text_counts, weights[1] if weights else None)
         codes = codes if codes is not None else {"sector": {}, "activity": {None: 0, "": 0}, "language": {}}
         n = len(features)
-        funders = _incidence(n, ((i, f.funders) for i, f in enumerate(features)))
-        implementers = _incidence(n, ((i, f.implementers) for i, f in enumerate(features)))
-        owners = _incidence(n, ((i, [f.owner] if f.owner is not None else []) for i, f in enumerate(features)))
-        partners = _incidence(n, ((i, f.funders | f.implementers) for i, f in enumerate(features)))
-        institutions = _incidence(n, ((i, f.institutions) for i, f in enumerate(features)))
-        title_orgs = _incidence(n, ((i, [f.title_organisation] if f.title_organisation is not None else [])
-                                    for i, f in enumerate(features)))
+        funders = _incidence(n, [f.funders for f in features])
+        implementers = _incidence(n, [f.implementers for f in features])
+        owners = _incidence(n, [[f.owner] if f.owner is not None else [] for f in features])
+        partners = _incidence(n, [f.funders | f.implementers for f in features])
+        institutions = _incidence(n, [f.institutions for f in features])
+        title_orgs = _incidence(n, [[f.title_organisation] if f.title_organisation is not None else []
+                                    for f in features])
         width = max(m.shape[1] for m in (funders, implementers, owners, partners, institutions, title_orgs))
         funders, implementers, owners, partners, institutions, title_orgs = (
             _widen(m, width) for m in (funders, implementers, owners, partners, institutions, title_orgs))
         title_org = np.array([f.title_organisation is not None for f in features], dtype=bool)
         owner_ids = np.array([f.owner if f.owner is not None else -1 for f in features], dtype=np.int64)
-        countries = _incidence(n, ((i, f.countries) for i, f in enumerate(features)))
-        places = _incidence(n, ((i, f.places) for i, f in enumerate(features)))
-        pillars = _incidence(n, ((i, f.pillars) for i, f in enumerate(features)))
-        themes = _incidence(n, ((i, f.themes) for i, f in enumerate(features)))
+        countries = _incidence(n, [f.countries for f in features])
+        places = _incidence(n, [f.places for f in features])
+        pillars = _incidence(n, [f.pillars for f in features])
+        themes = _incidence(n, [f.themes for f in features])
         sector_codes: dict[str, int] = codes["sector"]
-        sectors = _incidence(n, ((i, [sector_codes.setdefault(c, len(sector_codes)) for c in f.sectors])
-                                 for i, f in enumerate(features)))
+        sectors = _incidence(n, [[sector_codes.setdefault(c, len(sector_codes)) for c in f.sectors]
+                                 for f in features])
         activity_codes: dict[str | None, int] = codes["activity"]
         activity = np.array([activity_codes.setdefault(f.activity_type, len(activity_codes)) for f in features],
                             dtype=np.int64)
@@ -196,13 +197,12 @@ def row_codes(m: sp.csr_matrix) -> np.ndarray | None:
     return cached[0]
 
 
-def _incidence(n: int, items) -> sp.csr_matrix:
-    rows, cols = [], []
-    for i, ids in items:
-        for o in ids:
-            rows.append(i)
-            cols.append(o)
-    width = (max(cols) + 1) if cols else 1
+def _incidence(n: int, groups: Sequence) -> sp.csr_matrix:
+    """Row i has a 1 in the columns of groups[i] (ids of organisations, countries...)."""
+    sizes = np.fromiter(map(len, groups), dtype=np.int64, count=n)
+    cols = np.fromiter(chain.from_iterable(groups), dtype=np.int64, count=int(sizes.sum()))
+    rows = np.repeat(np.arange(n, dtype=np.int64), sizes)
+    width = int(cols.max()) + 1 if len(cols) else 1
     return sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n, width))
 
 
