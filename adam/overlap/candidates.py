@@ -380,30 +380,42 @@ def profile_title_at_least(cfg: OverlapConfig) -> tuple[float, ...]:
     return tuple(out)
 
 
-def pair_profiles(corpus: "Corpus", i: np.ndarray, j: np.ndarray, cfg: OverlapConfig = DEFAULT_CONFIG
-                  ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def pair_profiles(corpus: "Corpus", i: np.ndarray, j: np.ndarray, cfg: OverlapConfig = DEFAULT_CONFIG,
+                  signals: tuple[int, ...] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The profile (bits of PROFILE) of the row pairs (i[k], j[k]): bit k set when PROFILE[k]'s signal gives
     points (vector.signal_points' conditions, on the same inputs); and the shares computed on the way, by input
-    name (vector.PairInputs: they need not be gathered again)."""
+    name (vector.PairInputs: they need not be gathered again). With signals (indices of PROFILE), those bits
+    only (the others 0)."""
     from adam.overlap.vector import _same_amount_ratio
 
     found: dict[str, np.ndarray] = {}
     tol = cfg.date_tolerance_days
-    rs_i, rs_j, re_i, re_j = corpus.raw_start[i], corpus.raw_start[j], corpus.raw_end[i], corpus.raw_end[j]
     cheap = {
         "same_activity_type": lambda: (corpus.activity[i] > 0) & (corpus.activity[i] == corpus.activity[j]),
-        "same_start": lambda: (rs_i >= 0) & (rs_j >= 0) & (np.abs(rs_i - rs_j) <= tol),
-        "same_end": lambda: (re_i >= 0) & (re_j >= 0) & (np.abs(re_i - re_j) <= tol),
+        "same_start": lambda: _alike(corpus.raw_start[i], corpus.raw_start[j], tol),
+        "same_end": lambda: _alike(corpus.raw_end[i], corpus.raw_end[j], tol),
         "similar_budget": lambda: _same_amount_ratio(corpus.budget[i], corpus.budget[j], cfg.budget_ratio),
     }
     bits = np.zeros(len(i), dtype=np.int64)
-    for k, (signal, name, matrix) in enumerate(PROFILE):
+    for k in range(len(PROFILE)) if signals is None else signals:
+        signal, name, matrix = PROFILE[k]
         if name is None:
             gives = cheap[signal]()
         else:
             gives = found[name] = shares(getattr(corpus, matrix), i, j)
         bits |= gives.astype(np.int64) << k
     return bits, found
+
+
+def _alike(di: np.ndarray, dj: np.ndarray, tol: int) -> np.ndarray:
+    """Both dates known (day numbers, -1: unknown) and within tol days of each other."""
+    return (di >= 0) & (dj >= 0) & (np.abs(di - dj) <= tol)
+
+
+# The profile in two steps (_chunk_sparse): the signals compared by a code per row first; a pair whose title is
+# under what its profile needs with every signal of the second step given is dropped before the second step.
+PROFILE_FIRST = (0, 1, 3, 4, 5)
+PROFILE_SECOND = (2, 6, 7, 8)
 
 
 class _Scratch:
@@ -532,14 +544,24 @@ def _chunk_sparse(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo:
     if sets.by_profile:
         # unless it shares an institution or has a partner link, a pair needs the title cosine of its profile
         # (profile_title_at_least)
-        bits, known = pair_profiles(corpus, i, j, cfg)
+        # The title a profile needs does not grow with the signals it has (points_at_most counts a signal at 0
+        # when not shared, at most its points when shared), so a pair under what it needs with every signal of
+        # the second step given is under what it needs whatever they are.
+        needed = np.asarray(sets.by_profile)
         anchored = scratch.member(keys, np.concatenate([found[name] for name in ANCHORS]))
-        keep = anchored | (titles >= np.asarray(sets.by_profile)[bits] - 1e-6)
-        if not keep.all():
-            keys, i, j, titles = keys[keep], i[keep], j[keep], titles[keep]
-            known = {name: value[keep] for name, value in known.items()}
-        if len(keys) == 0:
-            return None
+        known = {}
+        bits = np.zeros(len(keys), dtype=np.int64)
+        for step, given in ((PROFILE_FIRST, sum(1 << k for k in PROFILE_SECOND)), (PROFILE_SECOND, 0)):
+            more, shares_ = pair_profiles(corpus, i, j, cfg, step)
+            bits |= more
+            known.update(shares_)
+            keep = anchored | (titles >= needed[bits | given] - 1e-6)
+            if not keep.all():
+                keys, i, j, titles, bits, anchored = (keys[keep], i[keep], j[keep], titles[keep], bits[keep],
+                                                      anchored[keep])
+                known = {name: value[keep] for name, value in known.items()}
+            if len(keys) == 0:
+                return None
     for name in ("institution", "donor", "implementer", "link_ab", "link_ba"):
         if name not in known:
             known[name] = shared(name, keys) if name in codes else scratch.member(keys, found[name])
