@@ -9,8 +9,11 @@ The result equals an all-pairs scan filtered by signals.is_candidate (tests/over
 The full report needs less than every candidate: only the pairs that can be flagged. With the weights where a
 pair outside a few sparse sets cannot reach the threshold whatever its text (text_free_sets), its chunks come
 from those sets alone (_chunk_sparse: titles from the cosine that can matter, shared institution, donor and
-implementer, partner link, same start with a donor or implementer), without any text product; the engine then
-bounds their scores before it gathers the rest (engine._bounded).
+implementer, partner link, same start with a donor or implementer), without any text product. Each of those
+pairs is then held to the title cosine its profile needs (profile_title_at_least: the cheap signals it has
+exactly, pillar, theme, sector, activity, donor, implementer, same start and end, budget; the others at their
+most), unless it shares an institution or has a partner link; the engine bounds the scores of the pairs left
+before it gathers the rest (engine._bounded).
 """
 from __future__ import annotations
 
