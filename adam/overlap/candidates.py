@@ -9,8 +9,11 @@ The result equals an all-pairs scan filtered by signals.is_candidate (tests/over
 The full report needs less than every candidate: only the pairs that can be flagged. With the weights where a
 pair outside a few sparse sets cannot reach the threshold whatever its text (text_free_sets), its chunks come
 from those sets alone (_chunk_sparse: titles from the cosine that can matter, shared institution, donor and
-implementer, partner link, same start with a donor or implementer), without any text product; the engine then
-bounds their scores before it gathers the rest (engine._bounded).
+implementer, partner link, same start with a donor or implementer), without any text product. Each of those
+pairs is then held to the title cosine its profile needs (profile_title_at_least: the cheap signals it has
+exactly, pillar, theme, sector, activity, donor, implementer, same start and end, budget; the others at their
+most), unless it shares an institution or has a partner link; the engine bounds the scores of the pairs left
+before it gathers the rest (engine._bounded).
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
@@ -77,25 +81,25 @@ class Corpus:
         texts = text_idf.transform(text_counts, weights[1] if weights else None)
         codes = codes if codes is not None else {"sector": {}, "activity": {None: 0, "": 0}, "language": {}}
         n = len(features)
-        funders = _incidence(n, ((i, f.funders) for i, f in enumerate(features)))
-        implementers = _incidence(n, ((i, f.implementers) for i, f in enumerate(features)))
-        owners = _incidence(n, ((i, [f.owner] if f.owner is not None else []) for i, f in enumerate(features)))
-        partners = _incidence(n, ((i, f.funders | f.implementers) for i, f in enumerate(features)))
-        institutions = _incidence(n, ((i, f.institutions) for i, f in enumerate(features)))
-        title_orgs = _incidence(n, ((i, [f.title_organisation] if f.title_organisation is not None else [])
-                                    for i, f in enumerate(features)))
+        funders = _incidence(n, [f.funders for f in features])
+        implementers = _incidence(n, [f.implementers for f in features])
+        owners = _incidence(n, [[f.owner] if f.owner is not None else [] for f in features])
+        partners = _incidence(n, [f.funders | f.implementers for f in features])
+        institutions = _incidence(n, [f.institutions for f in features])
+        title_orgs = _incidence(n, [[f.title_organisation] if f.title_organisation is not None else []
+                                    for f in features])
         width = max(m.shape[1] for m in (funders, implementers, owners, partners, institutions, title_orgs))
         funders, implementers, owners, partners, institutions, title_orgs = (
             _widen(m, width) for m in (funders, implementers, owners, partners, institutions, title_orgs))
         title_org = np.array([f.title_organisation is not None for f in features], dtype=bool)
         owner_ids = np.array([f.owner if f.owner is not None else -1 for f in features], dtype=np.int64)
-        countries = _incidence(n, ((i, f.countries) for i, f in enumerate(features)))
-        places = _incidence(n, ((i, f.places) for i, f in enumerate(features)))
-        pillars = _incidence(n, ((i, f.pillars) for i, f in enumerate(features)))
-        themes = _incidence(n, ((i, f.themes) for i, f in enumerate(features)))
+        countries = _incidence(n, [f.countries for f in features])
+        places = _incidence(n, [f.places for f in features])
+        pillars = _incidence(n, [f.pillars for f in features])
+        themes = _incidence(n, [f.themes for f in features])
         sector_codes: dict[str, int] = codes["sector"]
-        sectors = _incidence(n, ((i, [sector_codes.setdefault(c, len(sector_codes)) for c in f.sectors])
-                                 for i, f in enumerate(features)))
+        sectors = _incidence(n, [[sector_codes.setdefault(c, len(sector_codes)) for c in f.sectors]
+                                 for f in features])
         activity_codes: dict[str | None, int] = codes["activity"]
         activity = np.array([activity_codes.setdefault(f.activity_type, len(activity_codes)) for f in features],
                             dtype=np.int64)
@@ -148,7 +152,31 @@ def shares(m: sp.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     codes = row_codes(m)
     if codes is not None:  # one column at most per row: compare the columns
         return (codes[i] >= 0) & (codes[i] == codes[j])
+    masks = row_masks(m)
+    if masks is not None:  # few columns in use: one bit each
+        return (masks[i] & masks[j]) != 0
     return np.asarray(m[i].multiply(m[j]).sum(axis=1)).ravel() > 0
+
+
+def row_masks(m: sp.csr_matrix) -> np.ndarray | None:
+    """Per row of an incidence matrix whose rows use 64 distinct columns at most (pillars, themes), the set of its
+    columns as the bits of one integer, else None; computed once per matrix."""
+    cached = getattr(m, "_adam_row_masks", None)
+    if cached is None:
+        m = m.tocsr() if not sp.isspmatrix_csr(m) else m
+        used, bit = np.unique(m.indices[m.data != 0], return_inverse=True)
+        if len(used) <= 64:
+            rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))[m.data != 0]
+            masks = np.zeros(m.shape[0], dtype=np.uint64)
+            np.bitwise_or.at(masks, rows, np.left_shift(np.uint64(1), bit.astype(np.uint64)))
+            cached = (masks,)
+        else:
+            cached = (None,)
+        try:
+            m._adam_row_masks = cached
+        except AttributeError:  # pragma: no cover - a matrix type without attributes: no cache
+            pass
+    return cached[0]
 
 
 def row_codes(m: sp.csr_matrix) -> np.ndarray | None:
@@ -172,13 +200,12 @@ def row_codes(m: sp.csr_matrix) -> np.ndarray | None:
     return cached[0]
 
 
-def _incidence(n: int, items) -> sp.csr_matrix:
-    rows, cols = [], []
-    for i, ids in items:
-        for o in ids:
-            rows.append(i)
-            cols.append(o)
-    width = (max(cols) + 1) if cols else 1
+def _incidence(n: int, groups: Sequence) -> sp.csr_matrix:
+    """Row i has a 1 in the columns of groups[i] (ids of organisations, countries...)."""
+    sizes = np.fromiter(map(len, groups), dtype=np.int64, count=n)
+    cols = np.fromiter(chain.from_iterable(groups), dtype=np.int64, count=int(sizes.sum()))
+    rows = np.repeat(np.arange(n, dtype=np.int64), sizes)
+    width = int(cols.max()) + 1 if len(cols) else 1
     return sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n, width))
 
 
@@ -272,10 +299,25 @@ DONOR_OR_IMPLEMENTER = ("same_donor", "same_implementer")
 SAME_START = "same_start"
 
 
+# Signals of a pair that cheap per-row inputs give exactly and that make up most of its points besides the title
+# and the text: which of them give points is the pair's profile (bit k for PROFILE[k]). Each is (signal, name of
+# the input in vector.PairInputs it comes from, incidence matrix of the corpus or None: compared per row).
+PROFILE = (("shared_pillar", "pillar", "pillars"), ("shared_theme", "theme", "themes"),
+           ("shared_sector", "sector", "sectors"), ("same_activity_type", None, None),
+           ("same_donor", "donor", "funders"), ("same_implementer", "implementer", "implementers"),
+           ("same_start", None, None), ("same_end", None, None), ("similar_budget", None, None))
+# The sets whose pairs are kept whatever their title (their signals are not in the profile): shared institution,
+# partner link.
+ANCHORS = ("institution", "link_ab", "link_ba")
+
+
 @dataclass(frozen=True)
 class TextFreeSets:
-    title_at_least: float  # title cosines from which a pair is enumerated
+    title_at_least: float  # title cosines from which a pair is enumerated (whatever it shares)
     same_start: bool       # enumerate the pairs that start alike and share a donor or an implementer
+    # per profile (an index of bits, PROFILE), the title cosine a pair of that profile needs unless it shares an
+    # institution or has a partner link (profile_title_at_least)
+    by_profile: tuple[float, ...] = ()
 
 
 def text_free_sets(cfg: OverlapConfig) -> TextFreeSets | None:
@@ -301,8 +343,82 @@ def text_free_sets(cfg: OverlapConfig) -> TextFreeSets | None:
             else:
                 break
         if best is not None:
-            return TextFreeSets(best, same_start)
+            return TextFreeSets(best, same_start, profile_title_at_least(cfg))
     return None
+
+
+def profile_title_at_least(cfg: OverlapConfig) -> tuple[float, ...]:
+    """Per profile (which of the PROFILE signals give a pair points, as bits), a title cosine under which a pair
+    of that profile cannot be flagged unless it shares an institution or has a partner link (0: none).
+
+    Why this is lossless: a pair with no shared institution and no partner link gets nothing from OUTSIDE_ZERO
+    (stated links are scored apart, by the worded scorer; partner_amount and title_organisation need a partner
+    link), nothing from the PROFILE signals its profile says give nothing (the profile is computed exactly as
+    signal_points computes them: pair_profiles), and from every other signal at most its ceiling
+    (vector.points_at_most), whatever its dates, budget, text and language. Under a cosine c its title gives at
+    most title_points(c) (the points do not decrease with the cosine). So when that most stays under the lowest
+    threshold for a cosine under c, no such pair of the profile under c is flagged. The cosines are tried
+    0.01 apart from text_floor up (as text_free_sets does); the last one that keeps the most under is the
+    profile's, 0 when even the floor does not.
+    """
+    from adam.overlap.vector import lowest_threshold, points_at_most, title_points
+
+    lowest = lowest_threshold(cfg)
+    steps = [round(cfg.text_floor + k * 0.01, 2) for k in range(int((cfg.text_full - cfg.text_floor) / 0.01) + 1)]
+    # the title at most under each step (points_at_most caps it so), added to the most of every other signal
+    title_max = max(0.0, float(np.ceil(cfg.points.get("title_similarity", 0.0))))
+    caps = [min(title_max, max(0.0, title_points(step, cfg))) if step > cfg.text_floor else 0.0 for step in steps]
+    out = []
+    for bits in range(1 << len(PROFILE)):
+        zero = OUTSIDE_ZERO + ("title_similarity",) + tuple(
+            PROFILE[k][0] for k in range(len(PROFILE)) if not bits >> k & 1)
+        rest = points_at_most(cfg, zero)
+        best = 0.0
+        for step, cap in zip(steps, caps):
+            if rest + cap < lowest:
+                best = step
+            else:
+                break
+        out.append(best)
+    return tuple(out)
+
+
+def pair_profiles(corpus: "Corpus", i: np.ndarray, j: np.ndarray, cfg: OverlapConfig = DEFAULT_CONFIG,
+                  signals: tuple[int, ...] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The profile (bits of PROFILE) of the row pairs (i[k], j[k]): bit k set when PROFILE[k]'s signal gives
+    points (vector.signal_points' conditions, on the same inputs); and the shares computed on the way, by input
+    name (vector.PairInputs: they need not be gathered again). With signals (indices of PROFILE), those bits
+    only (the others 0)."""
+    from adam.overlap.vector import _same_amount_ratio
+
+    found: dict[str, np.ndarray] = {}
+    tol = cfg.date_tolerance_days
+    cheap = {
+        "same_activity_type": lambda: (corpus.activity[i] > 0) & (corpus.activity[i] == corpus.activity[j]),
+        "same_start": lambda: _alike(corpus.raw_start[i], corpus.raw_start[j], tol),
+        "same_end": lambda: _alike(corpus.raw_end[i], corpus.raw_end[j], tol),
+        "similar_budget": lambda: _same_amount_ratio(corpus.budget[i], corpus.budget[j], cfg.budget_ratio),
+    }
+    bits = np.zeros(len(i), dtype=np.int64)
+    for k in range(len(PROFILE)) if signals is None else signals:
+        signal, name, matrix = PROFILE[k]
+        if name is None:
+            gives = cheap[signal]()
+        else:
+            gives = found[name] = shares(getattr(corpus, matrix), i, j)
+        bits |= gives.astype(np.int64) << k
+    return bits, found
+
+
+def _alike(di: np.ndarray, dj: np.ndarray, tol: int) -> np.ndarray:
+    """Both dates known (day numbers, -1: unknown) and within tol days of each other."""
+    return (di >= 0) & (dj >= 0) & (np.abs(di - dj) <= tol)
+
+
+# The profile in two steps (_chunk_sparse): the signals compared by a code per row first; a pair whose title is
+# under what its profile needs with every signal of the second step given is dropped before the second step.
+PROFILE_FIRST = (0, 1, 3, 4, 5)
+PROFILE_SECOND = (2, 6, 7, 8)
 
 
 class _Scratch:
@@ -426,9 +542,33 @@ def _chunk_sparse(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo:
         keys, r, c, titles = keys[meet], r[meet], c[meet], titles[meet]
     if len(keys) == 0:
         return None
-    known = {name: shared(name, keys) if name in codes else scratch.member(keys, found[name])
-             for name in ("institution", "donor", "implementer", "link_ab", "link_ba")}
-    return CandidateChunk(left.rows[a + r], right.rows[lo + c], titles.astype(np.float64), None, known)
+    i, j = left.rows[a + r], right.rows[lo + c]
+    known: dict[str, np.ndarray] = {}
+    if sets.by_profile:
+        # unless it shares an institution or has a partner link, a pair needs the title cosine of its profile
+        # (profile_title_at_least)
+        # The title a profile needs does not grow with the signals it has (points_at_most counts a signal at 0
+        # when not shared, at most its points when shared), so a pair under what it needs with every signal of
+        # the second step given is under what it needs whatever they are.
+        needed = np.asarray(sets.by_profile)
+        anchored = scratch.member(keys, np.concatenate([found[name] for name in ANCHORS]))
+        known = {}
+        bits = np.zeros(len(keys), dtype=np.int64)
+        for step, given in ((PROFILE_FIRST, sum(1 << k for k in PROFILE_SECOND)), (PROFILE_SECOND, 0)):
+            more, shares_ = pair_profiles(corpus, i, j, cfg, step)
+            bits |= more
+            known.update(shares_)
+            keep = anchored | (titles >= needed[bits | given] - 1e-6)
+            if not keep.all():
+                keys, i, j, titles, bits, anchored = (keys[keep], i[keep], j[keep], titles[keep], bits[keep],
+                                                      anchored[keep])
+                known = {name: value[keep] for name, value in known.items()}
+            if len(keys) == 0:
+                return None
+    for name in ("institution", "donor", "implementer", "link_ab", "link_ba"):
+        if name not in known:
+            known[name] = shared(name, keys) if name in codes else scratch.member(keys, found[name])
+    return CandidateChunk(i, j, titles.astype(np.float64), None, known)
 
 
 _SCRATCH = threading.local()

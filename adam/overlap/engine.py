@@ -54,8 +54,9 @@ def find_all_overlaps(features: Sequence[ProjectFeatures], cfg: OverlapConfig = 
     memory follows the flagged pairs, not the candidates. Pairs where one record states a link to the other are
     worded at once (only the worded scorer counts links); the other pairs of such records are scored like any.
 
-    With prune (when the weights allow it: candidates.text_free_sets), the chunks come without text products
-    and an upper bound of the score (vector.score_bounds) drops the pairs that cannot reach their threshold
+    With prune (when the weights allow it: candidates.text_free_sets), the chunks come without text products,
+    hold only the pairs whose title reaches what their profile needs (candidates.profile_title_at_least), and
+    an upper bound of the score (vector.score_bounds) drops the pairs that cannot reach their threshold
     before the costly inputs and the text cosine are gathered (_bounded): the flagged pairs and their scores
     are the same as without (tests/overlap/test_overlap_prune.py), only fewer pairs are scored exactly.
     """

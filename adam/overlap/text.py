@@ -62,7 +62,69 @@ def counts(texts: Sequence[str]) -> sp.csr_matrix:
     """Binary word presence per text (rows), hashed."""
     if not texts:
         return sp.csr_matrix((0, N_FEATURES), dtype=np.float64)
-    return _vectorizer().transform(list(texts)).tocsr()
+    texts = list(texts)
+    if len(texts) >= BULK_FROM and not any(_SEPARATOR in t for t in texts):
+        return _bulk_counts(texts)
+    return _vectorizer().transform(texts).tocsr()
+
+
+# A register's texts are tokenised together (_bulk_counts) from this many on; fewer (a draft) one by one.
+BULK_FROM = 256
+_SEPARATOR = "\x1f"  # the unit separator: no word character, untouched by folding, absent from real text
+_BULK_TOKEN = re.compile(r"[^\W_]+|\x1f", re.UNICODE)
+# ASCII text lower-cased: the word characters are [a-z0-9]; every other byte becomes a space, the separator a bar.
+_ASCII_WORDS = bytes(c if (48 <= c <= 57 or 97 <= c <= 122) else 124 if c == 0x1F else 32 for c in range(256))
+_COLUMNS: dict[str | bytes, int] = {}  # a word's hashed column, -1 for a word left out (stop word, one letter)
+
+
+def _column(word: str) -> int:
+    """The column HashingVectorizer gives a word (signed 32-bit MurmurHash3, seed 0, absolute value modulo
+    N_FEATURES), or -1 for a word tokens() leaves out."""
+    from sklearn.utils import murmurhash3_32
+
+    if word in stop_words() or len(word) <= 1:
+        return -1
+    h = int(murmurhash3_32(word, seed=0))
+    return (2147483647 - (N_FEATURES - 1)) % N_FEATURES if h == -2147483648 else abs(h) % N_FEATURES
+
+
+def _words(texts: list[str]) -> list:
+    """The words of the texts in order, with a separator word between two texts: for ASCII texts as bytes (the
+    word characters of lower-cased ASCII are [a-z0-9]: the same words as tokens() finds), else as str."""
+    if all(t.isascii() for t in texts):
+        return (" \x1f ".join(texts).lower().encode("ascii").translate(_ASCII_WORDS)).split()
+    # Folding works character by character and the separator is no word character and a starter of its own:
+    # folding the joined texts is joining the folded ones.
+    return _BULK_TOKEN.findall(normalise_text(_SEPARATOR.join(texts)))
+
+
+def _bulk_counts(texts: list[str]) -> sp.csr_matrix:
+    """counts() of many texts at once, the same matrix as HashingVectorizer over tokens() gives: the words of
+    the joined texts are found in one pass (_words; the ASCII texts apart from the others), each distinct word is
+    looked up and hashed once, and a word's text is the number of separators before it."""
+    plain = np.fromiter((t.isascii() for t in texts), dtype=bool, count=len(texts))
+    rows, cols = [], []
+    for group in (np.flatnonzero(plain), np.flatnonzero(~plain)):
+        if len(group) == 0:
+            continue
+        words = _words([texts[k] for k in group.tolist()])
+        vocabulary = dict.fromkeys(words)
+        for word in vocabulary:
+            column = _COLUMNS.get(word)
+            if column is None:
+                column = _COLUMNS[word] = _column(word.decode("ascii") if isinstance(word, bytes) else word)
+            vocabulary[word] = column
+        vocabulary[b"|"] = vocabulary[_SEPARATOR] = -2
+        columns = np.fromiter(map(vocabulary.__getitem__, words), dtype=np.int64, count=len(words))
+        keep = columns >= 0
+        rows.append(group[np.cumsum(columns == -2)[keep]])  # a word's text: the separators before it
+        cols.append(columns[keep])
+    rows_, cols_ = np.concatenate(rows), np.concatenate(cols)
+    matrix = sp.csr_matrix((np.ones(len(rows_), dtype=np.float64), (rows_, cols_)), shape=(len(texts), N_FEATURES))
+    matrix.sum_duplicates()
+    matrix.sort_indices()
+    matrix.data.fill(1.0)
+    return matrix
 
 
 class Idf:

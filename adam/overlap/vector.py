@@ -193,10 +193,7 @@ def signal_points(x: PairInputs, title_cos: np.ndarray | None, text_cos: np.ndar
 
     bi, bj = x.bi, x.bj
     if _known(bi, bj):
-        low, high = np.minimum(bi, bj), np.maximum(bi, bj)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            similar = (bi > 0) & (bj > 0) & (high > 0) & (low / np.where(high > 0, high, 1) >= cfg.budget_ratio)
-        out["similar_budget"] = _pts(p["similar_budget"], similar)
+        out["similar_budget"] = _pts(p["similar_budget"], _same_amount_ratio(bi, bj, cfg.budget_ratio))
         if link is not None:
             out["partner_amount"] = _pts(p["partner_amount"], _same_amount(bi, bj, cfg) & (link > 0))
     return out
@@ -211,9 +208,14 @@ def _links(x: PairInputs) -> np.ndarray | None:
 
 def _same_amount(bi: np.ndarray, bj: np.ndarray, cfg: OverlapConfig) -> np.ndarray:
     """Both budgets known and equal within cfg.same_amount_ratio."""
+    return _same_amount_ratio(bi, bj, cfg.same_amount_ratio)
+
+
+def _same_amount_ratio(bi: np.ndarray, bj: np.ndarray, ratio: float) -> np.ndarray:
+    """Both budgets known and the lower at least `ratio` of the higher (similar_budget, partner_amount)."""
     low, high = np.minimum(bi, bj), np.maximum(bi, bj)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return (bi > 0) & (bj > 0) & (high > 0) & (low / np.where(high > 0, high, 1) >= cfg.same_amount_ratio)
+        return (bi > 0) & (bj > 0) & (high > 0) & (low / np.where(high > 0, high, 1) >= ratio)
 
 
 def lowest_threshold(cfg: OverlapConfig = DEFAULT_CONFIG) -> int:

@@ -10,11 +10,11 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adam.overlap.candidates import Corpus, text_free_sets
+from adam.overlap.candidates import PROFILE, Corpus, pair_profiles, profile_title_at_least, text_free_sets
 from adam.overlap.config import DEFAULT_CONFIG, OverlapConfig
 from adam.overlap.engine import find_all_overlaps
 from adam.overlap.features import ProjectFeatures
-from adam.overlap.vector import INPUTS, PairInputs, pair_inputs, score_bounds, scores_from_inputs
+from adam.overlap.vector import INPUTS, PairInputs, pair_inputs, score_bounds, scores_from_inputs, signal_points
 
 WORDS = ["border", "customs", "training", "precursor", "forensic", "laboratory", "prevention", "treatment",
          "financial", "intelligence", "container", "canine", "maritime", "officers", "heroin", "kabul"]
@@ -70,13 +70,13 @@ def corpora(draw):
 # Weights and thresholds a tuner might try (those that keep candidate blocking lossless: iter_candidates refuses
 # the others), including a signal no scorer knows yet.
 configs = st.builds(
-    lambda title, text, donor, start, threshold, extra, new: OverlapConfig(
+    lambda title, text, donor, start, threshold, extra, new, theme, budget: OverlapConfig(
         points={**DEFAULT_CONFIG.points, "title_similarity": title, "text_similarity": text, "same_donor": donor,
-                "same_start": start, "new_signal": new},
+                "same_start": start, "new_signal": new, "shared_theme": theme, "similar_budget": budget},
         possible_threshold=threshold, wide_scope_extra=extra),
     st.sampled_from([35.0, 28.0, 45.0]), st.sampled_from([12.0, 8.0, 20.0]), st.sampled_from([7.0, 3.0]),
     st.sampled_from([6.0, 2.5]), st.sampled_from([65, 60, 70]), st.sampled_from([15, 0]),
-    st.sampled_from([0.0, 3.0]))
+    st.sampled_from([0.0, 3.0]), st.sampled_from([4.0, 9.0, 0.0]), st.sampled_from([4.0, 1.5]))
 
 
 def flagged(features, cfg, prune, workers=None):  # noqa: ANN001, ANN201
@@ -176,3 +176,67 @@ def test_the_report_equals_the_worded_scorer_over_all_pairs(features):
     report = flagged(features, DEFAULT_CONFIG, True)
     assert len({key for key, _, _ in report}) == len(report)  # each pair once, linked or not
     assert sorted(report) == sorted(expected)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(corpora(), configs)
+def test_a_flagged_pair_without_institution_or_partner_link_has_the_title_its_profile_needs(features, cfg):
+    """The lossless argument of profile_title_at_least, checked on every pair of random corpora under random
+    weights: a pair that reaches its threshold (whatever its text) and shares no institution and has no partner
+    link has at least the title cosine its profile needs; and the profile's bits are exactly the PROFILE signals
+    that give points."""
+    if len(features) < 2:
+        return
+    corpus = Corpus.build(features, cfg)
+    pairs = np.array(list(itertools.combinations(range(len(features)), 2)), dtype=np.int64)
+    i, j = pairs[:, 0], pairs[:, 1]
+    t, x = corpus.cosines(i, j)
+    full = pair_inputs(corpus, i, j)
+    scores, thresholds = scores_from_inputs(full, t, x, cfg)
+    bits, found = pair_profiles(corpus, i, j, cfg)
+    points = signal_points(full, t, x, cfg)
+    for k, (signal, name, _) in enumerate(PROFILE):
+        if cfg.points[signal] > 0:
+            assert ((bits >> k & 1) == 1).tolist() == (np.broadcast_to(points[signal], i.shape) > 0).tolist()
+        if name is not None:
+            assert found[name].tolist() == getattr(full, name).tolist()
+    needed = np.asarray(profile_title_at_least(cfg))[bits]
+    anchored = full.institution | ((full.oi != full.oj) & (full.link_ab | full.link_ba))
+    flagged = (scores >= thresholds) & ~anchored
+    assert (t[flagged] >= needed[flagged] - 1e-6).all()
+
+
+def test_a_pair_sharing_no_subject_needs_a_closer_title_than_one_sharing_pillar_theme_and_activity():
+    """The default weights: without pillar, theme, activity, donor, implementer, same start or end and budget in
+    common a pair needs a title cosine of 0.79 at least, sharing all but sector, donor and implementer 0.34, and
+    with a donor too less than the 0.27 every pair outside the other sets needs (text_free_sets)."""
+    needed = profile_title_at_least(DEFAULT_CONFIG)
+    bit = {signal: 1 << k for k, (signal, _, _) in enumerate(PROFILE)}
+    assert needed[0] == 0.79
+    alike = bit["shared_pillar"] | bit["shared_theme"] | bit["same_activity_type"] | bit["same_start"] \
+        | bit["same_end"] | bit["similar_budget"]
+    assert needed[alike] == 0.34
+    assert 0 < needed[alike | bit["same_donor"]] < text_free_sets(DEFAULT_CONFIG).title_at_least
+    assert needed[alike | bit["same_donor"] | bit["same_implementer"]] == 0.0  # the title need not be like at all
+    assert all(needed[b | bit["shared_theme"]] <= needed[b] for b in range(len(needed)))
+
+
+def test_the_report_scores_only_the_pairs_whose_profile_allows_their_title():
+    """Ten projects in one country with the same title words but nothing else in common (title cosine 0.5, under
+    the 0.79 their profile needs): not one pair is scored; the same projects sharing pillar, theme, activity,
+    dates and budget are scored and flagged."""
+    def project(pid: int, **kw) -> ProjectFeatures:
+        return feat(pid, title=f"border customs training {WORDS[pid % 16]} {WORDS[(pid + 5) % 16]}",
+                    pillars=frozenset({pid}), themes=frozenset({pid}), activity_type=None,
+                    starts_on=dt.date(2020, 1, 1) + dt.timedelta(days=50 * pid), budget_usd=10_000.0 * 2 ** pid,
+                    ends_on=dt.date(2025, 1, 1) + dt.timedelta(days=50 * pid), **kw)
+
+    apart = [project(pid) for pid in range(1, 11)]
+    pairs, scored = find_all_overlaps(apart, DEFAULT_CONFIG)
+    assert (pairs, scored) == ([], 0)
+    assert flagged(apart, DEFAULT_CONFIG, False) == []
+    alike = [replace(p, pillars=frozenset({1}), themes=frozenset({1}), activity_type="training",
+                     starts_on=dt.date(2020, 1, 1), ends_on=dt.date(2025, 1, 1), budget_usd=100_000.0) for p in apart]
+    pairs, scored = find_all_overlaps(alike, DEFAULT_CONFIG)
+    assert scored > 0 and pairs
+    assert flagged(alike, DEFAULT_CONFIG, True) == flagged(alike, DEFAULT_CONFIG, False)

@@ -1,0 +1,48 @@
+"""Tokenising a register in bulk gives the very matrix of tokenising each text; set shares by bit masks."""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from adam.overlap import text
+from adam.overlap.candidates import row_masks, shares
+
+SAMPLES = ["Strengthening border management for the Drug Control Agency of Tajikistan: pilot phase",
+           "Türkiye ÉCOLE Straße İstanbul ǅemal naïve café", "Москва и область: подготовка кадров",
+           "ΣΊΣΥΦΟΣ Ελληνικά", "日本語のテキスト", "x\u0308y \u0301abc ﬁnance", "A_B c-d e.f 2021/22 UNODC's",
+           "", "a b c", "support project phase ii of", "CAPS lock and\ttabs\nnew lines"]
+
+
+def identical(a: sp.csr_matrix, b: sp.csr_matrix) -> bool:
+    return (a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a.indptr, b.indptr)
+            and np.array_equal(a.indices, b.indices) and np.array_equal(a.data, b.data))
+
+
+def test_bulk_counts_equal_the_vectorizer_over_each_text_in_every_script():
+    texts = [SAMPLES[k % len(SAMPLES)] + f" site{k % 37}" for k in range(text.BULK_FROM * 2)]
+    assert identical(text.counts(texts), text._vectorizer().transform(texts).tocsr())
+    ascii_only = [t for t in texts if t.isascii()] * 3
+    assert len(ascii_only) >= text.BULK_FROM
+    assert identical(text.counts(ascii_only), text._vectorizer().transform(ascii_only).tocsr())
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.text(min_size=0, max_size=40), min_size=1, max_size=20))
+def test_bulk_counts_equal_the_vectorizer_whatever_the_characters(pieces):
+    texts = [pieces[k % len(pieces)] + " " + pieces[(k * 7) % len(pieces)] for k in range(text.BULK_FROM)]
+    expected = text._vectorizer().transform(texts).tocsr()
+    assert identical(text.counts(texts), expected)
+
+
+def test_shares_by_bit_masks_equal_the_set_intersections():
+    rng = np.random.default_rng(3)
+    dense = rng.random((60, 40)) < 0.08
+    m = sp.csr_matrix(dense.astype(np.float32))
+    assert row_masks(m) is not None  # 40 columns: one bit each
+    i, j = rng.integers(0, 60, 500), rng.integers(0, 60, 500)
+    assert shares(m, i, j).tolist() == (dense[i] & dense[j]).any(axis=1).tolist()
+    wide = sp.csr_matrix((rng.random((60, 200)) < 0.05).astype(np.float32))
+    assert row_masks(wide) is None or len(np.unique(wide.indices)) <= 64
+    assert shares(wide, i, j).tolist() == (wide.toarray()[i].astype(bool) & wide.toarray()[j].astype(bool)).any(axis=1).tolist()
