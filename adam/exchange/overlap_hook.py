@@ -71,6 +71,15 @@ def check_projects(session: Session, project_ids: Iterable[int], user: Any = Non
 
 
 def _check_batch(session: Session, ids: list[int], user: Any) -> OverlapSummary:
+    from adam.overlap.report import collections_paused
+
+    # Everything the check makes (the register's features, the scored pairs, the rows written) stays alive to
+    # the end, and the import before it left a large heap: a cyclic collection now would walk it all for nothing.
+    with collections_paused():
+        return _check_register(session, ids, user)
+
+
+def _check_register(session: Session, ids: list[int], user: Any) -> OverlapSummary:
     from adam.overlap.decisions import decision_state, decisions_for
     from adam.overlap.engine import find_all_overlaps
     from adam.overlap.report import register_features
