@@ -5,6 +5,8 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 
 import re
 
@@ -262,6 +264,7 @@ def _chunks(ids: list[int], size: int = 900):
         yield ids[i:i + size]
 
 
+_first, _second = itemgetter(0), itemgetter(1)
 _PROJECT_COLUMNS = (Project.id, Project.title, Project.summary, Project.description, Project.language,
                     Project.status, Project.activity_type, Project.starts_on, Project.ends_on, Project.created_at,
                     Project.owner_organisation_id, Project.iati_identifier, Project.budget_usd)
@@ -343,16 +346,17 @@ def load_features(session: Session, ids: Iterable[int] | None = None, regions: R
         return {}
     found = [r[0] for r in rows]
 
-    def linked(table, column) -> dict[int, set]:  # noqa: ANN001
-        out: dict[int, set] = defaultdict(set)
+    def linked(table, column) -> dict[int, frozenset]:  # noqa: ANN001
+        # Ordered by project: each project's values are one run of rows, frozen as they come.
+        stmt = select(table.c.project_id, column).order_by(table.c.project_id)
         if id_list is None:  # whole tables (the rows of withdrawn projects are never asked for)
-            chunks = [select(table.c.project_id, column)]
+            chunks = [stmt]
         else:
-            chunks = [select(table.c.project_id, column).where(table.c.project_id.in_(chunk))
-                      for chunk in _chunks(found)]
-        for stmt in chunks:
-            for pid, value in _driver_rows(session, stmt):
-                out[pid].add(value)
+            chunks = [stmt.where(table.c.project_id.in_(chunk)) for chunk in _chunks(found)]
+        out: dict[int, frozenset] = {}
+        for chunk in chunks:
+            out.update((pid, frozenset(map(_second, run)))
+                       for pid, run in groupby(_driver_rows(session, chunk), _first))
         return out
 
     (countries, region_links, pillars, themes, institutions, implementers, funders, sectors,
@@ -361,17 +365,18 @@ def load_features(session: Session, ids: Iterable[int] | None = None, regions: R
     empty: frozenset = frozenset()
     places_of = regions.places
     organisations = regions.organisations
-    organisation = regions.organisation
+    organisations(empty)  # reads the spelling variants once
+    canon = regions._canon
     titled = regions.organisation_titled
     result: dict[int, ProjectFeatures] = {}
     for (pid, title, summary, description, language, status, activity_type, starts_on, ends_on, created_at,
          owner, iati_identifier, budget_usd) in rows:
-        named = frozenset(countries.get(pid, empty))
+        named = countries.get(pid, empty)
         places, wide = places_of(named, region_links.get(pid, empty))
         result[pid] = ProjectFeatures(
             id=pid,
             title=title or "",
-            text=" ".join(t for t in (summary, description) if t),
+            text=f"{summary} {description}" if summary and description else (summary or description or ""),
             language=language,
             status=status or "pipeline",
             activity_type=activity_type,
@@ -381,15 +386,15 @@ def load_features(session: Session, ids: Iterable[int] | None = None, regions: R
             countries=named,
             places=places,
             wide=wide,
-            pillars=frozenset(pillars.get(pid, empty)),
-            themes=frozenset(themes.get(pid, empty)),
-            sectors=frozenset(sectors.get(pid, empty)),
-            institutions=frozenset(institutions.get(pid, empty)),
+            pillars=pillars.get(pid, empty),
+            themes=themes.get(pid, empty),
+            sectors=sectors.get(pid, empty),
+            institutions=institutions.get(pid, empty),
             funders=organisations(funders.get(pid, empty)),
             implementers=organisations(implementers.get(pid, empty)),
-            owner=organisation(owner),
+            owner=canon.get(owner, owner) if owner is not None else None,  # as regions.organisation(owner)
             iati_identifier=iati_identifier,
-            related=frozenset(related.get(pid, empty)),
+            related=related.get(pid, empty),
             budget_usd=float(budget_usd) if budget_usd is not None else None,
             title_organisation=titled(title),
         )
