@@ -105,8 +105,7 @@ def _check_register(session: Session, ids: list[int], user: Any) -> OverlapSumma
              "label": result.label, "acknowledged": False, "created_at": now,
              "signals": signal_rows(result.signals)}
             for found in matches.values() for mine, other, result in found]
-    for start in range(0, len(rows), 1000):
-        session.execute(insert(OverlapAcknowledgement.__table__), rows[start:start + 1000])
+    _insert_rows(session, OverlapAcknowledgement.__table__, rows)
     _notify(session, [m for found in matches.values() for m in found if m[1].id not in imported], user, now)
     return OverlapSummary(checked=len(ids), with_overlaps=sum(1 for found in matches.values() if found),
                           matches=len(rows), path="batch")
@@ -132,5 +131,9 @@ def _notify(session: Session, found: list, user: Any, now: dt.datetime) -> None:
             if uid != getattr(user, "id", None):
                 rows.append({"user_id": uid, "project_id": mine.id, "message": message, "content": content,
                              "created_at": now})
+    _insert_rows(session, Notification.__table__, rows)
+
+
+def _insert_rows(session: Session, table: Any, rows: list[dict]) -> None:
     for start in range(0, len(rows), 1000):
-        session.execute(insert(Notification.__table__), rows[start:start + 1000])
+        session.execute(insert(table), rows[start:start + 1000])
