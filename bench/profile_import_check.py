@@ -50,7 +50,8 @@ def _wrap(spent: dict) -> None:
             continue
         is_classmethod = isinstance(inspect.getattr_static(owner, name), classmethod)
 
-        def timed(*args, __original=original, __label=label, __bound=is_classmethod, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        def timed(*args, __original=original, __label=label, __bound=is_classmethod,  # noqa: ANN002, ANN202
+                  **kwargs):  # noqa: ANN003
             wall, cpu = time.perf_counter(), time.process_time()
             try:
                 return __original(*(args[1:] if __bound else args), **kwargs)

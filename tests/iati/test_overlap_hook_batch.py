@@ -50,7 +50,8 @@ def _import(session, tmp_path, existing, coordinator):
                                           _activity("XM-D", "Methadone maintenance in prisons", country="KZ"))],
                           user_id=coordinator.id)
     session.flush()
-    imported = {p.iati_identifier: p for p in session.scalars(select(Project).where(Project.id.in_(report.project_ids)))}
+    written = session.scalars(select(Project).where(Project.id.in_(report.project_ids)))
+    imported = {p.iati_identifier: p for p in written}
     regions = RegionCatalogue(session)
     decide(session, features_from_project(imported["XM-A"], regions), features_from_project(existing[0], regions),
            "complementary", "coordinated", coordinator)

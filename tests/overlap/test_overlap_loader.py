@@ -232,11 +232,11 @@ def test_the_fast_loader_equals_the_old_one_on_any_register(session, drafts):
     try:
         saved = []
         for k, d in enumerate(drafts):
+            end = None if d["days"] is None else (d["start"] or dt.date(2020, 1, 1)) + dt.timedelta(d["days"])
             p = make_project(session, d["title"], summary=d["summary"], countries=d["countries"],
                              regions=d["regions"], pillars=d["pillars"], themes=(), donors=d["donors"],
                              implementers=d["implementers"], institutions=d["institutions"], owner=d["owner"],
-                             start=d["start"], end=(
-                                 None if d["days"] is None else (d["start"] or dt.date(2020, 1, 1)) + dt.timedelta(d["days"])), status=d["status"], activity_type=d["activity_type"],
+                             start=d["start"], end=end, status=d["status"], activity_type=d["activity_type"],
                              budget=d["budget"], language=d["language"], iati_identifier=f"XM-{k}")
             p.sectors = [ProjectSector(code=c) for c in d["sectors"]]
             p.related_activities = [ProjectRelatedActivity(iati_identifier=r) for r in d["related"]]
@@ -246,7 +246,8 @@ def test_the_fast_loader_equals_the_old_one_on_any_register(session, drafts):
             saved.append(p)
         session.flush()
         regions = RegionCatalogue(session)
-        assert exact(load_features(session, regions=regions)) == exact(reference_load_features(session, regions=regions))
+        assert exact(load_features(session, regions=regions)) == exact(
+            reference_load_features(session, regions=regions))
         ids = [p.id for p in saved[::2]]
         assert exact(load_features(session, ids, regions, include_withdrawn=True)) == exact(
             reference_load_features(session, ids, regions, include_withdrawn=True))
