@@ -12,10 +12,11 @@ sees. Every check reads a stamp (highest project id, latest updated_at, a finger
 tables, highest organisation id: indexed look-ups in one round trip, the only one of a check that flags
 nothing); when a new organisation appeared or this process wrote organisations, their spellings
 (organisation_canon) are read again and the index rebuilt only if an organisation it may name now reads as
-another; when the stamp moved, the projects saved since the build (updated_at or id beyond the build's) and those a session of
-this process flushed are reloaded and replace their indexed rows; when the number of projects does not add
-up (a project was deleted: counted at every check after this process deleted projects, and every 30 s
-otherwise) or too many changed, the index is rebuilt. Editing a project through the register
+another; when the stamp moved, the projects saved since the build (updated_at or id beyond the build's) and
+those a session of this process flushed are reloaded and replace their indexed rows; when the number of
+projects does not add up (a project was deleted by another process: counted every 30 s) or too many changed,
+the index is rebuilt; after this process deleted projects with a DELETE statement it is rebuilt at the next
+check (a database may give a deleted id to a new project). Editing a project through the register
 (adam.projects.operations) always sets updated_at, so saves by other processes are seen too.
 """
 from __future__ import annotations
@@ -342,13 +343,15 @@ def register_index(session: Session, cfg: OverlapConfig = DEFAULT_CONFIG) -> Reg
         index = state.index
         written = state.organisations  # this process renamed or deleted organisations since the last check
         state.organisations = False
+        # Rebuilt when this process deleted projects: a database may give a deleted project's id to a new one
+        # (SQLite does, for the highest), which neither the count nor the stamp would tell from the old one.
         if index is not None and (index.cfg != cfg or index.stamp.regions != stamp.regions
-                                  or stamp.max_id < index.stamp.max_id):
+                                  or stamp.max_id < index.stamp.max_id or state.deleted):
             index = None
         if index is not None:
             seen, _, _, generation = index.view
             now = time.monotonic()
-            recount = state.deleted or now - state.counted_at > COUNT_EVERY_S
+            recount = now - state.counted_at > COUNT_EVERY_S
             if stamp == seen and generation == state.generation and not recount:
                 return index
             if (stamp.organisations != index.spellings_read_at or written) \
@@ -360,7 +363,7 @@ def register_index(session: Session, cfg: OverlapConfig = DEFAULT_CONFIG) -> Reg
             counted = not recount or count_projects(session) == index.count + new
             if counted and len(changed) <= limit:
                 if recount:
-                    state.counted_at, state.deleted = now, False
+                    state.counted_at = now
                 index.patch(session, stamp, changed, index.regions, state.generation)
                 return index
         state.touched.clear()
@@ -440,7 +443,7 @@ def _note_flushed_projects(session: Session, _context) -> None:  # noqa: ANN001
 
 @event.listens_for(Engine, "after_execute")
 def _note_bulk_deletes(conn, clauseelement, *_args) -> None:  # noqa: ANN001
-    """A DELETE on projects outside the ORM (bulk or SQL) makes the next check count the projects; one on
+    """A DELETE on projects outside the ORM (bulk or SQL) makes the next check rebuild the index; one on
     organisations, read their spellings again."""
     if isinstance(clauseelement, Delete):
         table = clauseelement.table.name

@@ -11,7 +11,6 @@ from adam.iati.importer import import_files
 from adam.models import Notification, OverlapAcknowledgement, Project
 from adam.overlap.decisions import decide
 from adam.overlap.features import RegionCatalogue, features_from_project
-from adam.overlap.index import forget
 from adam.overlap.notify import notice_text
 from tests import factories as f
 from tests.iati.xml import activity, write
@@ -75,9 +74,6 @@ def _written(session):
 
 def test_the_batch_check_records_what_the_check_of_each_project_records(session, tmp_path):
     existing, (focal_fr, focal_ru), coordinator = _register(session)
-    # The per-project check reads the process's register index: built afresh here, whatever earlier tests left
-    # in it (their projects are deleted and SQLite gives their ids to new ones).
-    forget(session.get_bind())
     report, imported = _import(session, tmp_path, existing, coordinator)
     single = check_projects(session, report.project_ids, coordinator, batch_threshold=1000)
     single_acks, _ = _written(session)
