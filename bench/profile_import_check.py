@@ -26,7 +26,6 @@ PHASES = [
     ("adam.overlap.report", "load_features", "    load_features"),
     ("adam.overlap.report", "organisation_names", "    organisation_names"),
     ("adam.overlap.engine", "find_all_overlaps", "  find_all_overlaps (the report's engine)"),
-    ("adam.overlap.text", "_vectorizer", "    first use of scikit-learn (import)"),
     ("adam.overlap.engine", "Corpus.build", "    Corpus.build (tokens, vectors)"),
     ("adam.overlap.engine", "score_pair", "    score_pair (worded pairs: stated links, and the matches)"),
     ("adam.overlap.decisions", "decisions_for", "  decisions_for"),

@@ -9,10 +9,12 @@ import re
 from functools import lru_cache
 from collections.abc import Sequence
 
+import mmh3
 import numpy as np
 import scipy.sparse as sp
 from rapidfuzz import fuzz
 
+from adam.overlap.stopwords import ENGLISH_STOP_WORDS
 from adam.textfold import fold
 
 N_FEATURES = 2**18
@@ -26,10 +28,7 @@ DOMAIN_STOP_WORDS = frozenset({
 
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
-    # scikit-learn is imported on first use, not with the app: it is most of the start-up time of every command.
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(ENGLISH_STOP_WORDS) | DOMAIN_STOP_WORDS
+    return ENGLISH_STOP_WORDS | DOMAIN_STOP_WORDS
 
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
@@ -51,25 +50,15 @@ def tokens(text: str) -> tuple[str, ...]:
     return _tokens(text) if len(text) < 2000 else _tokens.__wrapped__(text)
 
 
-@lru_cache(maxsize=1)
-def _vectorizer():  # noqa: ANN202
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    return HashingVectorizer(n_features=N_FEATURES, analyzer=tokens, alternate_sign=False, norm=None, binary=True)
-
-
 def counts(texts: Sequence[str]) -> sp.csr_matrix:
-    """Binary word presence per text (rows), hashed."""
+    """Binary word presence per text (rows), hashed: the matrix scikit-learn's HashingVectorizer(analyzer=tokens,
+    alternate_sign=False, norm=None, binary=True) gives, without importing scikit-learn (tests compare them)."""
     if not texts:
         return sp.csr_matrix((0, N_FEATURES), dtype=np.float64)
-    texts = list(texts)
-    if len(texts) >= BULK_FROM and not any(_SEPARATOR in t for t in texts):
-        return _bulk_counts(texts)
-    return _vectorizer().transform(texts).tocsr()
+    # The separator of _bulk_counts is no word character: a space in its place leaves the words as they were.
+    return _bulk_counts([t.replace(_SEPARATOR, " ") if _SEPARATOR in t else t for t in texts])
 
 
-# A register's texts are tokenised together (_bulk_counts) from this many on; fewer (a draft) one by one.
-BULK_FROM = 256
 _SEPARATOR = "\x1f"  # the unit separator: no word character, untouched by folding, absent from real text
 _BULK_TOKEN = re.compile(r"[^\W_]+|\x1f", re.UNICODE)
 # ASCII text lower-cased: the word characters are [a-z0-9]; every other byte becomes a space, the separator a bar.
@@ -80,11 +69,9 @@ _COLUMNS: dict[str | bytes, int] = {}  # a word's hashed column, -1 for a word l
 def _column(word: str) -> int:
     """The column HashingVectorizer gives a word (signed 32-bit MurmurHash3, seed 0, absolute value modulo
     N_FEATURES), or -1 for a word tokens() leaves out."""
-    from sklearn.utils import murmurhash3_32
-
     if word in stop_words() or len(word) <= 1:
         return -1
-    h = int(murmurhash3_32(word, seed=0))
+    h = mmh3.hash(word, 0)  # scikit-learn's murmurhash3_32(word, seed=0): the same function, signed
     return (2147483647 - (N_FEATURES - 1)) % N_FEATURES if h == -2147483648 else abs(h) % N_FEATURES
 
 

@@ -1,4 +1,5 @@
-"""Tokenising a register in bulk gives the very matrix of tokenising each text; set shares by bit masks."""
+"""Tokenising (one text or a register in bulk) gives the very matrix scikit-learn's HashingVectorizer gives over
+tokens(), without ADAM importing scikit-learn; set shares by bit masks."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,6 +9,7 @@ from hypothesis import strategies as st
 
 from adam.overlap import text
 from adam.overlap.candidates import row_masks, shares
+from adam.overlap.stopwords import ENGLISH_STOP_WORDS
 
 SAMPLES = ["Strengthening border management for the Drug Control Agency of Tajikistan: pilot phase",
            "Türkiye ÉCOLE Straße İstanbul ǅemal naïve café", "Москва и область: подготовка кадров",
@@ -20,20 +22,51 @@ def identical(a: sp.csr_matrix, b: sp.csr_matrix) -> bool:
             and np.array_equal(a.indices, b.indices) and np.array_equal(a.data, b.data))
 
 
-def test_bulk_counts_equal_the_vectorizer_over_each_text_in_every_script():
-    texts = [SAMPLES[k % len(SAMPLES)] + f" site{k % 37}" for k in range(text.BULK_FROM * 2)]
-    assert identical(text.counts(texts), text._vectorizer().transform(texts).tocsr())
+def vectorized(texts: list[str]) -> sp.csr_matrix:
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    vectorizer = HashingVectorizer(n_features=text.N_FEATURES, analyzer=text.tokens, alternate_sign=False,
+                                   norm=None, binary=True)
+    return vectorizer.transform(texts).tocsr()
+
+
+def test_the_stop_words_are_scikit_learns_list():
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS as theirs
+
+    assert ENGLISH_STOP_WORDS == theirs
+
+
+def test_counts_equal_the_vectorizer_over_each_text_in_every_script():
+    texts = [SAMPLES[k % len(SAMPLES)] + f" site{k % 37}" for k in range(600)]
+    assert identical(text.counts(texts), vectorized(texts))
     ascii_only = [t for t in texts if t.isascii()] * 3
-    assert len(ascii_only) >= text.BULK_FROM
-    assert identical(text.counts(ascii_only), text._vectorizer().transform(ascii_only).tocsr())
+    assert identical(text.counts(ascii_only), vectorized(ascii_only))
+    for sample in SAMPLES:  # one text at a time, as a draft is tokenised
+        assert identical(text.counts([sample]), vectorized([sample]))
 
 
-@settings(max_examples=30, deadline=None)
-@given(st.lists(st.text(min_size=0, max_size=40), min_size=1, max_size=20))
-def test_bulk_counts_equal_the_vectorizer_whatever_the_characters(pieces):
-    texts = [pieces[k % len(pieces)] + " " + pieces[(k * 7) % len(pieces)] for k in range(text.BULK_FROM)]
-    expected = text._vectorizer().transform(texts).tocsr()
-    assert identical(text.counts(texts), expected)
+def test_a_text_holding_the_bulk_separator_reads_as_with_a_space():
+    texts = ["border\x1fcontrol training", "\x1f", "Москва\x1fобласть", "plain"]
+    assert identical(text.counts(texts), vectorized(texts))
+    assert text.counts(["border\x1fcontrol"]).nnz == 2
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(min_size=0, max_size=40), min_size=1, max_size=20), st.integers(1, 300))
+def test_counts_equal_the_vectorizer_whatever_the_characters(pieces, n):
+    texts = [pieces[k % len(pieces)] + " " + pieces[(k * 7) % len(pieces)] for k in range(n)]
+    assert identical(text.counts(texts), vectorized(texts))
+
+
+def test_tokenising_does_not_import_scikit_learn():
+    import subprocess
+    import sys
+
+    probe = ("import sys; from adam.overlap import text; from adam.overlap.candidates import Corpus; "
+             "text.counts(['Border management training', 'Подготовка кадров']); "
+             "print('sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_shares_by_bit_masks_equal_the_set_intersections():
