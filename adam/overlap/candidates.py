@@ -136,7 +136,10 @@ class Corpus:
             self._link_keys = keys
         if len(keys) == 0 or len(i) == 0:
             return np.zeros(len(i), dtype=bool)
-        return np.isin(np.minimum(i, j) * n + np.maximum(i, j), keys)
+        wanted = np.minimum(i, j) * n + np.maximum(i, j)
+        # a binary search in the sorted keys (np.isin would hash the keys again at every call)
+        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        return keys[at] == wanted
 
     def text_cosines(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Text cosines of the row pairs (i[k], j[k]), as cosines() gives them."""
