@@ -158,7 +158,16 @@ def shares(m: sp.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     masks = row_masks(m)
     if masks is not None:  # few columns in use: one bit each
         return (masks[i] & masks[j]) != 0
-    return np.asarray(m[i].multiply(m[j]).sum(axis=1)).ravel() > 0
+    # Many columns (organisations, institutions): a 64-bit signature per row first, each column setting one bit
+    # shared by several columns; rows whose signatures meet in no bit have no column in common, the others are
+    # compared exactly.
+    signatures = row_signatures(m)
+    found = np.zeros(len(i), dtype=bool)
+    maybe = np.flatnonzero((signatures[i] & signatures[j]) != 0)
+    if len(maybe):
+        a, b = i[maybe], j[maybe]
+        found[maybe] = np.asarray(m[a].multiply(m[b]).sum(axis=1)).ravel() > 0
+    return found
 
 
 def row_masks(m: sp.csr_matrix) -> np.ndarray | None:
@@ -180,6 +189,24 @@ def row_masks(m: sp.csr_matrix) -> np.ndarray | None:
         except AttributeError:  # pragma: no cover - a matrix type without attributes: no cache
             pass
     return cached[0]
+
+
+def row_signatures(m: sp.csr_matrix) -> np.ndarray:
+    """Per row of an incidence matrix, the bits (k mod 64) of the k-th column in use that the row has: rows with
+    a column in common share a bit (not always the other way round); computed once per matrix."""
+    cached = getattr(m, "_adam_row_signatures", None)
+    if cached is None:
+        m = m.tocsr() if not sp.isspmatrix_csr(m) else m
+        present = m.data != 0
+        _, rank = np.unique(m.indices[present], return_inverse=True)
+        rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))[present]
+        cached = np.zeros(m.shape[0], dtype=np.uint64)
+        np.bitwise_or.at(cached, rows, np.left_shift(np.uint64(1), (rank % 64).astype(np.uint64)))
+        try:
+            m._adam_row_signatures = cached
+        except AttributeError:  # pragma: no cover - a matrix type without attributes: no cache
+            pass
+    return cached
 
 
 def row_codes(m: sp.csr_matrix) -> np.ndarray | None:
