@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adam.overlap import text
-from adam.overlap.candidates import row_masks, shares
+from adam.overlap.candidates import row_masks, row_signatures, shares
 from adam.overlap.stopwords import ENGLISH_STOP_WORDS
 
 SAMPLES = ["Strengthening border management for the Drug Control Agency of Tajikistan: pilot phase",
@@ -77,5 +77,8 @@ def test_shares_by_bit_masks_equal_the_set_intersections():
     i, j = rng.integers(0, 60, 500), rng.integers(0, 60, 500)
     assert shares(m, i, j).tolist() == (dense[i] & dense[j]).any(axis=1).tolist()
     wide = sp.csr_matrix((rng.random((60, 200)) < 0.05).astype(np.float32))
-    assert row_masks(wide) is None or len(np.unique(wide.indices)) <= 64
+    assert len(np.unique(wide.indices)) > 64 and row_masks(wide) is None  # the signatures' path
+    sig = row_signatures(wide)
+    both = (wide.toarray()[i].astype(bool) & wide.toarray()[j].astype(bool)).any(axis=1)
+    assert ((sig[i] & sig[j]) != 0)[both].all()  # a column in common always shows in the signatures
     assert shares(wide, i, j).tolist() == (wide.toarray()[i].astype(bool) & wide.toarray()[j].astype(bool)).any(axis=1).tolist()
