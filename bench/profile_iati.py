@@ -4,9 +4,10 @@ For every kind of statement the import sends (grouped by verb and table), the wa
 it and, on a local PostgreSQL, the CPU time of the server process that serves the session (from
 /proc/<pid>/schedstat, nanoseconds: it hardly depends on the machine's load). Also the time spent waiting for
 the parse workers, the commit (deferred triggers run there) and the CPU of the other server processes (WAL
-writer, checkpointer).
+writer, checkpointer). Statements of the background writer (PostgreSQL) are timed in its thread: their wall time
+overlaps the main thread's; "waiting for the background writer" is what the main thread still waits for them.
 
-Run: .venv/bin/python -m bench.profile_iati [postgresql|sqlite]
+Run: .venv/bin/python -m bench.profile_iati [postgresql|sqlite] [sync|background]
 """
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ class Profile:
         return "\n".join(lines)
 
 
-def profile(url: str) -> None:
+def profile(url: str, background: bool | None = None) -> None:
     from adam.extensions import db
     from adam.iati import importer
 
@@ -107,16 +108,23 @@ def profile(url: str) -> None:
             prof.server[label] += _server_cpu(pid) - server
             prof.count[label] += 1
 
-        insert_rows = importer._insert_rows
+        from adam.search import bulk
 
-        def timed_insert_rows(session, table, rows, *, copy=True):  # noqa: ANN001
-            if rows and postgres and copy:
-                with prof.phase(f"COPY {table.name}"):
-                    return insert_rows(session, table, rows, copy=copy)
-            if rows and not postgres:
-                with prof.phase(f"INSERT {table.name} (driver executemany)"):
-                    return insert_rows(session, table, rows, copy=copy)
-            return insert_rows(session, table, rows, copy=copy)
+        write_rows = importer._RowsPayload.write
+        refresh_on_driver = bulk._refresh_on_driver
+        wait = importer._BackgroundWriter.wait
+
+        def timed_write_rows(self, dbapi):  # noqa: ANN001
+            with prof.phase(_label(self.sql) + ("" if self.copy else " (driver executemany)")):
+                return write_rows(self, dbapi)
+
+        def timed_refresh(dbapi, ids):  # noqa: ANN001
+            with prof.phase("INSERT project_search (background)"):
+                return refresh_on_driver(dbapi, ids)
+
+        def timed_wait(self):  # noqa: ANN001
+            with prof.phase("waiting for the background writer"):
+                return wait(self)
 
         read_parallel = importer._read_parallel
 
@@ -129,18 +137,22 @@ def profile(url: str) -> None:
                     return
                 yield item
 
-        importer._insert_rows = timed_insert_rows
+        importer._RowsPayload.write = timed_write_rows
+        bulk._refresh_on_driver = timed_refresh
+        importer._BackgroundWriter.wait = timed_wait
         importer._read_parallel = timed_read_parallel
         others = [p for p in _postgres_pids() if p != pid] if postgres else []
         others_before = sum(_server_cpu(p) for p in others)
         load = _load()
         wall, cpu, server = time.perf_counter(), _cpu(), _server_cpu(pid)
         try:
-            report = importer.import_files(session, files)
+            report = importer.import_files(session, files, background=background)
             with prof.phase("commit"):
                 session.commit()
         finally:
-            importer._insert_rows = insert_rows
+            importer._RowsPayload.write = write_rows
+            bulk._refresh_on_driver = refresh_on_driver
+            importer._BackgroundWriter.wait = wait
             importer._read_parallel = read_parallel
         wall, cpu, server = time.perf_counter() - wall, _cpu() - cpu, _server_cpu(pid) - server
         others_cpu = sum(_server_cpu(p) for p in others) - others_before
@@ -155,9 +167,10 @@ def profile(url: str) -> None:
 
 def main() -> None:
     kind = sys.argv[1] if len(sys.argv) > 1 else "postgresql"
+    background = {"sync": False, "background": True}.get(sys.argv[2]) if len(sys.argv) > 2 else None
     if kind == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
-            profile(f"sqlite:///{tmp}/profile.sqlite3")
+            profile(f"sqlite:///{tmp}/profile.sqlite3", background)
         return
     admin = PG_ADMIN.replace("postgresql://", "postgresql+psycopg://", 1)
     engine = create_engine(admin, isolation_level="AUTOCOMMIT")
@@ -165,7 +178,7 @@ def main() -> None:
     with engine.connect() as conn:
         conn.execute(text(f"CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"))
     try:
-        profile(make_url(admin).set(database=name).render_as_string(hide_password=False))
+        profile(make_url(admin).set(database=name).render_as_string(hide_password=False), background)
     finally:
         with engine.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
