@@ -379,12 +379,12 @@ class _Importer:
         # The rows nothing in this batch reads back: children, history, new sources (and the search index after
         # them), written at the end, by the background writer on PostgreSQL.
         tail = self._children(written, {old["id"] for _, old in to_update})
-        tail.append((ProjectChange.__table__, history))
+        tail.append(_Rows.of(ProjectChange.__table__, history))
         new_sources: list[dict] = []
         old_sources: list[dict] = []
         for r in source_rows:
             (old_sources if r.pop("had_source", False) else new_sources).append(r)
-        tail.append((sources, new_sources))
+        tail.append(_Rows.of(sources, new_sources))
         if old_sources:
             session.execute(
                 update(sources).where(sources.c.project_id == bindparam("b_project_id"))
@@ -396,20 +396,20 @@ class _Importer:
         created_ids = [project_id for project_id, _ in written[:len(to_create)]]
         replaced_ids = [old["id"] for _, old in to_update]
         if self.writer is None:
-            for table, rows in tail:
-                _insert_rows(session, table, rows)
+            for rows in tail:
+                _insert_values(session, rows)
             if self.index is not None:
                 # The search index rows of this batch, in one statement, as the row triggers would have written them.
                 self.index.refresh(created_ids, replaced_ids, changed=wrote_organisations)
             return
         job: list[Callable[[Any], None]] = []
         connection = session.connection()
-        for table, rows in tail:
-            payload = _copy_payload(connection, table, rows) if rows else None
+        for rows in tail:
+            payload = _copy_payload(connection, rows) if rows.values else None
             if payload is not None:
                 job.append(payload.write)
-            elif rows:  # a table that COPY cannot fill as insert() would (a callable default): now, in order
-                session.execute(insert(table), rows)
+            elif rows.values:  # a table that COPY cannot fill as insert() would (a callable default): now, in order
+                session.execute(insert(rows.table), rows.as_dicts())
         if self.index is not None:
             self.index.refresh(created_ids, replaced_ids, changed=wrote_organisations, defer=job.append)
         self.writer.submit(job)
@@ -445,12 +445,19 @@ class _Importer:
             for table in (project_institutions, ProjectLocation.__table__):
                 self.session.execute(delete(table).where(self._among(table.c.project_id, with_optional)))
 
-    def _children(self, written: list[tuple[int, _Prepared]], updated_ids: set[int]) -> list[tuple[Any, list[dict]]]:
-        """The child rows of the written projects, table by table (pillars and themes a coordinator added kept)."""
-        rows: dict[Any, list[dict]] = {t: [] for t in (
-            project_countries, project_regions, project_implementers, project_institutions, project_pillars,
-            project_themes)}
-        funders, sectors, related, locations = [], [], [], []
+    def _children(self, written: list[tuple[int, _Prepared]], updated_ids: set[int]) -> list[_Rows]:
+        """The child rows of the written projects, table by table (pillars and themes a coordinator added kept),
+        as tuples in the order of each table's columns: the driver takes them as they are."""
+        countries: list[tuple] = []
+        regions: list[tuple] = []
+        implementers: list[tuple] = []
+        institutions: list[tuple] = []
+        pillars: list[tuple] = []
+        themes: list[tuple] = []
+        funders: list[tuple] = []
+        sectors: list[tuple] = []
+        related: list[tuple] = []
+        locations: list[tuple] = []
         # Pillars and themes are only ever added by an import: a coordinator's own classification stays.
         kept_pillars: set[tuple[int, int]] = set()
         kept_themes: set[tuple[int, int]] = set()
@@ -464,28 +471,32 @@ class _Importer:
                 .where(self._among(project_themes.c.project_id, ids))).all())
         for project_id, p in written:
             d = p.data  # (its lists directly: not through _Prepared.__getattr__)
-            rows[project_countries].extend({"project_id": project_id, "country_id": c} for c in d.countries)
-            rows[project_regions].extend({"project_id": project_id, "region_id": r} for r in d.regions)
-            rows[project_implementers].extend({"project_id": project_id, "organisation_id": _id(o)}
-                                              for o in p.implementers)
+            countries.extend((project_id, c) for c in d.countries)
+            regions.extend((project_id, r) for r in d.regions)
+            implementers.extend((project_id, _id(o)) for o in p.implementers)
             if project_id not in updated_ids or p.institutions:
-                rows[project_institutions].extend({"project_id": project_id, "organisation_id": _id(o)}
-                                                  for o in p.institutions)
+                institutions.extend((project_id, _id(o)) for o in p.institutions)
             if project_id not in updated_ids or d.locations:
-                locations.extend({"project_id": project_id, "name": name, "country_id":
-                                  d.countries[0] if len(d.countries) == 1 else None} for name in d.locations)
-            rows[project_pillars].extend({"project_id": project_id, "pillar_id": x} for x in d.pillars
-                                         if (project_id, x) not in kept_pillars)
-            rows[project_themes].extend({"project_id": project_id, "theme_id": x} for x in d.themes
-                                        if (project_id, x) not in kept_themes)
-            funders.extend({"project_id": project_id, "organisation_id": _id(o), "amount": a, "currency": c}
-                           for o, a, c in p.funders)
-            sectors.extend({"project_id": project_id, "vocabulary": v, "code": c, "percentage": pc}
-                           for v, c, pc in d.sectors)
-            related.extend({"project_id": project_id, "iati_identifier": i, "kind": k, "relation_type": r}
-                           for i, k, r in d.related)
-        return [*rows.items(), (ProjectFunder.__table__, funders), (ProjectSector.__table__, sectors),
-                (ProjectRelatedActivity.__table__, related), (ProjectLocation.__table__, locations)]
+                country = d.countries[0] if len(d.countries) == 1 else None
+                locations.extend((project_id, name, country) for name in d.locations)
+            pillars.extend((project_id, x) for x in d.pillars if (project_id, x) not in kept_pillars)
+            themes.extend((project_id, x) for x in d.themes if (project_id, x) not in kept_themes)
+            funders.extend((project_id, _id(o), a, c) for o, a, c in p.funders)
+            sectors.extend((project_id, v, c, pc) for v, c, pc in d.sectors)
+            related.extend((project_id, i, k, r) for i, k, r in d.related)
+        return [
+            _Rows(project_countries, ("project_id", "country_id"), countries),
+            _Rows(project_regions, ("project_id", "region_id"), regions),
+            _Rows(project_implementers, ("project_id", "organisation_id"), implementers),
+            _Rows(project_institutions, ("project_id", "organisation_id"), institutions),
+            _Rows(project_pillars, ("project_id", "pillar_id"), pillars),
+            _Rows(project_themes, ("project_id", "theme_id"), themes),
+            _Rows(ProjectFunder.__table__, ("project_id", "organisation_id", "amount", "currency"), funders),
+            _Rows(ProjectSector.__table__, ("project_id", "vocabulary", "code", "percentage"), sectors),
+            _Rows(ProjectRelatedActivity.__table__, ("project_id", "iati_identifier", "kind", "relation_type"),
+                  related),
+            _Rows(ProjectLocation.__table__, ("project_id", "name", "country_id"), locations),
+        ]
 
     def _outcome(self, data: PreparedActivity, outcome: str) -> None:
         setattr(self.report, outcome, getattr(self.report, outcome) + 1)
@@ -497,20 +508,43 @@ class _Importer:
         self.report.activities.append(_activity_report(data, "rejected"))
 
 
+@dataclass(slots=True)
+class _Rows:
+    """Rows for one table: the values of each row in the order of columns."""
+
+    table: Any
+    columns: tuple[str, ...]
+    values: list[tuple | list]
+
+    @classmethod
+    def of(cls, table: Any, rows: list[dict]) -> _Rows:
+        columns = tuple(rows[0]) if rows else ()
+        return cls(table, columns, [[row[c] for c in columns] for row in rows])
+
+    def as_dicts(self) -> list[dict]:
+        return [dict(zip(self.columns, value)) for value in self.values]
+
+
 def _insert_rows(session: Session, table: Any, rows: list[dict]) -> None:
+    """Insert many rows, every one with the keys of the first (see _insert_values)."""
+    if rows:
+        _insert_values(session, _Rows.of(table, rows))
+
+
+def _insert_values(session: Session, rows: _Rows) -> None:
     """Insert many rows: COPY on PostgreSQL, one executemany of the driver on SQLite, SQLAlchemy's insert elsewhere
-    (and for a table with a callable default that the rows leave out); every row has the keys of the first.
+    (and for a table with a callable default that the rows leave out).
 
     COPY sends the rows as one stream instead of one statement each: several times faster for the tens of
     thousands of child rows of a large import. The values are converted by the columns' own types (JSON, for
     example), as SQLAlchemy would, but without its per-row bookkeeping.
     """
-    if not rows:
+    if not rows.values:
         return
     connection = session.connection()
-    payload = _copy_payload(connection, table, rows)
+    payload = _copy_payload(connection, rows)
     if payload is None:
-        session.execute(insert(table), rows)
+        session.execute(insert(rows.table), rows.as_dicts())
     else:
         payload.write(connection.connection.driver_connection)
 
@@ -520,7 +554,7 @@ class _RowsPayload:
     """Rows ready for the driver: COPY on PostgreSQL (psycopg), one executemany on SQLite."""
 
     sql: str
-    values: list[list]
+    values: list[tuple | list]
     copy: bool
 
     def write(self, dbapi: Any) -> None:
@@ -536,18 +570,19 @@ class _RowsPayload:
             cursor.close()
 
 
-def _copy_payload(connection: Any, table: Any, rows: list[dict]) -> _RowsPayload | None:
-    """The statement and values that insert rows as insert(table) would; None where the driver path does not
+def _copy_payload(connection: Any, rows: _Rows) -> _RowsPayload | None:
+    """The statement and values that insert the rows as insert(table) would; None where the driver path does not
     apply (another database or driver, or a callable default of a column the rows leave out)."""
     dialect = connection.dialect
     postgres = dialect.name == "postgresql" and dialect.driver == "psycopg"
     if not (postgres or dialect.name == "sqlite"):
         return None
-    columns = list(rows[0])
+    table = rows.table
+    columns = list(rows.columns)
     # As an insert() would: add the model's own (scalar) defaults of the columns the rows leave out.
     defaults = {}
     for column in table.columns:
-        if column.name in rows[0] or column.default is None or column.primary_key:
+        if column.name in rows.columns or column.default is None or column.primary_key:
             continue
         if not column.default.is_scalar:
             return None
@@ -555,16 +590,16 @@ def _copy_payload(connection: Any, table: Any, rows: list[dict]) -> _RowsPayload
     columns += list(defaults)
     processors = [(i, p) for i, p in enumerate(table.c[c].type._cached_bind_processor(dialect) for c in columns)
                   if p is not None]
-    fill = tuple(defaults.values())
-    own = columns[:len(columns) - len(fill)]
-    values = []
-    for row in rows:
-        value = [row[c] for c in own]
-        value.extend(fill)
-        for i, process in processors:
-            if value[i] is not None:
-                value[i] = process(value[i])
-        values.append(value)
+    values = rows.values
+    if defaults or processors:
+        fill = tuple(defaults.values())
+        values = []
+        for row in rows.values:
+            value = [*row, *fill]
+            for i, process in processors:
+                if value[i] is not None:
+                    value[i] = process(value[i])
+            values.append(value)
     names = ", ".join(dialect.identifier_preparer.quote(c) for c in columns)
     name = dialect.identifier_preparer.quote(table.name)
     if postgres:
@@ -620,12 +655,12 @@ class _BackgroundWriter:
 
 @contextmanager
 def _background_writer(session: Session, enabled: bool | None) -> Iterator[_BackgroundWriter | None]:
-    """A background writer for the import's connection (by default on PostgreSQL with psycopg), waited for and
-    stopped on leaving, whatever happens: the caller gets its connection back idle."""
+    """A background writer for the import's connection (PostgreSQL with psycopg only, unless enabled is False),
+    waited for and stopped on leaving, whatever happens: the caller gets its connection back idle."""
     connection = session.connection()
     dialect = connection.dialect
-    if enabled is None:
-        enabled = dialect.name == "postgresql" and dialect.driver == "psycopg"
+    # SQLite's connection belongs to the thread that opened it, and its writes are this process's own CPU anyway.
+    enabled = enabled is not False and dialect.name == "postgresql" and dialect.driver == "psycopg"
     if not enabled:
         yield None
         return
@@ -698,7 +733,7 @@ def import_files(
     progress(bytes read, total bytes, activities done) is called after every batch and at the end of each file.
     parallel: parse in worker processes (default: when the files are paths and larger than PARALLEL_BYTES),
     workers of them (default: one per CPU, at most PARSE_WORKERS), while this process writes to the database.
-    background: write the end of each batch in a thread on the import's connection (default: on PostgreSQL).
+    background: write the end of each batch in a thread on the import's connection (PostgreSQL; False: not).
     progress must not use the session: a batch may still be written while it runs.
     """
     started = time.perf_counter()
