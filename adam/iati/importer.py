@@ -6,6 +6,9 @@ many rows at once, children replaced, history recorded. An activity that says ex
 import (same digest in iati_activity_sources) is left alone. Nothing here commits: the caller does, once.
 The search index is refreshed once per batch for the projects written (adam.search.bulk), not by a trigger per
 row; on SQLite the import keeps its statement journals in memory and a larger page cache, both restored after.
+On PostgreSQL the rows that nothing in the batch reads back (children, history, sources, index rows) are sent by a
+background thread on the same connection while the next batch is read (_BackgroundWriter). The files are read by
+adam.iati.reading, inline or in worker processes.
 
 Plain Python: takes a SQLAlchemy session, imports neither Flask nor the request.
 """
