@@ -289,7 +289,12 @@ class _Importer:
         implementers = [h for h in dict.fromkeys(map(self._organisation, data.implementers)) if h is not None]
         institutions = [h for h in dict.fromkeys(map(self._organisation, data.institutions)) if h is not None]
         owner = self._organisation(data.owner) if data.owner else None
-        return _Prepared(data, owner, [(h, a, c) for h, (a, c) in funders.items()], implementers, institutions)
+        prepared = _Prepared(data, owner, [(h, a, c) for h, (a, c) in funders.items()], implementers, institutions)
+        if self.writer is not None and _ids_known(prepared):
+            # Now, while the background writer still writes the previous batch, rather than in write(); an
+            # organisation new in this batch gets its id only when the batch is written, so those wait.
+            prepared.digest = _digest(prepared)
+        return prepared
 
     # -- batches ------------------------------------------------------------------------------------------------
 
@@ -300,7 +305,8 @@ class _Importer:
             self.writer.wait()  # the previous batch's rows first: this one reads projects and sources back
         wrote_organisations = self._write_organisations()
         for prepared in batch:
-            prepared.digest = _digest(prepared)
+            if not prepared.digest:
+                prepared.digest = _digest(prepared)
         identifiers = [p.row["iati_identifier"] for p in batch]
         projects = Project.__table__
         sources = IatiActivitySource.__table__
@@ -700,6 +706,12 @@ def _differs(old: Any, new: Any) -> bool:
     if isinstance(old, Decimal) or isinstance(new, Decimal):
         return (Decimal(old) if old is not None else None) != (Decimal(new) if new is not None else None)
     return (old or None) != (new or None)
+
+
+def _ids_known(p: _Prepared) -> bool:
+    """Every organisation the activity names has its id (none is new in the batch being gathered)."""
+    handles = [p.owner, *p.implementers, *p.institutions, *(o for o, _, _ in p.funders)]
+    return not any(isinstance(h, _NewOrganisation) and h.id is None for h in handles)
 
 
 def _digest(p: _Prepared) -> str:
