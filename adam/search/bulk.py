@@ -62,7 +62,10 @@ POSTGRES_OWN_TEXT_DOCUMENT = (
 )
 _POSTGRES_REFRESH_SQL = (
     "INSERT INTO project_search (project_id, document) "
-    "SELECT p.id, CASE WHEN EXISTS (SELECT 1 FROM project_institutions pi WHERE pi.project_id = p.id) "
+    # The batch's projects with institutions, listed once (an uncorrelated subquery: one index scan, whatever
+    # the planner believes of a table the import is filling), not looked up per project.
+    "SELECT p.id, CASE WHEN p.id = ANY(ARRAY(SELECT pi.project_id FROM project_institutions pi "
+    "WHERE pi.project_id = ANY({ids}))) "
     f"THEN adam_project_document(p.id) ELSE {POSTGRES_OWN_TEXT_DOCUMENT} END "
     "FROM projects p WHERE p.id = ANY({ids}) "
     "ON CONFLICT (project_id) DO UPDATE SET document = EXCLUDED.document"

@@ -168,3 +168,19 @@ def test_parse_workers_start_without_the_web_stack_or_the_database_layer():
          "print(sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'sqlalchemy', 'flask_sqlalchemy', 'alembic'}))"],
         cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
+
+
+@pytest.mark.parametrize("background", [False, True], ids=["in place", "background"])
+def test_one_batch_mixing_projects_with_and_without_institutions_gets_the_triggers_documents(session, tmp_path,
+                                                                                             background):
+    with_two = activity("XM-DAC-41128-TJK-7", title="Kontrol' granitsy", body=(
+        '<description><narrative>Pogranichnye posty.</narrative></description>'
+        '<participating-org role="beneficiary"><narrative>Agence nationale des stupéfiants</narrative>'
+        '</participating-org><participating-org role="beneficiary"><narrative>Border Guard Service</narrative>'
+        '</participating-org><recipient-country code="TJ"/>'))
+    report = import_files(session, [write(tmp_path, RUSSIAN, FRENCH, with_two, activity("XM-EMPTY", title="x"))],
+                          background=background)
+    session.commit()
+    assert report.created == 4
+    rows = index_as_triggers_build_it(session)
+    assert len(rows) == 4 and all(same for _, same in rows)
