@@ -211,6 +211,7 @@ class _Importer:
         self.resolved: dict[Org, OrgHandle | None] = {}
         self.pending_orgs: list[_NewOrganisation] = []
         self.pending_aliases: list[dict] = []
+        self.names_unwritten = False  # the activity being resolved names an organisation that has no id yet
 
     def _among(self, column: Any, values: list) -> Any:
         """column IN values; on PostgreSQL one array parameter (= ANY) instead of one parameter per value: a batch's
@@ -223,8 +224,11 @@ class _Importer:
         """The organisation named by a reporting/participating/provider org: by IATI ref, then name, else new."""
         # The same organisations recur in thousands of activities: each distinct mention is resolved once.
         if org in self.resolved:
-            return self.resolved[org]
-        handle = self.resolved[org] = self._match_or_create(org)
+            handle = self.resolved[org]
+        else:
+            handle = self.resolved[org] = self._match_or_create(org)
+        if handle.__class__ is _NewOrganisation and handle.id is None:
+            self.names_unwritten = True  # an organisation of the batch being gathered: no id yet
         return handle
 
     def _match_or_create(self, org: Org) -> OrgHandle | None:
@@ -275,6 +279,7 @@ class _Importer:
 
     def resolve(self, data: PreparedActivity) -> _Prepared:
         """Turn the organisations an activity names into handles; the same organisation counts once per role."""
+        self.names_unwritten = False
         funders: dict[OrgHandle, tuple[Decimal | None, str | None]] = {}
         for org, amount, currency in data.funders:
             handle = self._organisation(org)
@@ -290,7 +295,7 @@ class _Importer:
         institutions = [h for h in dict.fromkeys(map(self._organisation, data.institutions)) if h is not None]
         owner = self._organisation(data.owner) if data.owner else None
         prepared = _Prepared(data, owner, [(h, a, c) for h, (a, c) in funders.items()], implementers, institutions)
-        if self.writer is not None and _ids_known(prepared):
+        if self.writer is not None and not self.names_unwritten:
             # Now, while the background writer still writes the previous batch, rather than in write(); an
             # organisation new in this batch gets its id only when the batch is written, so those wait.
             prepared.digest = _digest(prepared)
@@ -706,12 +711,6 @@ def _differs(old: Any, new: Any) -> bool:
     if isinstance(old, Decimal) or isinstance(new, Decimal):
         return (Decimal(old) if old is not None else None) != (Decimal(new) if new is not None else None)
     return (old or None) != (new or None)
-
-
-def _ids_known(p: _Prepared) -> bool:
-    """Every organisation the activity names has its id (none is new in the batch being gathered)."""
-    handles = [p.owner, *p.implementers, *p.institutions, *(o for o, _, _ in p.funders)]
-    return not any(isinstance(h, _NewOrganisation) and h.id is None for h in handles)
 
 
 def _digest(p: _Prepared) -> str:
