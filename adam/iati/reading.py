@@ -32,6 +32,8 @@ def _size(source: Any) -> int:
 # ("error", FileError), ("end", name, size).
 
 CHUNK = 250
+# Events a parse worker may have waiting for the main process (a file is at least three: file, chunk, end).
+QUEUED_EVENTS = 64
 
 
 def _prepare_safely(item: Any, ref: ReferenceData) -> PreparedActivity:
@@ -98,7 +100,7 @@ def _read_parallel(sources: list, ref: ReferenceData, workers: int):  # noqa: AN
     paths = [str(s) for s in sources]
     workers = max(1, min(workers, len(paths)))
     # Bounded queues: the parsers never run far ahead of the database, so memory stays flat.
-    queues = [context.Queue(maxsize=16) for _ in range(workers)]
+    queues = [context.Queue(maxsize=QUEUED_EVENTS) for _ in range(workers)]
     processes = [context.Process(target=_worker, args=(paths[w::workers], ref, queues[w]), daemon=True)
                  for w in range(workers)]
     for process in processes:
