@@ -61,7 +61,7 @@ from adam.models.project import (
     project_regions,
     project_themes,
 )
-from adam.search.bulk import DeferredSearchIndex, deferred_search_index
+from adam.search.bulk import DeferredSearchIndex, TextDocuments, deferred_search_index
 
 BATCH_SIZE = 500
 # Above this many bytes, files are parsed in a separate process while this one writes to the database.
@@ -190,6 +190,7 @@ class _Importer:
         self.session = session
         self.index = index
         self.writer: _BackgroundWriter | None = None
+        self.documents: TextDocuments | None = None
         self.postgres = session.get_bind().dialect.name == "postgresql"
         self.user_id = user_id
         self.report = ImportReport()
@@ -363,6 +364,14 @@ class _Importer:
                 source_rows.append({"project_id": project_id, "digest": prepared.digest,
                                     "source_file": source_of[prepared.row["iati_identifier"]][:255],
                                     "imported_at": now})
+        documents = None
+        if self.documents is not None and self.index is not None and self.index.active:
+            # The search documents of new projects without institutions: on the second connection, from now on.
+            plain = [p.row for _, p in written if not p.institutions]
+            if plain:
+                documents = self.documents.submit(
+                    [project_id for project_id, p in written if not p.institutions], [r["title"] for r in plain],
+                    [r["summary"] for r in plain], [r["description"] for r in plain])
         if to_update:
             rows = []
             for prepared, old in to_update:
@@ -425,7 +434,8 @@ class _Importer:
             elif rows.values:  # a table that COPY cannot fill as insert() would (a callable default): now, in order
                 session.execute(insert(rows.table), rows.as_dicts())
         if self.index is not None:
-            self.index.refresh(created_ids, replaced_ids, changed=wrote_organisations, defer=job.append)
+            self.index.refresh(created_ids, replaced_ids, changed=wrote_organisations, defer=job.append,
+                               documents=documents)
         self.writer.submit(job)
 
     def _write_organisations(self) -> bool:
@@ -668,6 +678,29 @@ class _BackgroundWriter:
 
 
 @contextmanager
+def _text_documents(session: Session, writer: _BackgroundWriter | None) -> Iterator[TextDocuments | None]:
+    """With the background writer: a second connection from the pool that computes search documents (see
+    adam.search.bulk.TextDocuments), given back on leaving."""
+    if writer is None:
+        yield None
+        return
+    try:
+        raw = session.get_bind().raw_connection()
+    except DBAPIError:  # no second connection to be had (the server's limit): the import's own computes them
+        yield None
+        return
+    documents = TextDocuments(raw.driver_connection)
+    try:
+        yield documents
+    finally:
+        try:
+            documents.close()
+            raw.rollback()
+        finally:
+            raw.close()
+
+
+@contextmanager
 def _background_writer(session: Session, enabled: bool | None) -> Iterator[_BackgroundWriter | None]:
     """A background writer for the import's connection (PostgreSQL with psycopg only, unless enabled is False),
     waited for and stopped on leaving, whatever happens: the caller gets its connection back idle."""
@@ -777,8 +810,8 @@ def import_files(
     # On PostgreSQL the end of each batch is written in the background (_BackgroundWriter), waited for before
     # the next batch's statements and before the block ends.
     with _sqlite_import_settings(session), deferred_search_index(session) as index, \
-            _background_writer(session, background) as writer:
-        importer.index, importer.writer = index, writer
+            _background_writer(session, background) as writer, _text_documents(session, writer) as documents:
+        importer.index, importer.writer, importer.documents = index, writer, documents
         for event in events:
             kind = event[0]
             if kind == "chunk":

@@ -184,3 +184,28 @@ def test_one_batch_mixing_projects_with_and_without_institutions_gets_the_trigge
     assert report.created == 4
     rows = index_as_triggers_build_it(session)
     assert len(rows) == 4 and all(same for _, same in rows)
+
+
+def test_documents_of_projects_without_institutions_come_from_the_second_connection(session, backend, tmp_path,
+                                                                                    monkeypatch):
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL's second connection")
+    from adam.search import bulk
+
+    computed = []
+    compute = bulk.TextDocuments._compute
+
+    def spy(self, ids, *texts):
+        computed.append(list(ids))
+        return compute(self, ids, *texts)
+
+    monkeypatch.setattr(bulk.TextDocuments, "_compute", spy)
+    odd = activity("XM-ODD", title="Tab\there \\N back\\slash", body=(
+        "<description><narrative>Ligne 1\nligne 2 — «ёлка» Ё 中文 🚢</narrative></description>"))
+    report = import_files(session, [write(tmp_path, RUSSIAN, FRENCH, odd)])
+    session.commit()
+    ids = dict(session.execute(select(text("iati_identifier"), text("id")).select_from(text("projects"))).all())
+    # FRENCH names a beneficiary institution: its document comes from adam_project_document, not from its texts.
+    assert computed == [[ids["XM-DAC-41128-KGZ-9"], ids["XM-ODD"]]] and report.created == 3
+    rows = index_as_triggers_build_it(session)
+    assert len(rows) == 3 and all(same for _, same in rows)
