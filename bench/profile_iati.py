@@ -6,6 +6,7 @@ it and, on a local PostgreSQL, the CPU time of the server process that serves th
 the parse workers, the commit (deferred triggers run there) and the CPU of the other server processes (WAL
 writer, checkpointer). Statements of the background writer (PostgreSQL) are timed in its thread: their wall time
 overlaps the main thread's; "waiting for the background writer" is what the main thread still waits for them.
+"documents on the second connection": the search documents computed there, with that server process's CPU.
 
 Run: .venv/bin/python -m bench.profile_iati [postgresql|sqlite] [sync|background]
 """
@@ -122,6 +123,19 @@ def profile(url: str, background: bool | None = None) -> None:
             with prof.phase("INSERT project_search (background)"):
                 return refresh_on_driver(dbapi, ids)
 
+        compute_documents = bulk.TextDocuments._compute
+
+        def timed_compute(self, *args):  # noqa: ANN001, ANN002
+            # On the second connection: its own server process's CPU.
+            other = self.dbapi.info.backend_pid
+            wall, server = time.perf_counter(), _server_cpu(other)
+            try:
+                return compute_documents(self, *args)
+            finally:
+                prof.wall["documents on the second connection"] += time.perf_counter() - wall
+                prof.server["documents on the second connection"] += _server_cpu(other) - server
+                prof.count["documents on the second connection"] += 1
+
         def timed_wait(self):  # noqa: ANN001
             with prof.phase("waiting for the background writer"):
                 return wait(self)
@@ -140,6 +154,7 @@ def profile(url: str, background: bool | None = None) -> None:
         importer._RowsPayload.write = timed_write_rows
         bulk._refresh_on_driver = timed_refresh
         importer._BackgroundWriter.wait = timed_wait
+        bulk.TextDocuments._compute = timed_compute
         importer._read_parallel = timed_read_parallel
         others = [p for p in _postgres_pids() if p != pid] if postgres else []
         others_before = sum(_server_cpu(p) for p in others)
@@ -153,6 +168,7 @@ def profile(url: str, background: bool | None = None) -> None:
             importer._RowsPayload.write = write_rows
             bulk._refresh_on_driver = refresh_on_driver
             importer._BackgroundWriter.wait = wait
+            bulk.TextDocuments._compute = compute_documents
             importer._read_parallel = read_parallel
         wall, cpu, server = time.perf_counter() - wall, _cpu() - cpu, _server_cpu(pid) - server
         others_cpu = sum(_server_cpu(p) for p in others) - others_before
