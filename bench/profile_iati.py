@@ -113,6 +113,11 @@ def profile(url: str, background: bool | None = None) -> None:
 
         write_rows = importer._RowsPayload.write
         refresh_on_driver = bulk._refresh_on_driver
+        copy_documents = bulk._copy_documents
+
+        def timed_copy_documents(dbapi, documents):  # noqa: ANN001
+            with prof.phase("COPY project_search (background, documents of the second connection)"):
+                return copy_documents(dbapi, documents)
         wait = importer._BackgroundWriter.wait
 
         def timed_write_rows(self, dbapi):  # noqa: ANN001
@@ -155,6 +160,7 @@ def profile(url: str, background: bool | None = None) -> None:
         bulk._refresh_on_driver = timed_refresh
         importer._BackgroundWriter.wait = timed_wait
         bulk.TextDocuments._compute = timed_compute
+        bulk._copy_documents = timed_copy_documents
         importer._read_parallel = timed_read_parallel
         others = [p for p in _postgres_pids() if p != pid] if postgres else []
         others_before = sum(_server_cpu(p) for p in others)
@@ -169,6 +175,7 @@ def profile(url: str, background: bool | None = None) -> None:
             bulk._refresh_on_driver = refresh_on_driver
             importer._BackgroundWriter.wait = wait
             bulk.TextDocuments._compute = compute_documents
+            bulk._copy_documents = copy_documents
             importer._read_parallel = read_parallel
         wall, cpu, server = time.perf_counter() - wall, _cpu() - cpu, _server_cpu(pid) - server
         others_cpu = sum(_server_cpu(p) for p in others) - others_before
