@@ -6,15 +6,21 @@ many rows at once, children replaced, history recorded. An activity that says ex
 import (same digest in iati_activity_sources) is left alone. Nothing here commits: the caller does, once.
 The search index is refreshed once per batch for the projects written (adam.search.bulk), not by a trigger per
 row; on SQLite the import keeps its statement journals in memory and a larger page cache, both restored after.
+On PostgreSQL the rows that nothing in the batch reads back (children, history, sources, index rows) are sent by a
+background thread on the same connection while the next batch is read (_BackgroundWriter). The files are read by
+adam.iati.reading, inline or in worker processes.
 
 Plain Python: takes a SQLAlchemy session, imports neither Flask nor the request.
 """
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import os
+import queue
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -23,12 +29,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import ARRAY, any_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from adam.iati.mapping import Org, PreparedActivity, ReferenceData, prepare_activity, rejected
-from adam.iati.parser import FileError, Issue, iter_activities
+from adam.iati.mapping import Org, PreparedActivity, ReferenceData
+from adam.iati.parser import FileError
+from adam.iati.reading import _read_inline, _read_parallel, _size
 from adam.messages import Message, message_data
 from adam.models import (
     Country,
@@ -55,7 +62,7 @@ from adam.models.project import (
     project_regions,
     project_themes,
 )
-from adam.search.bulk import DeferredSearchIndex, deferred_search_index
+from adam.search.bulk import DeferredSearchIndex, TextDocuments, deferred_search_index
 
 BATCH_SIZE = 500
 # Above this many bytes, files are parsed in a separate process while this one writes to the database.
@@ -183,6 +190,9 @@ class _Importer:
     def __init__(self, session: Session, *, user_id: int | None, index: DeferredSearchIndex | None = None) -> None:
         self.session = session
         self.index = index
+        self.writer: _BackgroundWriter | None = None
+        self.documents: TextDocuments | None = None
+        self.postgres = session.get_bind().dialect.name == "postgresql"
         self.user_id = user_id
         self.report = ImportReport()
         self.org_by_ref: dict[str, OrgHandle] = {}
@@ -203,13 +213,24 @@ class _Importer:
         self.resolved: dict[Org, OrgHandle | None] = {}
         self.pending_orgs: list[_NewOrganisation] = []
         self.pending_aliases: list[dict] = []
+        self.names_unwritten = False  # the activity being resolved names an organisation that has no id yet
+
+    def _among(self, column: Any, values: list) -> Any:
+        """column IN values; on PostgreSQL one array parameter (= ANY) instead of one parameter per value: a batch's
+        500 identifiers made psycopg parse a new 500-placeholder statement each time (0.6 s of an import)."""
+        if self.postgres:
+            return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+        return column.in_(values)
 
     def _organisation(self, org: Org) -> OrgHandle | None:
         """The organisation named by a reporting/participating/provider org: by IATI ref, then name, else new."""
         # The same organisations recur in thousands of activities: each distinct mention is resolved once.
         if org in self.resolved:
-            return self.resolved[org]
-        handle = self.resolved[org] = self._match_or_create(org)
+            handle = self.resolved[org]
+        else:
+            handle = self.resolved[org] = self._match_or_create(org)
+        if handle.__class__ is _NewOrganisation and handle.id is None:
+            self.names_unwritten = True  # an organisation of the batch being gathered: no id yet
         return handle
 
     def _match_or_create(self, org: Org) -> OrgHandle | None:
@@ -260,6 +281,7 @@ class _Importer:
 
     def resolve(self, data: PreparedActivity) -> _Prepared:
         """Turn the organisations an activity names into handles; the same organisation counts once per role."""
+        self.names_unwritten = False
         funders: dict[OrgHandle, tuple[Decimal | None, str | None]] = {}
         for org, amount, currency in data.funders:
             handle = self._organisation(org)
@@ -274,16 +296,24 @@ class _Importer:
         implementers = [h for h in dict.fromkeys(map(self._organisation, data.implementers)) if h is not None]
         institutions = [h for h in dict.fromkeys(map(self._organisation, data.institutions)) if h is not None]
         owner = self._organisation(data.owner) if data.owner else None
-        return _Prepared(data, owner, [(h, a, c) for h, (a, c) in funders.items()], implementers, institutions)
+        prepared = _Prepared(data, owner, [(h, a, c) for h, (a, c) in funders.items()], implementers, institutions)
+        if self.writer is not None and not self.names_unwritten:
+            # Now, while the background writer still writes the previous batch, rather than in write(); an
+            # organisation new in this batch gets its id only when the batch is written, so those wait.
+            prepared.digest = _digest(prepared)
+        return prepared
 
     # -- batches ------------------------------------------------------------------------------------------------
 
     def write(self, batch: list[_Prepared], source_of: dict[str, str]) -> None:
         """Write a batch: organisations first, then projects (insert or update), children, history, sources."""
         session = self.session
+        if self.writer is not None:
+            self.writer.wait()  # the previous batch's rows first: this one reads projects and sources back
         wrote_organisations = self._write_organisations()
         for prepared in batch:
-            prepared.digest = _digest(prepared)
+            if not prepared.digest:
+                prepared.digest = _digest(prepared)
         identifiers = [p.row["iati_identifier"] for p in batch]
         projects = Project.__table__
         sources = IatiActivitySource.__table__
@@ -291,7 +321,7 @@ class _Importer:
         for found in session.execute(
             select(projects, sources.c.digest)
             .outerjoin(sources, sources.c.project_id == projects.c.id)
-            .where(projects.c.iati_identifier.in_(identifiers))
+            .where(self._among(projects.c.iati_identifier, identifiers))
         ).mappings():
             existing[found["iati_identifier"]] = dict(found)
 
@@ -324,7 +354,7 @@ class _Importer:
             _insert_rows(session, projects, rows)
             ids_by_identifier = dict(session.execute(
                 select(projects.c.iati_identifier, projects.c.id)
-                .where(projects.c.iati_identifier.in_([p.row["iati_identifier"] for p in to_create]))).all())
+                .where(self._among(projects.c.iati_identifier, [p.row["iati_identifier"] for p in to_create]))).all())
             for prepared in to_create:
                 project_id = ids_by_identifier[prepared.row["iati_identifier"]]
                 written.append((project_id, prepared))
@@ -335,6 +365,14 @@ class _Importer:
                 source_rows.append({"project_id": project_id, "digest": prepared.digest,
                                     "source_file": source_of[prepared.row["iati_identifier"]][:255],
                                     "imported_at": now})
+        documents = None
+        if self.documents is not None and self.index is not None and self.index.active:
+            # The search documents of new projects without institutions: on the second connection, from now on.
+            plain = [p.row for _, p in written if not p.institutions]
+            if plain:
+                documents = self.documents.submit(
+                    [project_id for project_id, p in written if not p.institutions], [r["title"] for r in plain],
+                    [r["summary"] for r in plain], [r["description"] for r in plain])
         if to_update:
             rows = []
             for prepared, old in to_update:
@@ -362,14 +400,15 @@ class _Importer:
             )
             self._clear_children([old["id"] for _, old in to_update],
                                  with_optional=[old["id"] for p, old in to_update if p.institutions or p.locations])
-        self._write_children(written, {old["id"] for _, old in to_update})
-        if history:
-            _insert_rows(session, ProjectChange.__table__, history, copy=False)  # JSON: no COPY
+        # The rows nothing in this batch reads back: children, history, new sources (and the search index after
+        # them), written at the end, by the background writer on PostgreSQL.
+        tail = self._children(written, {old["id"] for _, old in to_update})
+        tail.append(_Rows.of(ProjectChange.__table__, history))
         new_sources: list[dict] = []
         old_sources: list[dict] = []
         for r in source_rows:
             (old_sources if r.pop("had_source", False) else new_sources).append(r)
-        _insert_rows(session, sources, new_sources)
+        tail.append(_Rows.of(sources, new_sources))
         if old_sources:
             session.execute(
                 update(sources).where(sources.c.project_id == bindparam("b_project_id"))
@@ -378,10 +417,27 @@ class _Importer:
                 [{f"b_{k}": v for k, v in r.items()} for r in old_sources],
             )
         self.report.project_ids.extend(project_id for project_id, _ in written)
+        created_ids = [project_id for project_id, _ in written[:len(to_create)]]
+        replaced_ids = [old["id"] for _, old in to_update]
+        if self.writer is None:
+            for rows in tail:
+                _insert_values(session, rows)
+            if self.index is not None:
+                # The search index rows of this batch, in one statement, as the row triggers would have written them.
+                self.index.refresh(created_ids, replaced_ids, changed=wrote_organisations)
+            return
+        job: list[Callable[[Any], None]] = []
+        connection = session.connection()
+        for rows in tail:
+            payload = _copy_payload(connection, rows) if rows.values else None
+            if payload is not None:
+                job.append(payload.write)
+            elif rows.values:  # a table that COPY cannot fill as insert() would (a callable default): now, in order
+                session.execute(insert(rows.table), rows.as_dicts())
         if self.index is not None:
-            # The search index rows of this batch, in one statement, as the row triggers would have written them.
-            self.index.refresh([project_id for project_id, _ in written[:len(to_create)]],
-                               [old["id"] for _, old in to_update], changed=wrote_organisations)
+            self.index.refresh(created_ids, replaced_ids, changed=wrote_organisations, defer=job.append,
+                               documents=documents)
+        self.writer.submit(job)
 
     def _write_organisations(self) -> bool:
         """Write the organisations and aliases found since the last batch; True if any organisation was new."""
@@ -393,7 +449,7 @@ class _Importer:
                     for o in self.pending_orgs]
             _insert_rows(self.session, table, rows)
             ids = dict(self.session.execute(
-                select(table.c.name, table.c.id).where(table.c.name.in_([o.name for o in self.pending_orgs]))).all())
+                select(table.c.name, table.c.id).where(self._among(table.c.name, [o.name for o in self.pending_orgs]))).all())
             for org in self.pending_orgs:
                 org.id = ids[org.name]
             self.report.organisations_created += len(self.pending_orgs)
@@ -408,17 +464,25 @@ class _Importer:
     def _clear_children(self, project_ids: list[int], with_optional: list[int]) -> None:
         for table in (project_countries, project_regions, project_implementers, ProjectFunder.__table__,
                       ProjectSector.__table__, ProjectRelatedActivity.__table__):
-            self.session.execute(delete(table).where(table.c.project_id.in_(project_ids)))
+            self.session.execute(delete(table).where(self._among(table.c.project_id, project_ids)))
         # Beneficiary institutions and places are often added by hand in ADAM: replaced only when the file has some.
         if with_optional:
             for table in (project_institutions, ProjectLocation.__table__):
-                self.session.execute(delete(table).where(table.c.project_id.in_(with_optional)))
+                self.session.execute(delete(table).where(self._among(table.c.project_id, with_optional)))
 
-    def _write_children(self, written: list[tuple[int, _Prepared]], updated_ids: set[int]) -> None:
-        rows: dict[Any, list[dict]] = {t: [] for t in (
-            project_countries, project_regions, project_implementers, project_institutions, project_pillars,
-            project_themes)}
-        funders, sectors, related, locations = [], [], [], []
+    def _children(self, written: list[tuple[int, _Prepared]], updated_ids: set[int]) -> list[_Rows]:
+        """The child rows of the written projects, table by table (pillars and themes a coordinator added kept),
+        as tuples in the order of each table's columns: the driver takes them as they are."""
+        countries: list[tuple] = []
+        regions: list[tuple] = []
+        implementers: list[tuple] = []
+        institutions: list[tuple] = []
+        pillars: list[tuple] = []
+        themes: list[tuple] = []
+        funders: list[tuple] = []
+        sectors: list[tuple] = []
+        related: list[tuple] = []
+        locations: list[tuple] = []
         # Pillars and themes are only ever added by an import: a coordinator's own classification stays.
         kept_pillars: set[tuple[int, int]] = set()
         kept_themes: set[tuple[int, int]] = set()
@@ -426,37 +490,38 @@ class _Importer:
             ids = list(updated_ids)
             kept_pillars = set(self.session.execute(
                 select(project_pillars.c.project_id, project_pillars.c.pillar_id)
-                .where(project_pillars.c.project_id.in_(ids))).all())
+                .where(self._among(project_pillars.c.project_id, ids))).all())
             kept_themes = set(self.session.execute(
                 select(project_themes.c.project_id, project_themes.c.theme_id)
-                .where(project_themes.c.project_id.in_(ids))).all())
+                .where(self._among(project_themes.c.project_id, ids))).all())
         for project_id, p in written:
             d = p.data  # (its lists directly: not through _Prepared.__getattr__)
-            rows[project_countries].extend({"project_id": project_id, "country_id": c} for c in d.countries)
-            rows[project_regions].extend({"project_id": project_id, "region_id": r} for r in d.regions)
-            rows[project_implementers].extend({"project_id": project_id, "organisation_id": _id(o)}
-                                              for o in p.implementers)
+            countries.extend((project_id, c) for c in d.countries)
+            regions.extend((project_id, r) for r in d.regions)
+            implementers.extend((project_id, _id(o)) for o in p.implementers)
             if project_id not in updated_ids or p.institutions:
-                rows[project_institutions].extend({"project_id": project_id, "organisation_id": _id(o)}
-                                                  for o in p.institutions)
+                institutions.extend((project_id, _id(o)) for o in p.institutions)
             if project_id not in updated_ids or d.locations:
-                locations.extend({"project_id": project_id, "name": name, "country_id":
-                                  d.countries[0] if len(d.countries) == 1 else None} for name in d.locations)
-            rows[project_pillars].extend({"project_id": project_id, "pillar_id": x} for x in d.pillars
-                                         if (project_id, x) not in kept_pillars)
-            rows[project_themes].extend({"project_id": project_id, "theme_id": x} for x in d.themes
-                                        if (project_id, x) not in kept_themes)
-            funders.extend({"project_id": project_id, "organisation_id": _id(o), "amount": a, "currency": c}
-                           for o, a, c in p.funders)
-            sectors.extend({"project_id": project_id, "vocabulary": v, "code": c, "percentage": pc}
-                           for v, c, pc in d.sectors)
-            related.extend({"project_id": project_id, "iati_identifier": i, "kind": k, "relation_type": r}
-                           for i, k, r in d.related)
-        for table, values in rows.items():
-            _insert_rows(self.session, table, values)
-        for model, values in ((ProjectFunder, funders), (ProjectSector, sectors),
-                              (ProjectRelatedActivity, related), (ProjectLocation, locations)):
-            _insert_rows(self.session, model.__table__, values)
+                country = d.countries[0] if len(d.countries) == 1 else None
+                locations.extend((project_id, name, country) for name in d.locations)
+            pillars.extend((project_id, x) for x in d.pillars if (project_id, x) not in kept_pillars)
+            themes.extend((project_id, x) for x in d.themes if (project_id, x) not in kept_themes)
+            funders.extend((project_id, _id(o), a, c) for o, a, c in p.funders)
+            sectors.extend((project_id, v, c, pc) for v, c, pc in d.sectors)
+            related.extend((project_id, i, k, r) for i, k, r in d.related)
+        return [
+            _Rows(project_countries, ("project_id", "country_id"), countries),
+            _Rows(project_regions, ("project_id", "region_id"), regions),
+            _Rows(project_implementers, ("project_id", "organisation_id"), implementers),
+            _Rows(project_institutions, ("project_id", "organisation_id"), institutions),
+            _Rows(project_pillars, ("project_id", "pillar_id"), pillars),
+            _Rows(project_themes, ("project_id", "theme_id"), themes),
+            _Rows(ProjectFunder.__table__, ("project_id", "organisation_id", "amount", "currency"), funders),
+            _Rows(ProjectSector.__table__, ("project_id", "vocabulary", "code", "percentage"), sectors),
+            _Rows(ProjectRelatedActivity.__table__, ("project_id", "iati_identifier", "kind", "relation_type"),
+                  related),
+            _Rows(ProjectLocation.__table__, ("project_id", "name", "country_id"), locations),
+        ]
 
     def _outcome(self, data: PreparedActivity, outcome: str) -> None:
         setattr(self.report, outcome, getattr(self.report, outcome) + 1)
@@ -468,61 +533,194 @@ class _Importer:
         self.report.activities.append(_activity_report(data, "rejected"))
 
 
-def _insert_rows(session: Session, table: Any, rows: list[dict], *, copy: bool = True) -> None:
-    """Insert many rows: COPY on PostgreSQL (unless copy=False: values that COPY cannot take, such as JSON), one
-    executemany of the driver on SQLite, SQLAlchemy's insert elsewhere; every row has the keys of the first.
+@dataclass(slots=True)
+class _Rows:
+    """Rows for one table: the values of each row in the order of columns."""
+
+    table: Any
+    columns: tuple[str, ...]
+    values: list[tuple | list]
+
+    @classmethod
+    def of(cls, table: Any, rows: list[dict]) -> _Rows:
+        columns = tuple(rows[0]) if rows else ()
+        return cls(table, columns, [[row[c] for c in columns] for row in rows])
+
+    def as_dicts(self) -> list[dict]:
+        return [dict(zip(self.columns, value)) for value in self.values]
+
+
+def _insert_rows(session: Session, table: Any, rows: list[dict]) -> None:
+    """Insert many rows, every one with the keys of the first (see _insert_values)."""
+    if rows:
+        _insert_values(session, _Rows.of(table, rows))
+
+
+def _insert_values(session: Session, rows: _Rows) -> None:
+    """Insert many rows: COPY on PostgreSQL, one executemany of the driver on SQLite, SQLAlchemy's insert elsewhere
+    (and for a table with a callable default that the rows leave out).
 
     COPY sends the rows as one stream instead of one statement each: several times faster for the tens of
-    thousands of child rows of a large import. On SQLite, the values are converted by the columns' own types, as
-    SQLAlchemy would, but without its per-row bookkeeping.
+    thousands of child rows of a large import. The values are converted by the columns' own types (JSON, for
+    example), as SQLAlchemy would, but without its per-row bookkeeping.
     """
-    if not rows:
+    if not rows.values:
         return
     connection = session.connection()
+    payload = _copy_payload(connection, rows)
+    if payload is None:
+        session.execute(insert(rows.table), rows.as_dicts())
+    else:
+        payload.write(connection.connection.driver_connection)
+
+
+@dataclass(slots=True)
+class _RowsPayload:
+    """Rows ready for the driver: COPY on PostgreSQL (psycopg), one executemany on SQLite."""
+
+    sql: str
+    values: list[tuple | list]
+    copy: bool
+
+    def write(self, dbapi: Any) -> None:
+        if self.copy:
+            with dbapi.cursor() as cursor, cursor.copy(self.sql) as copier:
+                for value in self.values:
+                    copier.write_row(value)
+            return
+        cursor = dbapi.cursor()
+        try:
+            cursor.executemany(self.sql, self.values)
+        finally:
+            cursor.close()
+
+
+def _copy_payload(connection: Any, rows: _Rows) -> _RowsPayload | None:
+    """The statement and values that insert the rows as insert(table) would; None where the driver path does not
+    apply (another database or driver, or a callable default of a column the rows leave out)."""
     dialect = connection.dialect
     postgres = dialect.name == "postgresql" and dialect.driver == "psycopg"
-    if not (dialect.name == "sqlite" or (postgres and copy)):
-        session.execute(insert(table), rows)
-        return
-    columns = list(rows[0])
+    if not (postgres or dialect.name == "sqlite"):
+        return None
+    table = rows.table
+    columns = list(rows.columns)
     # As an insert() would: add the model's own (scalar) defaults of the columns the rows leave out.
     defaults = {}
     for column in table.columns:
-        if column.name in rows[0] or column.default is None or column.primary_key:
+        if column.name in rows.columns or column.default is None or column.primary_key:
             continue
         if not column.default.is_scalar:
-            session.execute(insert(table), rows)
-            return
+            return None
         defaults[column.name] = column.default.arg
     columns += list(defaults)
-    dbapi = connection.connection.driver_connection
-    names = ", ".join(dialect.identifier_preparer.quote(c) for c in columns)
-    if postgres:
-        if defaults:
-            rows = [row | defaults for row in rows]
-        with dbapi.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copier:
-            for row in rows:
-                copier.write_row([row[c] for c in columns])
-        return
     processors = [(i, p) for i, p in enumerate(table.c[c].type._cached_bind_processor(dialect) for c in columns)
                   if p is not None]
-    fill = tuple(defaults.values())
-    own = columns[:len(columns) - len(fill)]
-    values = []
-    for row in rows:
-        value = [row[c] for c in own]
-        value.extend(fill)
-        for i, process in processors:
-            if value[i] is not None:
-                value[i] = process(value[i])
-        values.append(value)
-    sql = (f"INSERT INTO {dialect.identifier_preparer.quote(table.name)} ({names}) "
-           f"VALUES ({', '.join('?' * len(columns))})")
-    cursor = dbapi.cursor()
+    values = rows.values
+    if defaults or processors:
+        fill = tuple(defaults.values())
+        values = []
+        for row in rows.values:
+            value = [*row, *fill]
+            for i, process in processors:
+                if value[i] is not None:
+                    value[i] = process(value[i])
+            values.append(value)
+    names = ", ".join(dialect.identifier_preparer.quote(c) for c in columns)
+    name = dialect.identifier_preparer.quote(table.name)
+    if postgres:
+        return _RowsPayload(f"COPY {name} ({names}) FROM STDIN", values, copy=True)
+    return _RowsPayload(f"INSERT INTO {name} ({names}) VALUES ({', '.join('?' * len(columns))})", values, copy=False)
+
+
+class _BackgroundWriter:
+    """PostgreSQL: writes the end of each batch (child rows, history, sources, the search index rows) on the
+    import's own connection in a thread, while the main thread reads and resolves the next batch.
+
+    Those statements are a third of the import's wall time on PostgreSQL, nearly all of it the server working and
+    the main thread waiting; nothing in the batch reads them back. The server's work and the next batch's Python
+    now overlap. The order of statements on the connection is the same as before: the main thread calls wait()
+    before its next statement (the start of the next batch, the end of the import), so it never uses the
+    connection while a job runs, and a job's error is raised there, in the import.
+    """
+
+    def __init__(self, dbapi: Any) -> None:
+        self.dbapi = dbapi
+        self.jobs: queue.Queue = queue.Queue()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="adam-iati-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            job = self.jobs.get()
+            try:
+                if job is None:
+                    return
+                if self.error is None:  # after a failure, the transaction is lost: the rest is not sent
+                    for step in job:
+                        step(self.dbapi)
+            except BaseException as exc:  # noqa: BLE001 (handed to the main thread by wait())
+                self.error = exc
+            finally:
+                self.jobs.task_done()
+
+    def submit(self, job: list[Callable[[Any], None]]) -> None:
+        self.jobs.put(job)
+
+    def wait(self) -> None:
+        """Until every submitted job has run; raises the first error of one."""
+        self.jobs.join()
+        if self.error is not None:
+            raise self.error
+
+    def close(self) -> None:
+        self.jobs.put(None)
+        self.thread.join()
+
+
+@contextmanager
+def _text_documents(session: Session, writer: _BackgroundWriter | None) -> Iterator[TextDocuments | None]:
+    """With the background writer: a second connection from the pool that computes search documents (see
+    adam.search.bulk.TextDocuments), given back on leaving."""
+    if writer is None:
+        yield None
+        return
     try:
-        cursor.executemany(sql, values)
+        raw = session.get_bind().raw_connection()
+    except DBAPIError:  # no second connection to be had (the server's limit): the import's own computes them
+        yield None
+        return
+    documents = TextDocuments(raw.driver_connection)
+    try:
+        yield documents
     finally:
-        cursor.close()
+        try:
+            documents.close()
+            raw.rollback()
+        finally:
+            raw.close()
+
+
+@contextmanager
+def _background_writer(session: Session, enabled: bool | None) -> Iterator[_BackgroundWriter | None]:
+    """A background writer for the import's connection (PostgreSQL with psycopg only, unless enabled is False),
+    waited for and stopped on leaving, whatever happens: the caller gets its connection back idle."""
+    connection = session.connection()
+    dialect = connection.dialect
+    # SQLite's connection belongs to the thread that opened it, and its writes are this process's own CPU anyway.
+    enabled = enabled is not False and dialect.name == "postgresql" and dialect.driver == "psycopg"
+    if not enabled:
+        yield None
+        return
+    writer = _BackgroundWriter(connection.connection.driver_connection)
+    try:
+        yield writer
+        writer.wait()
+    finally:
+        try:
+            writer.jobs.join()  # an error on the way out: the job in flight ends before the caller rolls back
+        finally:
+            writer.close()
 
 
 def _activity_report(data: PreparedActivity, outcome: str) -> ActivityReport:
@@ -563,127 +761,6 @@ def _digest(p: _Prepared) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def _size(source: Any) -> int:
-    try:
-        if isinstance(source, (str, Path)):
-            return os.path.getsize(source)
-        position = source.tell()
-        source.seek(0, os.SEEK_END)
-        size = source.tell()
-        source.seek(position)
-        return size
-    except (OSError, AttributeError, ValueError):
-        return 0
-
-
-# -- reading the files: inline, or in a worker process ---------------------------------------------------------
-# Both yield the same events: ("file", name), ("chunk", [PreparedActivity, ...], bytes read in this file),
-# ("error", FileError), ("end", name, size).
-
-CHUNK = 250
-
-
-def _prepare_safely(item: Any, ref: ReferenceData) -> PreparedActivity:
-    try:
-        return prepare_activity(item, ref)
-    except Exception as exc:  # noqa: BLE001 (one strange activity must not stop the file)
-        item.issues.append(Issue("error", Message("could not be read: %(error)s", error=f"{exc.__class__.__name__}: {exc}")))
-        return rejected(item)
-
-
-def _read_one(source: Any, name: str, ref: ReferenceData):  # noqa: ANN202 (a generator of events)
-    chunk: list[PreparedActivity] = []
-    handle = open(source, "rb") if isinstance(source, (str, Path)) else source  # noqa: SIM115
-    try:
-        for item in iter_activities(handle, name):
-            if isinstance(item, FileError):
-                yield ("error", item)
-                continue
-            chunk.append(_prepare_safely(item, ref))
-            if len(chunk) >= CHUNK:
-                yield ("chunk", chunk, _position(handle))
-                chunk = []
-        if chunk:
-            yield ("chunk", chunk, _position(handle))
-    finally:
-        if handle is not source:
-            handle.close()
-
-
-def _source_name(source: Any) -> str:
-    if isinstance(source, (str, Path)):
-        return Path(source).name
-    return getattr(source, "filename", None) or Path(getattr(source, "name", "upload.xml")).name
-
-
-def _read_inline(sources: list, ref: ReferenceData):  # noqa: ANN202
-    for source in sources:
-        name = _source_name(source)
-        yield ("file", name)
-        try:
-            yield from _read_one(source, name, ref)
-        except OSError as exc:
-            yield ("error", FileError(name, Message("cannot read the file: %(error)s", error=str(exc.strerror or exc))))
-        yield ("end", name, _size(source))
-
-
-def _worker(paths: list[str], ref: ReferenceData, queue: Any) -> None:
-    """Parse and map files in a child process; the parent only resolves organisations and writes."""
-    try:
-        for event in _read_inline(paths, ref):
-            queue.put(event)
-    except BaseException as exc:  # noqa: BLE001 (report anything to the parent rather than dying silently)
-        queue.put(("crash", f"{exc.__class__.__name__}: {exc}"))
-    queue.put(None)
-
-
-def _read_parallel(sources: list, ref: ReferenceData, workers: int):  # noqa: ANN202
-    """Parse files in worker processes, file k by worker k mod n, and yield their events in file order."""
-    import multiprocessing
-    import queue as queue_module
-
-    # spawn: a fresh interpreter, safe whatever threads or database connections this process holds.
-    context = multiprocessing.get_context("spawn")
-    paths = [str(s) for s in sources]
-    workers = max(1, min(workers, len(paths)))
-    # Bounded queues: the parsers never run far ahead of the database, so memory stays flat.
-    queues = [context.Queue(maxsize=16) for _ in range(workers)]
-    processes = [context.Process(target=_worker, args=(paths[w::workers], ref, queues[w]), daemon=True)
-                 for w in range(workers)]
-    for process in processes:
-        process.start()
-
-    def get(w: int) -> Any:
-        while True:
-            try:
-                event = queues[w].get(timeout=5)
-            except queue_module.Empty:
-                if not processes[w].is_alive():
-                    raise RuntimeError("the IATI parse worker stopped unexpectedly") from None
-                continue
-            if event is not None and event[0] == "crash":
-                raise RuntimeError(f"the IATI parse worker failed: {event[1]}")
-            return event
-
-    try:
-        for k in range(len(paths)):
-            while True:
-                event = get(k % workers)
-                if event is None:
-                    raise RuntimeError("the IATI parse worker ended early")
-                yield event
-                if event[0] == "end":
-                    break
-        for w in range(workers):
-            get(w)  # the end-of-files marker
-    finally:
-        for process in processes:
-            if process.is_alive():
-                process.terminate()
-        for process in processes:
-            process.join(timeout=5)
-
-
 def import_files(
     session: Session,
     paths: Iterable[str | Path | IO[bytes]],
@@ -695,6 +772,7 @@ def import_files(
     batch_size: int = BATCH_SIZE,
     parallel: bool | None = None,
     workers: int | None = None,
+    background: bool | None = None,
 ) -> ImportReport:
     """Import IATI activity files; returns the report. Adds and flushes, never commits.
 
@@ -703,6 +781,8 @@ def import_files(
     progress(bytes read, total bytes, activities done) is called after every batch and at the end of each file.
     parallel: parse in worker processes (default: when the files are paths and larger than PARALLEL_BYTES),
     workers of them (default: one per CPU, at most PARSE_WORKERS), while this process writes to the database.
+    background: write the end of each batch in a thread on the import's connection (PostgreSQL; False: not).
+    progress must not use the session: a batch may still be written while it runs.
     """
     started = time.perf_counter()
     session.flush()  # pending ORM changes first: the Core statements below read and write the same tables
@@ -728,8 +808,11 @@ def import_files(
             source_of.clear()
 
     # The search index follows batch by batch, not row by row (adam.search.bulk); it is whole again on return.
-    with _sqlite_import_settings(session), deferred_search_index(session) as index:
-        importer.index = index
+    # On PostgreSQL the end of each batch is written in the background (_BackgroundWriter), waited for before
+    # the next batch's statements and before the block ends.
+    with _collections_paused(), _sqlite_import_settings(session), deferred_search_index(session) as index, \
+            _background_writer(session, background) as writer, _text_documents(session, writer) as documents:
+        importer.index, importer.writer, importer.documents = index, writer, documents
         for event in events:
             kind = event[0]
             if kind == "chunk":
@@ -761,6 +844,21 @@ def import_files(
     session.expire_all()  # the Core writes bypassed the identity map
     report.seconds = time.perf_counter() - started
     return report
+
+
+@contextmanager
+def _collections_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while importing, as the overlap report does while it loads the
+    register: a batch's activities are tens of thousands of small containers that live until the batch is
+    written, and each collection walks them (and, in a long-lived process, everything else) again: 0.8-1.8 s of
+    a 15,000-activity import in bench.run. They hold no cycles to free; the collector runs again afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 IMPORT_CACHE_KIB = 65_536  # SQLite page cache while importing (64 MiB): a large import's new pages stay in memory
@@ -804,13 +902,6 @@ def _sqlite_import_settings(session: Session) -> Iterator[None]:
                 connection.exec_driver_sql(f"PRAGMA {name} = {before}")
             except DBAPIError:
                 pass
-
-
-def _position(handle: Any) -> int:
-    try:
-        return handle.tell()
-    except (OSError, ValueError, AttributeError):
-        return 0
 
 
 def check_imported_projects(session: Session, project_ids: Iterable[int],

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from adam.iati.parser import Money, OrgRef, ParsedActivity
 from adam.iati.sector_map import is_known, map_sector
 from adam.messages import Message
-from adam.models.project import ACTIVITY_TYPES
+from adam.project_vocabulary import ACTIVITY_TYPES
 
 # ADAM's own classification, as the exporter writes it (reporting-organisation vocabulary 99).
 OWN_VOCABULARIES = {"98", "99"}

@@ -20,26 +20,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from adam.messages import N_
 from adam.models.base import Base, utcnow
 from adam.models.organisation import Organisation
 from adam.models.reference import Country, Currency, Pillar, Region, Theme
+from adam.project_vocabulary import ACTIVITY_TYPES, STATUSES  # noqa: F401 (read from here by other modules)
 
-# English labels, marked for the catalogue: the web pages show them translated (N_ leaves them as they are here).
-STATUSES = {
-    "pipeline": N_("Pipeline"),
-    "ongoing": N_("Ongoing"),
-    "completed": N_("Completed"),
-    "cancelled": N_("Cancelled"),
-}
-ACTIVITY_TYPES = {
-    "training": N_("Training"),
-    "equipment": N_("Equipment"),
-    "advisory": N_("Advisory / mentoring"),
-    "infrastructure": N_("Infrastructure"),
-    "research": N_("Study / research"),
-    "conference": N_("Conference / meeting"),
-}
+# STATUSES and ACTIVITY_TYPES live in adam.project_vocabulary (plain data: the IATI parse workers read them
+# without loading the database layer); imported here for everything that reads them from the model.
 
 
 def _link_table(name: str, target: str, column: str) -> Table:

@@ -111,7 +111,7 @@ def test_an_import_that_fails_half_way_puts_the_triggers_back(session, tmp_path,
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importer_module._Importer, "_write_children", broken)
+    monkeypatch.setattr(importer_module._Importer, "_children", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         import_files(session, [write(tmp_path, FRENCH)])
     assert not deferred(session)
