@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import JSON, insert, select
 from sqlalchemy.orm import Session
 
+from adam.collector import collections_paused
 from adam.iati.importer import check_imported_projects
 from adam.models import Notification, OverlapAcknowledgement, User
 from adam.overlap.notify import notice_text, overlap_notice, signal_rows
@@ -72,7 +73,6 @@ def check_projects(session: Session, project_ids: Iterable[int], user: Any = Non
 
 
 def _check_batch(session: Session, ids: list[int], user: Any) -> OverlapSummary:
-    from adam.overlap.report import collections_paused
 
     # Everything the check makes (the register's features, the scored pairs, the rows written) stays alive to
     # the end, and the import before it left a large heap: a cyclic collection now would walk it all for nothing.

@@ -15,7 +15,6 @@ Plain Python: takes a SQLAlchemy session, imports neither Flask nor the request.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
 import os
 import queue
@@ -33,6 +32,7 @@ from sqlalchemy import ARRAY, any_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from adam.collector import collections_paused
 from adam.iati.mapping import Org, PreparedActivity, ReferenceData
 from adam.iati.parser import FileError
 from adam.iati.reading import _read_inline, _read_parallel, _size
@@ -810,7 +810,7 @@ def import_files(
     # The search index follows batch by batch, not row by row (adam.search.bulk); it is whole again on return.
     # On PostgreSQL the end of each batch is written in the background (_BackgroundWriter), waited for before
     # the next batch's statements and before the block ends.
-    with _collections_paused(), _sqlite_import_settings(session), deferred_search_index(session) as index, \
+    with collections_paused(), _sqlite_import_settings(session), deferred_search_index(session) as index, \
             _background_writer(session, background) as writer, _text_documents(session, writer) as documents:
         importer.index, importer.writer, importer.documents = index, writer, documents
         for event in events:
@@ -844,21 +844,6 @@ def import_files(
     session.expire_all()  # the Core writes bypassed the identity map
     report.seconds = time.perf_counter() - started
     return report
-
-
-@contextmanager
-def _collections_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while importing, as the overlap report does while it loads the
-    register: a batch's activities are tens of thousands of small containers that live until the batch is
-    written, and each collection walks them (and, in a long-lived process, everything else) again: 0.8-1.8 s of
-    a 15,000-activity import in bench.run. They hold no cycles to free; the collector runs again afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 IMPORT_CACHE_KIB = 65_536  # SQLite page cache while importing (64 MiB): a large import's new pages stay in memory

@@ -172,36 +172,28 @@ def shares(m: sp.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
 
 def row_masks(m: sp.csr_matrix) -> np.ndarray | None:
     """Per row of an incidence matrix whose rows use 64 distinct columns at most (pillars, themes), the set of its
-    columns as the bits of one integer, else None; computed once per matrix."""
-    cached = getattr(m, "_adam_row_masks", None)
-    if cached is None:
-        m = m.tocsr() if not sp.isspmatrix_csr(m) else m
-        used, bit = np.unique(m.indices[m.data != 0], return_inverse=True)
-        if len(used) <= 64:
-            rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))[m.data != 0]
-            masks = np.zeros(m.shape[0], dtype=np.uint64)
-            np.bitwise_or.at(masks, rows, np.left_shift(np.uint64(1), bit.astype(np.uint64)))
-            cached = (masks,)
-        else:
-            cached = (None,)
-        try:
-            m._adam_row_masks = cached
-        except AttributeError:  # pragma: no cover - a matrix type without attributes: no cache
-            pass
-    return cached[0]
+    columns as the bits of one integer, else None: its signatures, exact then."""
+    signatures, exact = _signatures(m)
+    return signatures if exact else None
 
 
 def row_signatures(m: sp.csr_matrix) -> np.ndarray:
     """Per row of an incidence matrix, the bits (k mod 64) of the k-th column in use that the row has: rows with
-    a column in common share a bit (not always the other way round); computed once per matrix."""
+    a column in common share a bit (not always the other way round, unless 64 columns at most are in use)."""
+    return _signatures(m)[0]
+
+
+def _signatures(m: sp.csr_matrix) -> tuple[np.ndarray, bool]:
+    """(row_signatures, whether they are exact: one bit per column), computed once per matrix."""
     cached = getattr(m, "_adam_row_signatures", None)
     if cached is None:
         m = m.tocsr() if not sp.isspmatrix_csr(m) else m
         present = m.data != 0
-        _, rank = np.unique(m.indices[present], return_inverse=True)
+        used, rank = np.unique(m.indices[present], return_inverse=True)
         rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))[present]
-        cached = np.zeros(m.shape[0], dtype=np.uint64)
-        np.bitwise_or.at(cached, rows, np.left_shift(np.uint64(1), (rank % 64).astype(np.uint64)))
+        signatures = np.zeros(m.shape[0], dtype=np.uint64)
+        np.bitwise_or.at(signatures, rows, np.left_shift(np.uint64(1), (rank.ravel() % 64).astype(np.uint64)))
+        cached = (signatures, len(used) <= 64)
         try:
             m._adam_row_signatures = cached
         except AttributeError:  # pragma: no cover - a matrix type without attributes: no cache

@@ -22,7 +22,6 @@ check (a database may give a deleted id to a new project). Editing a project thr
 from __future__ import annotations
 
 import dataclasses
-import gc
 import threading
 import time
 import weakref
@@ -37,6 +36,7 @@ from sqlalchemy.sql import Delete
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.orm import Session
 
+from adam.collector import collections_paused
 from adam.models import Organisation, Project, ProjectFunder, ProjectRelatedActivity, ProjectSector
 from adam.overlap.candidates import Corpus, place_blocks
 from adam.overlap.config import DEFAULT_CONFIG, OverlapConfig
@@ -371,14 +371,9 @@ def register_index(session: Session, cfg: OverlapConfig = DEFAULT_CONFIG) -> Reg
             organisation_canon(session, fresh=True)  # the catalogue below reads the spellings from this cache
         regions = RegionCatalogue(session)
         count = count_projects(session)
-        collecting = gc.isenabled()
-        gc.disable()  # millions of small containers: the collector would traverse them again and again meanwhile
-        try:
+        with collections_paused():  # millions of small containers: the collector would walk them again and again
             features = list(load_features(session, regions=regions).values())
             state.index = RegisterIndex(features, stamp, count, regions, cfg)
-        finally:
-            if collecting:
-                gc.enable()
         state.index.view = (*state.index.view[:3], state.generation)
         state.counted_at, state.deleted = time.monotonic(), False
         return state.index

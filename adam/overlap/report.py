@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from adam.collector import collections_paused
 from adam.overlap.config import DEFAULT_CONFIG, OverlapConfig
 from adam.overlap.check import organisation_names
 from adam.overlap.decisions import decision_state, decisions_for
@@ -95,20 +94,6 @@ def register_features(session: Session, regions: RegionCatalogue | None = None
         if f.owner is not None:
             org_ids.add(f.owner)
     return features, organisation_names(session, org_ids)
-
-
-@contextmanager
-def collections_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused: loading the register makes millions of small objects (rows,
-    sets, features) that all stay alive, and each collection would walk them all again (40% of the load time at
-    100,000 projects). They hold no cycles to free; the collector runs again as before afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def run_report(session: Session, filters: ReportFilters | None = None, cfg: OverlapConfig = DEFAULT_CONFIG,
