@@ -125,27 +125,15 @@ def run() -> list[dict]:
 
 
 def _on_throwaway_postgres() -> list[dict]:
-    import uuid
-
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    from bench.pgtemp import throwaway_database, unreachable
 
     admin = os.environ.get("ADAM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    admin = admin.replace("postgresql://", "postgresql+psycopg://", 1)
-    name = f"adam_bench_api_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"))
-    except Exception as exc:  # noqa: BLE001 - a bench without a server reports why it skipped
+    why = unreachable(admin)
+    if why:  # a bench without a server reports why it skipped
         return [{"benchmark": "api list (postgresql)", "metric": "skipped", "value": 0, "unit": "",
-                 "target": f"PostgreSQL not reachable: {exc.__class__.__name__}", "ok": None}]
-    try:
-        return _run_on(make_url(admin).set(database=name).render_as_string(hide_password=False))
-    finally:
-        with engine.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        engine.dispose()
+                 "target": f"PostgreSQL not reachable: {why}", "ok": None}]
+    with throwaway_database(admin, "adam_bench_api") as url:
+        return _run_on(url)
 
 
 def _run_on(database_url: str | None) -> list[dict]:

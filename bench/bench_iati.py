@@ -13,11 +13,9 @@ import resource
 import tempfile
 import time
 import tracemalloc
-import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 REAL = DATA / "iati-real"
@@ -170,19 +168,14 @@ def _sqlite() -> list[dict]:
 
 
 def _postgresql() -> list[dict]:
-    admin = PG_ADMIN.replace("postgresql://", "postgresql+psycopg://", 1)
-    try:
-        engine = create_engine(admin, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001
+    from bench.pgtemp import throwaway_database, unreachable
+
+    why = unreachable(PG_ADMIN)
+    if why:
         return [{"benchmark": "iati import postgresql", "metric": "skipped", "value": 0, "unit": "",
-                 "target": f"PostgreSQL not reachable: {exc.__class__.__name__}", "ok": None}]
-    name = f"adam_bench_{uuid.uuid4().hex[:10]}"
-    with engine.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"))
-    try:
-        app = _app(make_url(admin).set(database=name).render_as_string(hide_password=False))
+                 "target": f"PostgreSQL not reachable: {why}", "ok": None}]
+    with throwaway_database(PG_ADMIN) as url:
+        app = _app(url)
         _prepare(app)
         rows = _import_all(app, _files(), "postgresql")
         with app.app_context():
@@ -190,12 +183,6 @@ def _postgresql() -> list[dict]:
 
             db.session.remove()
             db.engine.dispose()
-    finally:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                         {"n": name})
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        engine.dispose()
     return rows
 
 

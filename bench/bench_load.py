@@ -17,7 +17,6 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,77 +50,68 @@ def run() -> list[dict]:
     clients = int(os.environ.get("ADAM_LOAD_CLIENTS", 20))
     try:
         import psycopg  # noqa: F401  (the driver must be installed)
-        from sqlalchemy import create_engine, text
     except ImportError as exc:  # pragma: no cover
         return [{"benchmark": "load", "metric": "skipped", "value": str(exc), "unit": "", "target": None, "ok": None}]
-    admin_url = _pg_admin().replace("postgresql://", "postgresql+psycopg://", 1)
-    try:
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001
-        return [{"benchmark": "load", "metric": "skipped", "value": f"PostgreSQL not reachable: {exc.__class__.__name__}",
+    from bench.pgtemp import throwaway_database, unreachable
+
+    why = unreachable(_pg_admin())
+    if why:
+        return [{"benchmark": "load", "metric": "skipped", "value": f"PostgreSQL not reachable: {why}",
                  "unit": "", "target": None, "ok": None}]
-    name = f"adam_load_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"))
-    db_url = admin_url.rsplit("/", 1)[0] + "/" + name
-    env = dict(os.environ, DATABASE_URL=db_url, SECRET_KEY="load-test", ADAM_RATELIMIT_LOGIN="10000 per minute")
-    flask = [sys.executable, "-m", "flask", "--app", "adam"]
-    port = _free_port()
-    server = None
-    try:
-        for step in (["db", "upgrade"], ["refdata"], ["demo"]):
-            subprocess.run(flask + step, env=env, cwd=ROOT, check=True, capture_output=True)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}",
-             "--log-level", "warning", "wsgi:app"], env=env, cwd=ROOT)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
-        emails = ["coordinator@adam.example", "focal.uk@adam.example", "focal.eu@adam.example",
-                  "focal.us@adam.example", "focal.unodc@adam.example", "admin@adam.example"]
-        latencies: list[float] = []
-        errors: list[str] = []
-        lock = threading.Lock()
-        deadline = time.monotonic() + seconds
-
-        def worker(i: int) -> None:
-            rng = random.Random(i)
-            opener = _client(base, emails[i % len(emails)])
-            while time.monotonic() < deadline:
-                path = rng.choice(PATHS).format(id=rng.randint(1, 200))
-                start = time.perf_counter()
+    with throwaway_database(_pg_admin(), "adam_load") as db_url:
+        env = dict(os.environ, DATABASE_URL=db_url, SECRET_KEY="load-test", ADAM_RATELIMIT_LOGIN="10000 per minute")
+        flask = [sys.executable, "-m", "flask", "--app", "adam"]
+        port = _free_port()
+        server = None
+        try:
+            for step in (["db", "upgrade"], ["refdata"], ["demo"]):
+                subprocess.run(flask + step, env=env, cwd=ROOT, check=True, capture_output=True)
+            server = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}",
+                 "--log-level", "warning", "wsgi:app"], env=env, cwd=ROOT)
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(100):
                 try:
-                    with opener.open(base + path, timeout=30) as response:
-                        response.read()
-                        ok = response.status == 200
-                except Exception as exc:  # noqa: BLE001
-                    ok, path = False, f"{path}: {exc}"
-                took = (time.perf_counter() - start) * 1000
-                with lock:
-                    latencies.append(took)
-                    if not ok:
-                        errors.append(path)
+                    urllib.request.urlopen(base + "/healthz", timeout=2)
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            emails = ["coordinator@adam.example", "focal.uk@adam.example", "focal.eu@adam.example",
+                      "focal.us@adam.example", "focal.unodc@adam.example", "admin@adam.example"]
+            latencies: list[float] = []
+            errors: list[str] = []
+            lock = threading.Lock()
+            deadline = time.monotonic() + seconds
 
-        threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
-        started = time.monotonic()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.monotonic() - started
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+            def worker(i: int) -> None:
+                rng = random.Random(i)
+                opener = _client(base, emails[i % len(emails)])
+                while time.monotonic() < deadline:
+                    path = rng.choice(PATHS).format(id=rng.randint(1, 200))
+                    start = time.perf_counter()
+                    try:
+                        with opener.open(base + path, timeout=30) as response:
+                            response.read()
+                            ok = response.status == 200
+                    except Exception as exc:  # noqa: BLE001
+                        ok, path = False, f"{path}: {exc}"
+                    took = (time.perf_counter() - start) * 1000
+                    with lock:
+                        latencies.append(took)
+                        if not ok:
+                            errors.append(path)
+
+            threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+            started = time.monotonic()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            elapsed = time.monotonic() - started
+        finally:
+            if server is not None:
+                server.terminate()
+                server.wait(timeout=30)
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0] * 99
     label = f"load {clients} clients {int(seconds)} s (gunicorn, PostgreSQL)"
     return [

@@ -15,7 +15,6 @@ import resource
 import statistics
 import tempfile
 import time
-import uuid
 from decimal import Decimal
 
 from bench.overlap_corpus import AIMS, generate
@@ -205,17 +204,11 @@ def run() -> list[dict]:
             results[("sqlite", n)] = _measure("sqlite", f"sqlite:///{tmp}/bench.sqlite3", n, rows)
     pg = os.environ.get("ADAM_BENCH_POSTGRES_URL")
     if pg:
-        from sqlalchemy import create_engine, text
-        from sqlalchemy.engine import make_url
+        from bench.pgtemp import throwaway_database
 
-        admin = create_engine(pg.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
         for n in sizes[:2]:
-            name = f"adam_bench_{uuid.uuid4().hex[:8]}"
-            with admin.connect() as c:
-                c.execute(text(f"CREATE DATABASE {name}"))
-            try:
-                url = make_url(pg.replace("postgresql://", "postgresql+psycopg://", 1)).set(database=name)
-                res = _measure("postgresql", url.render_as_string(hide_password=False), n, rows)
+            with throwaway_database(pg) as url:
+                res = _measure("postgresql", url, n, rows)
                 lite = results[("sqlite", n)]
                 ratio = res["p95"] / lite["p95"]
                 rows.append(_row(f"overlap postgresql {n:,}", "check p95 vs SQLite", round(ratio, 2), "x",
@@ -224,7 +217,4 @@ def run() -> list[dict]:
                     ratio = res["report_s"] / lite["report_s"]
                     rows.append(_row(f"overlap postgresql {n:,}", "report time vs SQLite", round(ratio, 2), "x",
                                      "< 2x", ratio < 2))
-            finally:
-                with admin.connect() as c:
-                    c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     return rows

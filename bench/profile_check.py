@@ -16,13 +16,13 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
 
 from bench.bench_overlap import _build, _draft
 from bench.overlap_corpus import generate
+from bench.pgtemp import psycopg_url, throwaway_database
 
 
 def profile(url: str, n: int, checks: int = 200, build: bool = True) -> None:
@@ -90,24 +90,16 @@ def main(argv: list[str]) -> None:
     if kept:
         from sqlalchemy import inspect
 
-        kept = kept.replace("postgresql://", "postgresql+psycopg://", 1)
+        kept = psycopg_url(kept)
         profile(kept, n, build="projects" not in inspect(create_engine(kept)).get_table_names())
         return
     if backend == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
             profile(f"sqlite:///{tmp}/bench.sqlite3", n)
         return
-    pg = os.environ.get("ADAM_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    pg = pg.replace("postgresql://", "postgresql+psycopg://", 1)
-    admin = create_engine(pg, isolation_level="AUTOCOMMIT")
-    name = f"adam_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as c:
-        c.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        profile(make_url(pg).set(database=name).render_as_string(hide_password=False), n)
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    with throwaway_database(os.environ.get("ADAM_BENCH_POSTGRES_URL",
+                                           "postgresql://postgres@127.0.0.1:5432/postgres")) as url:
+        profile(url, n)
 
 
 if __name__ == "__main__":

@@ -16,15 +16,14 @@ import re
 import sys
 import tempfile
 import time
-import uuid
 from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, text
 
 from bench.bench_iati import PG_ADMIN, _app, _cpu, _files, _load, _prepare
+from bench.pgtemp import throwaway_database
 
 
 def _server_cpu(pid: int | None) -> float:
@@ -195,17 +194,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             profile(f"sqlite:///{tmp}/profile.sqlite3", background)
         return
-    admin = PG_ADMIN.replace("postgresql://", "postgresql+psycopg://", 1)
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    name = f"adam_profile_{uuid.uuid4().hex[:10]}"
-    with engine.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"))
-    try:
-        profile(make_url(admin).set(database=name).render_as_string(hide_password=False), background)
-    finally:
-        with engine.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        engine.dispose()
+    with throwaway_database(PG_ADMIN, "adam_profile") as url:
+        profile(url, background)
 
 
 if __name__ == "__main__":

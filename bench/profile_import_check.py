@@ -15,9 +15,9 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 
 from bench.bench_iati import PG_ADMIN, _app, _files, _prepare
+from bench.pgtemp import throwaway_database
 
 # (module, attribute, label): the wrapped functions, outermost first.
 PHASES = [
@@ -94,7 +94,7 @@ def profile(url: str, label: str) -> None:
 
 def main(argv: list[str]) -> int:
     which = argv or ["sqlite", "postgresql"]
-    if len(which) > 1:  # one process each: the second would find scikit-learn imported and the tokens cached
+    if len(which) > 1:  # one process each: the second would find the tokens cached
         import subprocess
 
         for one in which:
@@ -104,20 +104,8 @@ def main(argv: list[str]) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             profile(f"sqlite:///{tmp}/check.sqlite3", "SQLite")
     if "postgresql" in which:
-        from sqlalchemy import create_engine, text
-        from sqlalchemy.engine import make_url
-
-        admin = PG_ADMIN.replace("postgresql://", "postgresql+psycopg://", 1)
-        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-        name = f"adam_profile_{uuid.uuid4().hex[:10]}"
-        with engine.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"))
-        try:
-            profile(make_url(admin).set(database=name).render_as_string(hide_password=False), "PostgreSQL")
-        finally:
-            with engine.connect() as conn:
-                conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            engine.dispose()
+        with throwaway_database(PG_ADMIN, "adam_profile") as url:
+            profile(url, "PostgreSQL")
     return 0
 
 
