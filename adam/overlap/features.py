@@ -203,9 +203,12 @@ class RegionCatalogue:
         return self._by_key.get(key)
 
     def organisation(self, oid: int | None) -> int | None:
+        """One organisation id as organisations() reads it (the lowest id of its spelling variants)."""
         if oid is None:
             return None
-        return next(iter(self.organisations([oid])))
+        if self._canon is None:
+            self._canon = organisation_canon(self.session)
+        return self._canon.get(oid, oid)
 
     def regions_holding(self, countries: Iterable[int]) -> set[int]:
         wanted = set(countries)
@@ -363,10 +366,7 @@ def load_features(session: Session, ids: Iterable[int] | None = None, regions: R
      related) = (linked(table, column) for table, column in _LINKS)
 
     empty: frozenset = frozenset()
-    places_of = regions.places
-    organisations = regions.organisations
-    organisations(empty)  # reads the spelling variants once
-    canon = regions._canon
+    places_of, organisations, organisation = regions.places, regions.organisations, regions.organisation
     titled = regions.organisation_titled
     result: dict[int, ProjectFeatures] = {}
     for (pid, title, summary, description, language, status, activity_type, starts_on, ends_on, created_at,
@@ -392,7 +392,7 @@ def load_features(session: Session, ids: Iterable[int] | None = None, regions: R
             institutions=institutions.get(pid, empty),
             funders=organisations(funders.get(pid, empty)),
             implementers=organisations(implementers.get(pid, empty)),
-            owner=canon.get(owner, owner) if owner is not None else None,  # as regions.organisation(owner)
+            owner=organisation(owner),
             iati_identifier=iati_identifier,
             related=related.get(pid, empty),
             budget_usd=float(budget_usd) if budget_usd is not None else None,
