@@ -30,7 +30,7 @@ PHASES = [
     ("adam.overlap.engine", "score_pair", "    score_pair (worded pairs: stated links, and the matches)"),
     ("adam.overlap.decisions", "decisions_for", "  decisions_for"),
     ("adam.exchange.overlap_hook", "signal_rows", "  signal_rows (evidence of each match)"),
-    ("adam.exchange.overlap_hook", "_insert_rows", "  inserts (acknowledgements, notifications)"),
+    ("adam.exchange.overlap_hook", "insert_rows", "  inserts (acknowledgements, notifications)"),
     ("adam.exchange.overlap_hook", "_notify", "  _notify"),
 ]
 

@@ -17,17 +17,16 @@ Plain Python: no Flask.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import JSON, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adam.collector import collections_paused
-from adam.iati.importer import check_imported_projects
+from adam.iati.importer import check_imported_projects, insert_rows
 from adam.models import Notification, OverlapAcknowledgement, User
 from adam.overlap.notify import notice_text, overlap_notice, signal_rows
 from adam.projects import overlap_hooks
@@ -73,7 +72,6 @@ def check_projects(session: Session, project_ids: Iterable[int], user: Any = Non
 
 
 def _check_batch(session: Session, ids: list[int], user: Any) -> OverlapSummary:
-
     # Everything the check makes (the register's features, the scored pairs, the rows written) stays alive to
     # the end, and the import before it left a large heap: a cyclic collection now would walk it all for nothing.
     with collections_paused():
@@ -106,7 +104,7 @@ def _check_register(session: Session, ids: list[int], user: Any) -> OverlapSumma
              "label": result.label, "acknowledged": False, "created_at": now,
              "signals": signal_rows(result.signals)}
             for found in matches.values() for mine, other, result in found]
-    _insert_rows(session, OverlapAcknowledgement.__table__, rows)
+    insert_rows(session, OverlapAcknowledgement.__table__, rows)
     _notify(session, [m for found in matches.values() for m in found if m[1].id not in imported], user, now)
     return OverlapSummary(checked=len(ids), with_overlaps=sum(1 for found in matches.values() if found),
                           matches=len(rows), path="batch")
@@ -132,31 +130,5 @@ def _notify(session: Session, found: list, user: Any, now: dt.datetime) -> None:
             if uid != getattr(user, "id", None):
                 rows.append({"user_id": uid, "project_id": mine.id, "message": message, "content": content,
                              "created_at": now})
-    _insert_rows(session, Notification.__table__, rows)
+    insert_rows(session, Notification.__table__, rows)
 
-
-def _insert_rows(session: Session, table: Any, rows: list[dict]) -> None:
-    """Rows (dicts with the same keys) into a table, in this transaction.
-
-    PostgreSQL takes them by COPY: an executemany there is one INSERT per row (10,000 acknowledgements: 0.7 s,
-    by COPY 0.3 s). The values are those the INSERT would send: JSON columns as the dialect's JSON serializer
-    writes them (a json column keeps that text as it is), the others as the driver adapts them."""
-    if not rows:
-        return
-    connection = session.connection()
-    dialect = connection.dialect
-    columns = list(rows[0])
-    python_defaults = any(c.name not in rows[0] and (c.default is not None or c.onupdate is not None) for c in table.c)
-    if dialect.name != "postgresql" or dialect.driver != "psycopg" or python_defaults:
-        for start in range(0, len(rows), 1000):
-            session.execute(insert(table), rows[start:start + 1000])
-        return
-    serialize = getattr(dialect, "_json_serializer", None) or json.dumps
-    as_json = [isinstance(table.c[name].type, JSON) for name in columns]
-    quote = dialect.identifier_preparer.quote
-    sql = f"COPY {dialect.identifier_preparer.format_table(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
-    with connection.connection.dbapi_connection.cursor() as cursor, cursor.copy(sql) as copy:
-        for row in rows:
-            # JSON(none_as_null=False), the default: None is stored as JSON null, as the INSERT would
-            copy.write_row([serialize(row[name]) if json_column else row[name]
-                            for name, json_column in zip(columns, as_json)])

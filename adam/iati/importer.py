@@ -351,7 +351,7 @@ class _Importer:
                 rows.append(row)
             # Plain executemany, then the ids back by the unique identifier: RETURNING in parameter order would
             # make SQLite insert one row per statement.
-            _insert_rows(session, projects, rows)
+            insert_rows(session, projects, rows)
             ids_by_identifier = dict(session.execute(
                 select(projects.c.iati_identifier, projects.c.id)
                 .where(self._among(projects.c.iati_identifier, [p.row["iati_identifier"] for p in to_create]))).all())
@@ -447,7 +447,7 @@ class _Importer:
             table = Organisation.__table__
             rows = [{"name": o.name, "type": o.type, "iati_identifier": o.ref, "active": True, "created_at": now}
                     for o in self.pending_orgs]
-            _insert_rows(self.session, table, rows)
+            insert_rows(self.session, table, rows)
             ids = dict(self.session.execute(
                 select(table.c.name, table.c.id).where(self._among(table.c.name, [o.name for o in self.pending_orgs]))).all())
             for org in self.pending_orgs:
@@ -457,7 +457,7 @@ class _Importer:
         if self.pending_aliases:
             rows = [{"organisation_id": _id(a["org"]), "alias": a["alias"], "key": a["key"][:255], "language": None}
                     for a in self.pending_aliases]
-            _insert_rows(self.session, OrganisationAlias.__table__, rows)
+            insert_rows(self.session, OrganisationAlias.__table__, rows)
             self.pending_aliases = []
         return created
 
@@ -550,8 +550,9 @@ class _Rows:
         return [dict(zip(self.columns, value)) for value in self.values]
 
 
-def _insert_rows(session: Session, table: Any, rows: list[dict]) -> None:
-    """Insert many rows, every one with the keys of the first (see _insert_values)."""
+def insert_rows(session: Session, table: Any, rows: list[dict]) -> None:
+    """Insert many rows, every one with the keys of the first, as insert(table) would (see _insert_values): the
+    import's writes, and the matches and notifications of the overlap check after it."""
     if rows:
         _insert_values(session, _Rows.of(table, rows))
 
@@ -621,9 +622,8 @@ def _copy_payload(connection: Any, rows: _Rows) -> _RowsPayload | None:
         values = []
         for row in rows.values:
             value = [*row, *fill]
-            for i, process in processors:
-                if value[i] is not None:
-                    value[i] = process(value[i])
+            for i, process in processors:  # None too, as SQLAlchemy does: a JSON column stores it as JSON null
+                value[i] = process(value[i])
             values.append(value)
     names = ", ".join(dialect.identifier_preparer.quote(c) for c in columns)
     name = dialect.identifier_preparer.quote(table.name)

@@ -6,7 +6,8 @@ import datetime as dt
 
 from sqlalchemy import insert, select, text
 
-from adam.exchange.overlap_hook import _insert_rows, check_projects
+from adam.exchange.overlap_hook import check_projects
+from adam.iati.importer import insert_rows
 from adam.iati.importer import import_files
 from adam.models import Notification, OverlapAcknowledgement, Project
 from adam.overlap.decisions import decide
@@ -135,8 +136,8 @@ def test_rows_are_written_as_an_insert_writes_them(session, backend):
     expected = read()
     session.execute(text("DELETE FROM overlap_acknowledgements"))
     session.execute(text("DELETE FROM notifications"))
-    _insert_rows(session, OverlapAcknowledgement.__table__, acks)
-    _insert_rows(session, Notification.__table__, notes)
-    _insert_rows(session, Notification.__table__, [])
+    insert_rows(session, OverlapAcknowledgement.__table__, acks)
+    insert_rows(session, Notification.__table__, notes)
+    insert_rows(session, Notification.__table__, [])
     assert read() == expected and len(expected[0]) == 3 and len(expected[1]) == 2
     assert session.scalars(select(Notification.content).order_by(Notification.id)).all()[1]["notice"]["msgid"] == "x"
