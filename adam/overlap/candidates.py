@@ -29,6 +29,7 @@ import scipy.sparse as sp
 
 from adam.overlap.config import DEFAULT_CONFIG, OverlapConfig
 from adam.overlap.features import ProjectFeatures
+from adam.overlap.kernels import ProfileFilter, pair_titles, title_entries
 from adam.overlap.text import Idf, counts
 
 
@@ -266,7 +267,7 @@ class _Side:
     """The rows of a block in start-date order, with their matrices sliced once for every chunk."""
 
     def __init__(self, corpus: Corpus, rows: np.ndarray, transpose: bool, names: tuple[str, ...] = RIGHT,
-                 extra: dict[str, sp.csr_matrix] | None = None):
+                 extra: dict[str, sp.csr_matrix] | None = None, postings: bool = False):
         order = np.argsort(corpus.starts[rows], kind="stable")
         self.rows = rows[order]
         self.starts = corpus.starts[self.rows]
@@ -274,7 +275,14 @@ class _Side:
         self.m = {name: getattr(corpus, name)[self.rows] for name in names}
         self.m.update({name: m[self.rows] for name, m in (extra or {}).items()})
         if transpose:
-            self.t = {name: m.T.tocsc() for name, m in self.m.items()}
+            self.t = {name: m.T.tocsc() for name, m in self.m.items() if not (postings and name == "titles")}
+        if postings and transpose:
+            # per word, the rows (in start order) that have it: what kernels.title_entries looks up
+            titles = self.m["titles"].tocsc()
+            titles.sort_indices()
+            self.postings = titles
+        if postings:
+            self.signs = np.ascontiguousarray(profile_signatures(corpus)[self.rows])
 
 
 def _chunk_pairs(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo: int, hi: int,
@@ -443,6 +451,43 @@ PROFILE_FIRST = (0, 1, 3, 4, 5)
 PROFILE_SECOND = (2, 6, 7, 8)
 
 
+def profile_signatures(corpus: Corpus) -> np.ndarray:
+    """Per row, one 64-bit signature per signal of PROFILE_FIRST (columns in that order): rows that share a
+    value (a pillar, a theme, an activity type, a donor, an implementer) share a bit of its signature
+    (row_signatures; an activity type as the bit of its code); computed once per corpus."""
+    cached = getattr(corpus, "_profile_signatures", None)
+    if cached is None:
+        columns = []
+        for k in PROFILE_FIRST:
+            signal, _, matrix = PROFILE[k]
+            if matrix is not None:
+                columns.append(row_signatures(getattr(corpus, matrix)))
+            elif signal == "same_activity_type":  # 0: unknown, which gives no points
+                code = corpus.activity.astype(np.uint64)
+                columns.append(np.where(code > 0, np.left_shift(np.uint64(1), code % np.uint64(64)), np.uint64(0)))
+            else:  # no signature: every pair may share it
+                columns.append(np.full(len(corpus.features), np.iinfo(np.uint64).max, dtype=np.uint64))
+        cached = corpus._profile_signatures = np.stack(columns, axis=1) if columns else \
+            np.zeros((len(corpus.features), 0), dtype=np.uint64)
+    return cached
+
+
+_FILTERS: dict[tuple[float, ...], ProfileFilter] = {}
+
+
+def _profile_filter(sets: TextFreeSets) -> ProfileFilter | None:
+    """The kernel's form of sets.by_profile (None without profiles): the first step's signals read from
+    profile_signatures, the second step's given."""
+    if not sets.by_profile:
+        return None
+    found = _FILTERS.get(sets.by_profile)
+    if found is None:
+        found = _FILTERS[sets.by_profile] = ProfileFilter(
+            np.array([1 << k for k in PROFILE_FIRST], dtype=np.int64), sum(1 << k for k in PROFILE_SECOND),
+            np.asarray(sets.by_profile, dtype=np.float64) - 1e-6)
+    return found
+
+
 class _Scratch:
     """Arrays of the size of a chunk, zero between uses (only the entries set are reset): marking a few hundred
     thousand entries of a chunk of millions costs what the entries cost, not what the chunk does."""
@@ -501,7 +546,7 @@ def _chunk_sparse(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo:
     link_ab, link_ba), its title cosine (0 under the floor: it scores the same), no text cosine."""
     floor = cfg.text_floor - 1e-6
     w = hi - lo
-    lm = {name: m[a:b] for name, m in left.m.items()}
+    lm = {name: m[a:b] for name, m in left.m.items() if name != "titles"}
     rt = {name: m[:, lo:hi] for name, m in right.t.items()}
     scratch.fit((b - a) * w)
 
@@ -511,7 +556,12 @@ def _chunk_sparse(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo:
         rows = np.searchsorted(product.indptr.astype(np.int64), at, side="right") - 1
         return rows * w + product.indices[at], product.data[at]
 
-    title_keys, title_values = entries(lm["titles"] @ rt["titles"], floor)
+    # the pairs whose dates meet and whose title reaches sets.title_at_least and (read from signatures) what their
+    # profile needs at the least
+    at_least = sets.title_at_least - 1e-6
+    title_keys, title_values = title_entries(left.m["titles"], a, b, right.postings, lo, hi, left.starts, left.ends,
+                                             right.starts, right.ends, upper, max(floor, at_least),
+                                             _profile_filter(sets), left.signs, right.signs)
     codes = {"donor": row_codes(corpus.funders), "implementer": row_codes(corpus.implementers)}
     products = [("institution", "institutions", "institutions"), ("link_ab", "owners", "partners"),
                 ("link_ba", "partners", "owners")]
@@ -546,24 +596,25 @@ def _chunk_sparse(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo:
             offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(many) - many, many)
             alike = np.repeat(np.arange(b - a, dtype=np.int64) * w + (first - lo), many) + offsets
             extra.append(alike[shared("donor", alike) | shared("implementer", alike)])
-    # the pairs of the title set, then the others not already among them (by the same product's cosine)
-    at_least = sets.title_at_least - 1e-6
-    titled = title_values >= at_least
+    # the pairs of the title set, then the others not already among them, whose dates meet, with their title
+    # cosine (0 under the floor: it scores the same)
     extra_keys = np.sort(np.concatenate(extra))
     if len(extra_keys):
         extra_keys = extra_keys[np.concatenate(([True], extra_keys[1:] != extra_keys[:-1]))]
-    extra_titles = scratch.lookup(extra_keys, title_keys, title_values)
-    fresh = extra_titles < at_least
-    keys = np.concatenate([title_keys[titled], extra_keys[fresh]])
-    titles = np.concatenate([title_values[titled], extra_titles[fresh]])
-    r, c = keys // w, keys % w
+        extra_keys = extra_keys[~scratch.member(extra_keys, title_keys)]
+    r, c = extra_keys // w, extra_keys % w
     meet = (left.starts[a + r] < right.ends[lo + c]) & (right.starts[lo + c] < left.ends[a + r])
     if upper:
         meet &= lo + c > a + r
-    if not meet.all():
-        keys, r, c, titles = keys[meet], r[meet], c[meet], titles[meet]
+    extra_keys, r, c = extra_keys[meet], r[meet], c[meet]
+    lt, rt_ = left.m["titles"], right.m["titles"]
+    extra_titles = pair_titles(lt.indptr, lt.indices, lt.data, rt_.indptr, rt_.indices, rt_.data, a + r, lo + c)
+    extra_titles = np.where(extra_titles >= floor, extra_titles, np.float32(0))
+    keys = np.concatenate([title_keys, extra_keys])
+    titles = np.concatenate([title_values, extra_titles])
     if len(keys) == 0:
         return None
+    r, c = keys // w, keys % w
     i, j = left.rows[a + r], right.rows[lo + c]
     known: dict[str, np.ndarray] = {}
     if sets.by_profile:
@@ -685,13 +736,16 @@ def candidate_tasks(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG, sets: T
 
     for place, members in blocks.items():
         if len(members) > 1:
-            side = _Side(corpus, np.array(members, dtype=np.int64), transpose=True, names=names, extra=extra)
+            side = _Side(corpus, np.array(members, dtype=np.int64), transpose=True, names=names, extra=extra,
+                         postings=sets is not None)
             for task in _chunk_tasks(corpus, side, side, cfg, upper=True, sets=sets):
                 yield in_block(task, place)
     if wide:
         # wide-scope projects meet everyone: their rows against every column (two wide ones: once)
-        left = _Side(corpus, np.array(wide, dtype=np.int64), transpose=False, names=names, extra=extra)
-        right = _Side(corpus, np.arange(len(features), dtype=np.int64), transpose=True, names=names, extra=extra)
+        left = _Side(corpus, np.array(wide, dtype=np.int64), transpose=False, names=names, extra=extra,
+                     postings=sets is not None)
+        right = _Side(corpus, np.arange(len(features), dtype=np.int64), transpose=True, names=names, extra=extra,
+                      postings=sets is not None)
         for task in _chunk_tasks(corpus, left, right, cfg, upper=False, sets=sets):
             yield wide_pairs(task)
 
