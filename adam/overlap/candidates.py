@@ -29,7 +29,6 @@ import scipy.sparse as sp
 
 from adam.overlap.config import DEFAULT_CONFIG, OverlapConfig
 from adam.overlap.features import ProjectFeatures
-from adam.overlap.kernels import ProfileFilter, pair_titles, title_entries
 from adam.overlap.text import Idf, counts
 
 
@@ -264,25 +263,30 @@ class CandidateChunk:
 
 
 class _Side:
-    """The rows of a block in start-date order, with their matrices sliced once for every chunk."""
+    """The rows of a block in start-date order, with their matrices sliced once for every chunk; with kernel
+    (the text-free chunks), what kernels.chunk_candidates reads: the title and donor posting lists (on a side
+    that is transposed: a right side), the donors by row, the raw starts and the profile signatures."""
 
     def __init__(self, corpus: Corpus, rows: np.ndarray, transpose: bool, names: tuple[str, ...] = RIGHT,
-                 extra: dict[str, sp.csr_matrix] | None = None, postings: bool = False):
+                 kernel: bool = False):
         order = np.argsort(corpus.starts[rows], kind="stable")
         self.rows = rows[order]
         self.starts = corpus.starts[self.rows]
         self.ends = corpus.ends[self.rows]
         self.m = {name: getattr(corpus, name)[self.rows] for name in names}
-        self.m.update({name: m[self.rows] for name, m in (extra or {}).items()})
         if transpose:
-            self.t = {name: m.T.tocsc() for name, m in self.m.items() if not (postings and name == "titles")}
-        if postings and transpose:
-            # per word, the rows (in start order) that have it: what kernels.title_entries looks up
-            titles = self.m["titles"].tocsc()
-            titles.sort_indices()
-            self.postings = titles
-        if postings:
+            # the kernel reads the titles and donors from posting lists: no transposed copies of them
+            self.t = {name: m.T.tocsc() for name, m in self.m.items()
+                      if not (kernel and name in ("titles", "funders"))}
+        if kernel:
+            from adam.overlap.kernels import postings  # numba: imported by the full report only
+
+            self.raw_starts = corpus.raw_start[self.rows]
             self.signs = np.ascontiguousarray(profile_signatures(corpus)[self.rows])
+            self.donors = self.m["funders"]
+            if transpose:
+                self.postings = postings(self.m["titles"])
+                self.donor_postings = postings(self.m["funders"])
 
 
 def _chunk_pairs(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo: int, hi: int,
@@ -472,12 +476,14 @@ def profile_signatures(corpus: Corpus) -> np.ndarray:
     return cached
 
 
-_FILTERS: dict[tuple[float, ...], ProfileFilter] = {}
+_FILTERS: dict[tuple[float, ...], "ProfileFilter"] = {}
 
 
-def _profile_filter(sets: TextFreeSets) -> ProfileFilter | None:
+def _profile_filter(sets: TextFreeSets) -> "ProfileFilter | None":
     """The kernel's form of sets.by_profile (None without profiles): the first step's signals read from
     profile_signatures, the second step's given."""
+    from adam.overlap.kernels import ProfileFilter
+
     if not sets.by_profile:
         return None
     found = _FILTERS.get(sets.by_profile)
@@ -486,6 +492,17 @@ def _profile_filter(sets: TextFreeSets) -> ProfileFilter | None:
             np.array([1 << k for k in PROFILE_FIRST], dtype=np.int64), sum(1 << k for k in PROFILE_SECOND),
             np.asarray(sets.by_profile, dtype=np.float64) - 1e-6)
     return found
+
+
+def _enumerate(sets: TextFreeSets, cfg: OverlapConfig) -> "Enumerate":
+    """What chunk_candidates enumerates for the sets (text_free_sets): titles from sets.title_at_least, the pairs
+    that share a donor and an implementer, and with sets.same_start those that start alike within the date
+    tolerance and share one of them."""
+    from adam.overlap.kernels import Enumerate
+
+    signals = [PROFILE[k][0] for k in PROFILE_FIRST]
+    return Enumerate(sets.title_at_least - 1e-6, True, cfg.date_tolerance_days if sets.same_start else -1,
+                     signals.index("same_donor"), signals.index("same_implementer"))
 
 
 class _Scratch:
@@ -508,110 +525,48 @@ class _Scratch:
         self.flags[of] = False
         return found
 
-    def lookup(self, keys: np.ndarray, of: np.ndarray, values: np.ndarray) -> np.ndarray:
-        """For each of keys (sorted, distinct), its value among (of, values) (distinct), else 0."""
-        found = np.zeros(len(keys), dtype=values.dtype)
-        if len(keys) == 0 or len(of) == 0:
-            return found
-        self.flags[keys] = True
-        hit = self.flags[of]
-        self.flags[keys] = False
-        found[np.searchsorted(keys, of[hit])] = values[hit]
-        return found
 
-
-SPARSE_SIDE = ("titles", "funders", "implementers", "owners", "partners", "institutions")
-
-
-def _donor_implementer(corpus: Corpus) -> dict[str, sp.csr_matrix]:
-    """When every row names one donor and one implementer at most: one column per (donor, implementer) couple,
-    whose product finds the pairs that share both without the (much larger) products of each."""
-    donor, implementer = row_codes(corpus.funders), row_codes(corpus.implementers)
-    if donor is None or implementer is None:
-        return {}
-    rows = np.flatnonzero((donor >= 0) & (implementer >= 0))
-    _, couples = np.unique(np.stack([donor[rows], implementer[rows]], axis=1), axis=0, return_inverse=True)
-    matrix = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, couples.ravel())),
-                           shape=(len(donor), int(couples.max()) + 1 if len(rows) else 1))
-    return {"donor_implementer": matrix}
+SPARSE_SIDE = ("titles", "funders", "owners", "partners", "institutions")
 
 
 def _chunk_sparse(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo: int, hi: int,
                   cfg: OverlapConfig, upper: bool, sets: TextFreeSets, scratch: _Scratch) -> CandidateChunk | None:
     """As _chunk_pairs, without the text product: the pairs with intersecting dates and a title cosine of
-    sets.title_at_least, a shared institution, both donor and implementer, a partner link (or, with
-    sets.same_start, starts within the date tolerance and a donor or an implementer in common), found from the
-    sparse products alone (nothing of the size of the chunk is made dense). Every pair that can be flagged is
-    among them (text_free_sets); each gets the inputs its products give (institution, donor, implementer,
-    link_ab, link_ba), its title cosine (0 under the floor: it scores the same), no text cosine."""
+    sets.title_at_least, both donor and implementer in common (or, with sets.same_start, starts within the date
+    tolerance and a donor or an implementer in common) whose title reaches what their profile needs (found by
+    kernels.chunk_candidates), and those that share an institution or have a partner link (sparse products:
+    few). Every pair that can be flagged is among them (text_free_sets); each gets the inputs found on the way
+    (institution, donor, implementer, link_ab, link_ba...), its title cosine (0 under the floor: it scores the
+    same), no text cosine."""
+    from adam.overlap.kernels import chunk_candidates, pair_titles
+
     floor = cfg.text_floor - 1e-6
     w = hi - lo
-    lm = {name: m[a:b] for name, m in left.m.items() if name != "titles"}
-    rt = {name: m[:, lo:hi] for name, m in right.t.items()}
     scratch.fit((b - a) * w)
-
-    def entries(product: sp.csr_matrix, at_least: float) -> tuple[np.ndarray, np.ndarray]:
-        product = product.tocsr()
-        at = np.flatnonzero(product.data >= at_least)
+    # the pairs that share an institution or have a partner link, whatever their title and profile (few: by
+    # sparse products), whose dates meet, with their title cosines
+    lm = {name: left.m[name][a:b] for name in ("institutions", "owners", "partners")}
+    rt = {name: right.t[name][:, lo:hi] for name in ("institutions", "owners", "partners")}
+    found = {}
+    for name, l, r in (("institution", "institutions", "institutions"), ("link_ab", "owners", "partners"),
+                       ("link_ba", "partners", "owners")):
+        product = (lm[l] @ rt[r]).tocsr()
+        at = np.flatnonzero(product.data >= 0.5)
         rows = np.searchsorted(product.indptr.astype(np.int64), at, side="right") - 1
-        return rows * w + product.indices[at], product.data[at]
-
-    # the pairs whose dates meet and whose title reaches sets.title_at_least and (read from signatures) what their
-    # profile needs at the least
-    at_least = sets.title_at_least - 1e-6
-    title_keys, title_values = title_entries(left.m["titles"], a, b, right.postings, lo, hi, left.starts, left.ends,
-                                             right.starts, right.ends, upper, max(floor, at_least),
-                                             _profile_filter(sets), left.signs, right.signs)
-    codes = {"donor": row_codes(corpus.funders), "implementer": row_codes(corpus.implementers)}
-    products = [("institution", "institutions", "institutions"), ("link_ab", "owners", "partners"),
-                ("link_ba", "partners", "owners")]
-    if "donor_implementer" not in lm:  # else donor and implementer come from their one column per row
-        products += [("donor", "funders", "funders"), ("implementer", "implementers", "implementers")]
-    found = {name: entries(lm[l] @ rt[r], 0.5)[0] for name, l, r in products}
-
-    def shared(name: str, keys: np.ndarray) -> np.ndarray:
-        """Whether the pairs of the chunk's keys share a donor (implementer...): by the rows' one column if they
-        have one at most, else by the product's entries."""
-        code = codes.get(name)
-        if code is None:
-            return scratch.member(keys, found[name])
-        left_code, right_code = code[left.rows[a + keys // w]], code[right.rows[lo + keys % w]]
-        return (left_code >= 0) & (left_code == right_code)
-
-    if "donor_implementer" in lm:
-        both = entries(lm["donor_implementer"] @ rt["donor_implementer"], 0.5)[0]
-    else:
-        both = found["donor"][shared("implementer", found["donor"])]
-    extra = [found["institution"], found["link_ab"], found["link_ba"], both]
-    if sets.same_start:
-        tol = cfg.date_tolerance_days
-        starts = corpus.raw_start[left.rows[a:b]]
-        first = np.clip(np.searchsorted(right.starts, starts - tol, side="left"), lo, hi)
-        last = np.clip(np.searchsorted(right.starts, starts + tol, side="right"), lo, hi)
-        if upper:
-            first = np.maximum(first, np.arange(a + 1, b + 1))
-        many = np.where(starts >= 0, np.maximum(last - first, 0), 0)
-        total = int(many.sum())
-        if total:
-            offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(many) - many, many)
-            alike = np.repeat(np.arange(b - a, dtype=np.int64) * w + (first - lo), many) + offsets
-            extra.append(alike[shared("donor", alike) | shared("implementer", alike)])
-    # the pairs of the title set, then the others not already among them, whose dates meet, with their title
-    # cosine (0 under the floor: it scores the same)
-    extra_keys = np.sort(np.concatenate(extra))
-    if len(extra_keys):
-        extra_keys = extra_keys[np.concatenate(([True], extra_keys[1:] != extra_keys[:-1]))]
-        extra_keys = extra_keys[~scratch.member(extra_keys, title_keys)]
-    r, c = extra_keys // w, extra_keys % w
+        found[name] = rows * w + product.indices[at]
+    anchors = np.unique(np.concatenate([found[name] for name in ANCHORS]))
+    r, c = anchors // w, anchors % w
     meet = (left.starts[a + r] < right.ends[lo + c]) & (right.starts[lo + c] < left.ends[a + r])
     if upper:
         meet &= lo + c > a + r
-    extra_keys, r, c = extra_keys[meet], r[meet], c[meet]
+    anchors, r, c = anchors[meet], r[meet], c[meet]
     lt, rt_ = left.m["titles"], right.m["titles"]
-    extra_titles = pair_titles(lt.indptr, lt.indices, lt.data, rt_.indptr, rt_.indices, rt_.data, a + r, lo + c)
-    extra_titles = np.where(extra_titles >= floor, extra_titles, np.float32(0))
-    keys = np.concatenate([title_keys, extra_keys])
-    titles = np.concatenate([title_values, extra_titles])
+    anchor_titles = pair_titles(lt.indptr, lt.indices, lt.data, rt_.indptr, rt_.indices, rt_.data, a + r, lo + c)
+    # and the others (kernels.chunk_candidates)
+    keys, titles = chunk_candidates(left, a, b, right, lo, hi, upper, floor, _enumerate(sets, cfg),
+                                    _profile_filter(sets), skip=anchors)
+    keys = np.concatenate([keys, anchors])
+    titles = np.concatenate([titles, np.where(anchor_titles >= floor, anchor_titles, np.float32(0))])
     if len(keys) == 0:
         return None
     r, c = keys // w, keys % w
@@ -619,17 +574,17 @@ def _chunk_sparse(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo:
     known: dict[str, np.ndarray] = {}
     if sets.by_profile:
         # unless it shares an institution or has a partner link, a pair needs the title cosine of its profile
-        # (profile_title_at_least)
+        # (profile_title_at_least); the kernel read the profile from signatures (it may have seen more signals
+        # than the pair has): now exactly.
         # The title a profile needs does not grow with the signals it has (points_at_most counts a signal at 0
         # when not shared, at most its points when shared), so a pair under what it needs with every signal of
         # the second step given is under what it needs whatever they are.
         needed = np.asarray(sets.by_profile)
         anchored = scratch.member(keys, np.concatenate([found[name] for name in ANCHORS]))
-        known = {}
         bits = np.zeros(len(keys), dtype=np.int64)
         for step, given in ((PROFILE_FIRST, sum(1 << k for k in PROFILE_SECOND)), (PROFILE_SECOND, 0)):
-            more, shares_ = pair_profiles(corpus, i, j, cfg, step)
-            bits |= more
+            more_bits, shares_ = pair_profiles(corpus, i, j, cfg, step)
+            bits |= more_bits
             known.update(shares_)
             keep = anchored | (titles >= needed[bits | given] - 1e-6)
             if not keep.all():
@@ -638,9 +593,12 @@ def _chunk_sparse(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo:
                 known = {name: value[keep] for name, value in known.items()}
             if len(keys) == 0:
                 return None
-    for name in ("institution", "donor", "implementer", "link_ab", "link_ba"):
+    for name in ("institution", "link_ab", "link_ba"):
         if name not in known:
-            known[name] = shared(name, keys) if name in codes else scratch.member(keys, found[name])
+            known[name] = scratch.member(keys, found[name])
+    for name, matrix in (("donor", "funders"), ("implementer", "implementers")):
+        if name not in known:
+            known[name] = shares(getattr(corpus, matrix), i, j)
     return CandidateChunk(i, j, titles.astype(np.float64), None, known)
 
 
@@ -706,9 +664,7 @@ def candidate_tasks(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG, sets: T
     blocks, wide = place_blocks(features)
     several = np.array([len(f.places) > 1 and not f.wide for f in features], dtype=bool)
     names = RIGHT if sets is None else SPARSE_SIDE
-    extra = {} if sets is None else _donor_implementer(corpus)
-    if extra:
-        names = tuple(name for name in names if name not in ("funders", "implementers"))
+    kernel = sets is not None
 
     def in_block(task, place: int):  # noqa: ANN001, ANN202
         def run() -> CandidateChunk | None:
@@ -736,16 +692,14 @@ def candidate_tasks(corpus: Corpus, cfg: OverlapConfig = DEFAULT_CONFIG, sets: T
 
     for place, members in blocks.items():
         if len(members) > 1:
-            side = _Side(corpus, np.array(members, dtype=np.int64), transpose=True, names=names, extra=extra,
-                         postings=sets is not None)
+            side = _Side(corpus, np.array(members, dtype=np.int64), transpose=True, names=names, kernel=kernel)
             for task in _chunk_tasks(corpus, side, side, cfg, upper=True, sets=sets):
                 yield in_block(task, place)
     if wide:
         # wide-scope projects meet everyone: their rows against every column (two wide ones: once)
-        left = _Side(corpus, np.array(wide, dtype=np.int64), transpose=False, names=names, extra=extra,
-                     postings=sets is not None)
-        right = _Side(corpus, np.arange(len(features), dtype=np.int64), transpose=True, names=names, extra=extra,
-                      postings=sets is not None)
+        left = _Side(corpus, np.array(wide, dtype=np.int64), transpose=False, names=names, kernel=kernel)
+        right = _Side(corpus, np.arange(len(features), dtype=np.int64), transpose=True, names=names,
+                      kernel=kernel)
         for task in _chunk_tasks(corpus, left, right, cfg, upper=False, sets=sets):
             yield wide_pairs(task)
 

@@ -1,10 +1,11 @@
-"""Compiled loops of the full report (numba): the title cosines of a chunk of rows against the columns their
-dates meet, without making the whole sparse product.
+"""Compiled loops of the full report (numba): the candidate pairs of a chunk of rows against the columns their
+dates meet, found from posting lists, without making the sparse products of the chunk.
 
 scipy's product of a chunk computes every pair that shares a word (two passes: its size, then its entries) and
-keeps them all, though most pairs have a cosine under the floor or dates that never meet. Here each row's
-words are looked up in the columns' posting lists, within the columns whose start comes before the row's end
-(columns are in start order), and only the pairs at the floor whose dates meet are kept. The sums are made in
+keeps them all, though most pairs have a cosine under the floor or dates that never meet; the pairs that share
+a donor and an implementer, or start alike, came from more products and sorts. Here each row's words are
+looked up in the columns' posting lists, within the columns whose start comes before the row's end (columns
+are in start order), and only the pairs that can matter are kept (chunk_candidates). The title sums are made in
 the order scipy makes them (the row's words in order, each word's columns in order, float32), so the cosines
 are the same, bit for bit (tests/overlap/test_kernels.py compares them).
 
@@ -15,24 +16,39 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from numba import njit
 
 
 @dataclass(frozen=True)
 class ProfileFilter:
-    """What title a pair needs by its profile: needed[profile] (minus the tolerance), the profile being `given`
-    with bits[t] added for each signal t the two rows' signatures share."""
+    """What title a pair needs by its profile: needed[profile] (the tolerance already taken off), the profile
+    being `given` with bits[t] added for each signal t whose signatures the two rows share."""
 
-    bits: np.ndarray    # int64, one per signal
+    bits: np.ndarray    # int64, one per signature column
     given: int
     needed: np.ndarray  # float64, by profile
+
+
+@dataclass(frozen=True)
+class Enumerate:
+    """Which pairs chunk_candidates enumerates besides those of a title cosine of `at_least`: the pairs that
+    share a donor and an implementer (both), and, when `alike` (a number of days, -1: not), the pairs whose
+    known starts are within that many days and that share a donor or an implementer. donor and implementer
+    are the signature columns of those signals."""
+
+    at_least: float
+    both: bool
+    alike: int
+    donor: int
+    implementer: int
 
 
 @njit(nogil=True, cache=True)
 def pair_titles(l_indptr: np.ndarray, l_indices: np.ndarray, l_data: np.ndarray, r_indptr: np.ndarray,
                 r_indices: np.ndarray, r_data: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """The title cosine of each pair (left row left[k], right row right[k]) of two CSR matrices, summed as
-    scipy's product sums it (the left row's words in order, float32): the same value as title_entries gives."""
+    scipy's product sums it (the left row's words in order, float32): the value chunk_candidates gives."""
     out = np.zeros(len(left), dtype=np.float32)
     for k in range(len(left)):
         r, c = left[k], right[k]
@@ -48,90 +64,164 @@ def pair_titles(l_indptr: np.ndarray, l_indices: np.ndarray, l_data: np.ndarray,
 
 
 @njit(nogil=True, cache=True)
-def _title_entries(l_indptr: np.ndarray, l_indices: np.ndarray, l_data: np.ndarray, a: int, b: int,
-                   c_indptr: np.ndarray, c_rows: np.ndarray, c_data: np.ndarray, lo: int, hi: int,
-                   l_starts: np.ndarray, l_ends: np.ndarray, r_starts: np.ndarray, r_ends: np.ndarray,
-                   upper: bool, floor: float, l_signs: np.ndarray, r_signs: np.ndarray, bits: np.ndarray,
-                   given: int, needed: np.ndarray, acc: np.ndarray, keys: np.ndarray, values: np.ndarray
-                   ) -> tuple[int, int]:
-    """title_entries from row a on, into keys and values: (how many were written, the row to go on from, b
-    when done). Stops before a row whose columns might not fit in what is left of the buffers. acc: hi - lo
-    zeros (left zero)."""
-    signals = l_signs.shape[1]
+def _needs(r: int, c: int, l_signs: np.ndarray, r_signs: np.ndarray, bits: np.ndarray, given: int,
+           needed: np.ndarray) -> float:
+    """What title the pair (r, c) needs by the profile its signatures give."""
+    profile = given
+    for t in range(len(bits)):
+        if l_signs[r, t] & r_signs[c, t]:
+            profile |= bits[t]
+    return needed[profile]
+
+
+@njit(nogil=True, cache=True)
+def _candidates(lt_indptr: np.ndarray, lt_indices: np.ndarray, lt_data: np.ndarray, a: int, b: int,
+                rp_indptr: np.ndarray, rp_rows: np.ndarray, rp_data: np.ndarray, lo: int, hi: int,
+                l_starts: np.ndarray, l_ends: np.ndarray, r_starts: np.ndarray, r_ends: np.ndarray, upper: bool,
+                floor: float, at_least: float, l_signs: np.ndarray, r_signs: np.ndarray, bits: np.ndarray,
+                given: int, needed: np.ndarray, ld_indptr: np.ndarray, ld_indices: np.ndarray,
+                rd_indptr: np.ndarray, rd_rows: np.ndarray, both: bool, l_raw: np.ndarray, r_raw: np.ndarray,
+                alike: int, donor_t: int, implementer_t: int, skip: np.ndarray, acc: np.ndarray,
+                state: np.ndarray, keys: np.ndarray, values: np.ndarray) -> tuple[int, int]:
+    """chunk_candidates from row a on, into keys and values: (how many were written, the row to go on from, b
+    when done). Stops before a row whose columns might not fit in what is left of the buffers. acc and state:
+    hi - lo zeros (left zero). skip: sorted keys (counted from row a) of pairs to leave out."""
     w = hi - lo
     n = 0
+    at = 0
     for r in range(a, b):
         first = lo
         if upper and r + 1 > first:
             first = r + 1
         # the columns that start before the row ends (r_starts is sorted)
         last = lo + np.searchsorted(r_starts[lo:hi], l_ends[r])
-        if first >= last:
-            continue
         if n + (last - first) > len(keys):
             return n, r
-        # sums without asking which columns were touched (no branch per addition), then one pass over the range
-        for p in range(l_indptr[r], l_indptr[r + 1]):
-            word = l_indices[p]
-            weight = l_data[p]
-            s, e = c_indptr[word], c_indptr[word + 1]
+        # the pairs to leave out are marked as if already kept (the last loop clears the marks of the range)
+        while at < len(skip) and skip[at] < (r - a + 1) * w:
+            c = lo + skip[at] - (r - a) * w
+            if first <= c < last:
+                state[c - lo] = 1
+            at += 1
+        if first >= last:
+            continue
+        # title sums without asking which columns were touched (no branch per addition)
+        for p in range(lt_indptr[r], lt_indptr[r + 1]):
+            word = lt_indices[p]
+            weight = lt_data[p]
+            s, e = rp_indptr[word], rp_indptr[word + 1]
             if s == e:
                 continue
-            q0 = s + np.searchsorted(c_rows[s:e], first)
-            q1 = s + np.searchsorted(c_rows[s:e], last)
+            q0 = s + np.searchsorted(rp_rows[s:e], first)
+            q1 = s + np.searchsorted(rp_rows[s:e], last)
             for q in range(q0, q1):
-                acc[c_rows[q] - lo] += weight * c_data[q]
-        for c in range(first, last):
-            value = acc[c - lo]
-            if np.float64(value) >= floor and l_starts[r] < r_ends[c] and r_starts[c] < l_ends[r]:
-                if signals:
-                    profile = given
-                    for t in range(signals):
-                        if l_signs[r, t] & r_signs[c, t]:
-                            profile |= bits[t]
-                    if np.float64(value) < needed[profile]:
-                        acc[c - lo] = 0
+                acc[rp_rows[q] - lo] += weight * rp_data[q]
+        # the pairs that share a donor and an implementer (by the implementers' signatures), then those that start
+        # alike and share a donor or an implementer, whatever their title: kept if their title (0 under the floor)
+        # reaches what their profile needs; marked in state so that none comes twice
+        for part in range(2):
+            if part == 0:
+                if not both:
+                    continue
+                spans = ld_indptr[r + 1] - ld_indptr[r]
+            else:
+                if alike < 0 or l_raw[r] < 0:
+                    continue
+                spans = 1
+            for span in range(spans):
+                if part == 0:
+                    donor = ld_indices[ld_indptr[r] + span]
+                    s, e = rd_indptr[donor], rd_indptr[donor + 1]
+                    q0 = s + np.searchsorted(rd_rows[s:e], first)
+                    q1 = s + np.searchsorted(rd_rows[s:e], last)
+                else:
+                    q0 = max(first, lo + np.searchsorted(r_starts[lo:hi], l_raw[r] - alike))
+                    q1 = min(last, lo + np.searchsorted(r_starts[lo:hi], l_raw[r] + alike, side="right"))
+                for q in range(q0, q1):
+                    c = rd_rows[q] if part == 0 else q
+                    k = c - lo
+                    if state[k]:
                         continue
-                keys[n] = (r - a) * w + (c - lo)
+                    if part == 0:
+                        if implementer_t >= 0 and not (l_signs[r, implementer_t] & r_signs[c, implementer_t]):
+                            continue
+                    else:
+                        if r_raw[c] < 0 or abs(r_raw[c] - l_raw[r]) > alike:
+                            continue
+                        if not ((l_signs[r, donor_t] & r_signs[c, donor_t])
+                                or (l_signs[r, implementer_t] & r_signs[c, implementer_t])):
+                            continue
+                    if not (l_starts[r] < r_ends[c] and r_starts[c] < l_ends[r]):
+                        continue
+                    value = acc[k]
+                    if np.float64(value) < floor:
+                        value = np.float32(0)
+                    if np.float64(value) < _needs(r, c, l_signs, r_signs, bits, given, needed):
+                        continue
+                    state[k] = 1
+                    keys[n] = (r - a) * w + k
+                    values[n] = value
+                    n += 1
+        # the pairs of a title at at_least that reach what their profile needs (not already kept)
+        for c in range(first, last):
+            k = c - lo
+            value = acc[k]
+            acc[k] = 0
+            if state[k]:
+                state[k] = 0
+                continue
+            if np.float64(value) >= at_least and l_starts[r] < r_ends[c] and r_starts[c] < l_ends[r]:
+                if np.float64(value) < _needs(r, c, l_signs, r_signs, bits, given, needed):
+                    continue
+                keys[n] = (r - a) * w + k
                 values[n] = value
                 n += 1
-            acc[c - lo] = 0
     return n, b
 
 
-def title_entries(left_titles, a: int, b: int, right_postings, lo: int, hi: int,  # noqa: ANN001
-                  l_starts: np.ndarray, l_ends: np.ndarray, r_starts: np.ndarray, r_ends: np.ndarray,
-                  upper: bool, floor: float, profile: "ProfileFilter | None" = None, l_signs: np.ndarray | None = None,
-                  r_signs: np.ndarray | None = None, buffer: int = 1 << 20) -> tuple[np.ndarray, np.ndarray]:
-    """The pairs (row r of [a, b), column c of [lo, hi)) whose half-open date ranges meet, with c > r when
-    upper, and whose title cosine is at least floor: as keys (r - a) * (hi - lo) + (c - lo), in row order, and
-    their cosines (float32, as scipy's product gives them).
+def chunk_candidates(left, a: int, b: int, right, lo: int, hi: int, upper: bool, floor: float,  # noqa: ANN001
+                     what: Enumerate, profile: ProfileFilter | None, skip: np.ndarray | None = None,
+                     buffer: int = 1 << 20) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs (row r of [a, b) of the left side, column c of [lo, hi) of the right side) whose half-open date
+    ranges meet, with c > r when upper, that are of a title cosine of what.at_least, or share a donor and an
+    implementer (what.both), or start alike and share a donor or an implementer (what.alike), and whose title
+    (0 under the floor) reaches what their profile needs: as keys (r - a) * (hi - lo) + (c - lo), each pair
+    once, and their title cosines (float32, as scipy's product gives them).
 
-    left_titles: the left side's title vectors (CSR); right_postings: the right side's (CSC with sorted
-    indices: per word, its rows in increasing order), whose rows are in start order (r_starts sorted).
-
-    With a profile filter, a pair is kept only if its cosine also reaches what its profile needs, the profile
-    being read from the rows' signatures (l_signs, r_signs: one column per signal): rows that share a value
-    share a bit, so the profile read has every signal the pair has (and maybe more) and, as what a profile
-    needs does not grow with its signals, no pair that reaches what its exact profile needs is dropped.
+    The sides (candidates._Side) give: rows in start order (starts, ends, raw_starts), title vectors (CSR) and,
+    on the right, their posting lists (CSC with sorted indices: per word, its rows in increasing order), the
+    donors (CSR, and on the right as posting lists) and per row the signatures of the profile's signals (signs).
+    The profile is read from the signatures: rows that share a value share a bit, so the profile read has every
+    signal the pair has (and maybe more) and, as what a profile needs does not grow with its signals, no pair
+    that reaches what its exact profile needs is dropped; nor is a pair sharing a donor and an implementer (the
+    implementers compared by signature: a superset). The pairs of skip (sorted keys) are left out.
     """
+    skip = np.zeros(0, dtype=np.int64) if skip is None else skip
     if profile is None:
-        l_signs = r_signs = np.zeros((0, 0), dtype=np.uint64)
-        bits, given, needed = np.zeros(0, dtype=np.int64), 0, np.zeros(1, dtype=np.float64)
+        bits, given, needed = np.zeros(left.signs.shape[1], dtype=np.int64), 0, np.full(1, -np.inf)
     else:
         bits, given, needed = profile.bits, profile.given, profile.needed
+    lt, rp = left.m["titles"], right.postings
+    ld, rd = left.donors, right.donor_postings
+    empty = np.zeros(0, dtype=np.int32)
     acc = np.zeros(hi - lo, dtype=np.float32)
+    state = np.zeros(hi - lo, dtype=np.uint8)
     parts_keys, parts_values = [], []
     start = a
-    size = max(buffer, hi - lo)
+    size = max(buffer, 2 * (hi - lo))
     while True:
         keys = np.empty(size, dtype=np.int64)
         values = np.empty(size, dtype=np.float32)
-        n, start_next = _title_entries(left_titles.indptr, left_titles.indices, left_titles.data, start, b,
-                                       right_postings.indptr, right_postings.indices, right_postings.data, lo, hi,
-                                       l_starts, l_ends, r_starts, r_ends, upper, floor, l_signs, r_signs, bits,
-                                       given, needed, acc, keys, values)
-        if start != a:  # keys count rows from a
+        n, start_next = _candidates(
+            lt.indptr, lt.indices, lt.data, start, b, rp.indptr, rp.indices, rp.data, lo, hi,
+            left.starts, left.ends, right.starts, right.ends, upper, floor, max(floor, what.at_least),
+            left.signs, right.signs, bits, given, needed,
+            ld.indptr if what.both else empty, ld.indices if what.both else empty,
+            rd.indptr if what.both else empty, rd.indices if what.both else empty, what.both,
+            left.raw_starts, right.raw_starts, what.alike, what.donor, what.implementer,
+            skip[np.searchsorted(skip, (start - a) * (hi - lo)):] - (start - a) * (hi - lo), acc, state, keys,
+            values)
+        if start != a:  # the kernel counted rows from start
             keys[:n] += (start - a) * (hi - lo)
         parts_keys.append(keys[:n])
         parts_values.append(values[:n])
@@ -142,3 +232,10 @@ def title_entries(left_titles, a: int, b: int, right_postings, lo: int, hi: int,
     if len(parts_keys) == 1:
         return parts_keys[0], parts_values[0]
     return np.concatenate(parts_keys), np.concatenate(parts_values)
+
+
+def postings(matrix: sp.csr_matrix) -> sp.csc_matrix:
+    """Per column of a CSR matrix, its rows in increasing order (what chunk_candidates looks up)."""
+    out = matrix.tocsc()
+    out.sort_indices()
+    return out
