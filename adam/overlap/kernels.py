@@ -239,3 +239,101 @@ def postings(matrix: sp.csr_matrix) -> sp.csc_matrix:
     out = matrix.tocsc()
     out.sort_indices()
     return out
+
+
+_MASK32 = np.uint64(0xFFFFFFFF)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _rotl32(x: np.uint64, r: int) -> np.uint64:
+    return ((x << np.uint64(r)) | (x >> np.uint64(32 - r))) & _MASK32
+
+
+@njit(nogil=True, cache=True)
+def murmur3_32(data: np.ndarray, start: int, end: int) -> int:
+    """MurmurHash3 (x86, 32 bits, seed 0) of data[start:end] as a signed integer: mmh3.hash(bytes, 0)."""
+    c1, c2 = np.uint64(0xCC9E2D51), np.uint64(0x1B873593)
+    h = np.uint64(0)
+    length = end - start
+    blocks = start + (length // 4) * 4
+    for p in range(start, blocks, 4):
+        k = (np.uint64(data[p]) | (np.uint64(data[p + 1]) << np.uint64(8)) | (np.uint64(data[p + 2]) << np.uint64(16))
+             | (np.uint64(data[p + 3]) << np.uint64(24)))
+        k = (k * c1) & _MASK32
+        k = _rotl32(k, 15)
+        k = (k * c2) & _MASK32
+        h ^= k
+        h = _rotl32(h, 13)
+        h = (h * np.uint64(5) + np.uint64(0xE6546B64)) & _MASK32
+    rest = length & 3
+    if rest:
+        k = np.uint64(0)
+        if rest == 3:
+            k ^= np.uint64(data[blocks + 2]) << np.uint64(16)
+        if rest >= 2:
+            k ^= np.uint64(data[blocks + 1]) << np.uint64(8)
+        k ^= np.uint64(data[blocks])
+        k = (k * c1) & _MASK32
+        k = _rotl32(k, 15)
+        k = (k * c2) & _MASK32
+        h ^= k
+    h ^= np.uint64(length)
+    h ^= h >> np.uint64(16)
+    h = (h * np.uint64(0x85EBCA6B)) & _MASK32
+    h ^= h >> np.uint64(13)
+    h = (h * np.uint64(0xC2B2AE35)) & _MASK32
+    h ^= h >> np.uint64(16)
+    value = np.int64(h)
+    return value - (np.int64(1) << 32) if value >= (np.int64(1) << 31) else value
+
+
+@njit(nogil=True, cache=True)
+def ascii_word_columns(data: np.ndarray, n_features: int, stop_hashes: np.ndarray, stop_words: np.ndarray,
+                       stop_offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (text, column) of every word of data, the texts' lower-cased ASCII joined by the separator byte 124
+    ("|"), the bytes of words being [a-z0-9] and every other byte a space (32): a word's column is the one
+    text._column gives (signed MurmurHash3, seed 0, absolute value modulo n_features); words of one letter and
+    stop words are left out (stop_hashes: the sorted hashes of the ASCII stop words, stop_words their bytes
+    joined, in the same order, from stop_offsets)."""
+    rows = np.empty(len(data) // 2 + 1, dtype=np.int64)
+    cols = np.empty(len(data) // 2 + 1, dtype=np.int64)
+    n = 0
+    text = 0
+    p = 0
+    size = len(data)
+    while p < size:
+        byte = data[p]
+        if byte == 32:
+            p += 1
+            continue
+        if byte == 124:
+            text += 1
+            p += 1
+            continue
+        start = p
+        while p < size and data[p] != 32 and data[p] != 124:
+            p += 1
+        if p - start <= 1:
+            continue
+        h = murmur3_32(data, start, p)
+        at = np.searchsorted(stop_hashes, h)
+        stop = False
+        while at < len(stop_hashes) and stop_hashes[at] == h and not stop:
+            s, e = stop_offsets[at], stop_offsets[at + 1]
+            if e - s == p - start:
+                stop = True
+                for q in range(e - s):
+                    if stop_words[s + q] != data[start + q]:
+                        stop = False
+                        break
+            at += 1
+        if stop:
+            continue
+        if h == -2147483648:
+            column = (2147483647 - (n_features - 1)) % n_features
+        else:
+            column = abs(h) % n_features
+        rows[n] = text
+        cols[n] = column
+        n += 1
+    return rows[:n], cols[:n]

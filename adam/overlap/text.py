@@ -85,6 +85,29 @@ def _words(texts: list[str]) -> list:
     return _BULK_TOKEN.findall(normalise_text(_SEPARATOR.join(texts)))
 
 
+# From this many ASCII texts on, _bulk_counts finds and hashes their words by a compiled loop (numba: loaded at
+# the first such call, which costs about half a second once per process; fewer texts do not repay it).
+COMPILED_FROM = 20_000
+
+
+@lru_cache(maxsize=1)
+def _ascii_stop_words() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ASCII stop words as kernels.ascii_word_columns reads them: sorted hashes, bytes joined, offsets."""
+    words = sorted((mmh3.hash(w, 0), w.encode("ascii")) for w in stop_words() if w.isascii())
+    hashes = np.array([h for h, _ in words], dtype=np.int64)
+    joined = np.frombuffer(b"".join(w for _, w in words), dtype=np.uint8)
+    offsets = np.cumsum([0] + [len(w) for _, w in words]).astype(np.int64)
+    return hashes, joined, offsets
+
+
+def _compiled_ascii_counts(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(text, column) of every word tokens() keeps in ASCII texts, by kernels.ascii_word_columns."""
+    from adam.overlap.kernels import ascii_word_columns
+
+    data = np.frombuffer(_SEPARATOR.join(texts).lower().encode("ascii").translate(_ASCII_WORDS), dtype=np.uint8)
+    return ascii_word_columns(data, N_FEATURES, *_ascii_stop_words())
+
+
 def _bulk_counts(texts: list[str]) -> sp.csr_matrix:
     """counts() of many texts at once, the same matrix as HashingVectorizer over tokens() gives: the words of
     the joined texts are found in one pass (_words; the ASCII texts apart from the others), each distinct word is
@@ -93,6 +116,12 @@ def _bulk_counts(texts: list[str]) -> sp.csr_matrix:
     rows, cols = [], []
     for group in (np.flatnonzero(plain), np.flatnonzero(~plain)):
         if len(group) == 0:
+            continue
+        if len(group) >= COMPILED_FROM and plain[group[0]]:
+            # many ASCII texts: the words are found and hashed by a compiled loop over the joined bytes
+            text_rows, columns = _compiled_ascii_counts([texts[k] for k in group.tolist()])
+            rows.append(group[text_rows])
+            cols.append(columns)
             continue
         words = _words([texts[k] for k in group.tolist()])
         vocabulary = dict.fromkeys(words)

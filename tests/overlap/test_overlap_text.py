@@ -82,3 +82,36 @@ def test_shares_by_bit_masks_equal_the_set_intersections():
     both = (wide.toarray()[i].astype(bool) & wide.toarray()[j].astype(bool)).any(axis=1)
     assert ((sig[i] & sig[j]) != 0)[both].all()  # a column in common always shows in the signatures
     assert shares(wide, i, j).tolist() == (wide.toarray()[i].astype(bool) & wide.toarray()[j].astype(bool)).any(axis=1).tolist()
+
+
+def test_many_ascii_texts_go_through_the_compiled_loop_and_give_the_same_matrix(monkeypatch):
+    texts = [t for t in SAMPLES if t.isascii()] + ["border\x1fcontrol training", "I a x yy the THE Their"]
+    texts = [texts[k % len(texts)] + f" site{k % 37} {k}" for k in range(300)] + ["Москва и область"]
+    calls = []
+    original = text._compiled_ascii_counts
+    monkeypatch.setattr(text, "_compiled_ascii_counts", lambda t: calls.append(len(t)) or original(t))
+    monkeypatch.setattr(text, "COMPILED_FROM", 10)
+    assert identical(text.counts(texts), vectorized(texts))
+    assert calls == [300]  # the ASCII ones; the Russian text went the other way
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(max_codepoint=127), min_size=0, max_size=60), min_size=1,
+                max_size=30))
+def test_the_compiled_loop_equals_the_vectorizer_on_any_ascii(texts):
+    rows, columns = text._compiled_ascii_counts([t.replace("\x1f", " ") for t in texts])
+    got = sp.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(len(texts), text.N_FEATURES))
+    got.sum_duplicates()
+    got.sort_indices()
+    got.data.fill(1.0)
+    assert identical(got, vectorized(texts))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(min_size=0, max_size=40))
+def test_the_compiled_hash_is_murmurhash3(data):
+    import mmh3
+
+    from adam.overlap.kernels import murmur3_32
+
+    assert murmur3_32(np.frombuffer(data, dtype=np.uint8), 0, len(data)) == mmh3.hash(data, 0)
