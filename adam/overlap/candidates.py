@@ -7,13 +7,15 @@ everyone by the same products, which act as their text index. Stated links are j
 The result equals an all-pairs scan filtered by signals.is_candidate (tests/overlap/test_candidates.py).
 
 The full report needs less than every candidate: only the pairs that can be flagged. With the weights where a
-pair outside a few sparse sets cannot reach the threshold whatever its text (text_free_sets), its chunks come
-from those sets alone (_chunk_sparse: titles from the cosine that can matter, shared institution, donor and
-implementer, partner link, same start with a donor or implementer), without any text product. Each of those
-pairs is then held to the title cosine its profile needs (profile_title_at_least: the cheap signals it has
-exactly, pillar, theme, sector, activity, donor, implementer, same start and end, budget; the others at their
-most), unless it shares an institution or has a partner link; the engine bounds the scores of the pairs left
-before it gathers the rest (engine._bounded).
+pair outside a few sets cannot reach the threshold whatever its text (text_free_sets), its chunks come from
+those sets alone (_chunk_sparse: titles from the cosine that can matter, donor and implementer, same start with
+a donor or implementer, found by one compiled loop over posting lists within the columns each row's dates meet,
+kernels.chunk_candidates; shared institution and partner link, by sparse products), without any text product.
+Each of those pairs is held to the title cosine its profile needs (profile_title_at_least: the cheap signals it
+has exactly, pillar, theme, sector, activity, donor, implementer, same start and end, budget; the others at
+their most), unless it shares an institution or has a partner link: first in the loop, by a profile read from
+64-bit signatures (never fewer signals than the pair has), then exactly; the engine bounds the scores of the
+pairs left before it gathers the rest (engine._bounded).
 """
 from __future__ import annotations
 
