@@ -12,12 +12,17 @@ sees. Every check reads a stamp (highest project id, latest updated_at, a finger
 tables, highest organisation id: indexed look-ups in one round trip, the only one of a check that flags
 nothing); when a new organisation appeared or this process wrote organisations, their spellings
 (organisation_canon) are read again and the index rebuilt only if an organisation it may name now reads as
-another; when the stamp moved, the projects saved since the build (updated_at or id beyond the build's) and
+another (the indexed projects whose title now reads as an organisation's name, or no longer does, are reloaded
+from then on, as the projects this process flushed); when the stamp moved, the projects saved since the build (updated_at or id beyond the build's) and
 those a session of this process flushed are reloaded and replace their indexed rows; when the number of
 projects does not add up (a project was deleted by another process: counted every 30 s) or too many changed,
 the index is rebuilt; after this process deleted projects with a DELETE statement it is rebuilt at the next
 check (a database may give a deleted id to a new project). Editing a project through the register
 (adam.projects.operations) always sets updated_at, so saves by other processes are seen too.
+
+The full report (adam.overlap.report) takes the index's features when the process has an index for the database
+(register_snapshot), brought up to date by the same rules with the projects counted every time and the spellings
+read every time; it never builds or rebuilds one (it loads the register instead, and the next check rebuilds).
 """
 from __future__ import annotations
 
