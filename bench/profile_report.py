@@ -160,7 +160,8 @@ def run(url: str, n: int, runs: int, build: bool) -> None:
               f" load {min(r['load'] for r in found):.1f}-{max(r['load'] for r in found):.1f}")
     for cases in (("loaded", "warm"), ("loaded after changes", "warm after changes")):
         same = {(r["pairs"], r["evidence"]) for r in rows if r["case"] in cases}
-        print(f"  {' and '.join(cases)} identical (pairs, scores, labels, evidence of the best 200): {len(same) == 1}")
+        if same:
+                print(f"  {' and '.join(cases)} identical (pairs, scores, labels, evidence of the best 200): {len(same) == 1}")
 
 
 def main(argv: list[str]) -> None:
