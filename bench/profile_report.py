@@ -161,7 +161,7 @@ def run(url: str, n: int, runs: int, build: bool) -> None:
     for cases in (("loaded", "warm"), ("loaded after changes", "warm after changes")):
         same = {(r["pairs"], r["evidence"]) for r in rows if r["case"] in cases}
         if same:
-                print(f"  {' and '.join(cases)} identical (pairs, scores, labels, evidence of the best 200): {len(same) == 1}")
+            print(f"  {' and '.join(cases)} identical (pairs, scores, labels, evidence of the best 200): {len(same) == 1}")
 
 
 def main(argv: list[str]) -> None:
