@@ -104,12 +104,13 @@ def child(case: str, url: str) -> None:
 
 def _change(session) -> None:  # noqa: ANN001
     """A project created (a copy of the first, another donor) and another edited (its title): flushed, not committed."""
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     from adam.models import Organisation, Project, ProjectFunder
 
     first, second = session.scalars(select(Project).order_by(Project.id).limit(2)).all()
-    copy = Project(title=first.title, summary=first.summary, description="", status="ongoing",
+    # the corpus was inserted with its ids (PostgreSQL's sequence has not moved)
+    copy = Project(id=session.scalar(select(func.max(Project.id))) + 1, title=first.title, summary=first.summary, description="", status="ongoing",
                    activity_type=first.activity_type, planned_start_on=first.planned_start_on,
                    planned_end_on=first.planned_end_on, starts_on=first.starts_on, ends_on=first.ends_on,
                    budget_usd=first.budget_usd, contact_name="", contact_email="", withdrawn_reason="")
@@ -136,9 +137,11 @@ def run(url: str, n: int, runs: int, build: bool) -> None:
     rows: list[dict] = []
     for _ in range(runs):
         for case in ("loaded", "warm"):
-            out = subprocess.run([sys.executable, "-m", "bench.profile_report", "--child", case, url],
-                                 check=True, capture_output=True, text=True).stdout
-            for line in out.splitlines():
+            done = subprocess.run([sys.executable, "-m", "bench.profile_report", "--child", case, url],
+                                  capture_output=True, text=True)
+            if done.returncode:
+                sys.exit(f"the {case} case failed:\n{done.stderr[-3000:]}")
+            for line in done.stdout.splitlines():
                 if line.startswith("{"):
                     rows.append(json.loads(line))
                     print("  " + line, flush=True)
