@@ -124,7 +124,14 @@ def test_the_snapshot_equals_a_fresh_load_and_is_the_callers_own(session):
     run_report(session, ReportFilters(decided="all"))
     features.clear()  # the report's list, not the index's
     assert [tuple(getattr(f, name) for name in f.__slots__) for f in index.features] == before
-    assert p["a"].id in {f.id for f in register_snapshot(session)[0]}
+    taken = register_snapshot(session)[0]
+    values = [tuple(getattr(f, name) for name in f.__slots__) for f in taken]
+    p["a"].title = "Renamed after the snapshot"  # a check patches the index: the snapshot taken stays as it was
+    session.flush()
+    make_project(session, TITLE, donors=("France",))
+    assert register_index(session) is index
+    assert [tuple(getattr(f, name) for name in f.__slots__) for f in taken] == values
+    assert "Renamed after the snapshot" in {f.title for f in register_snapshot(session)[0]}
 
 
 def test_a_created_and_an_edited_project(session, monkeypatch):
