@@ -29,13 +29,24 @@ class OverlapResult:
 
 
 def organisation_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """Organisation id -> "Name (ACRONYM)" for the given ids.
+
+    Many ids that fill most of their range (a whole register's: 34,000 of 34,000 organisations at 100,000
+    projects) are read in one range query, not in lists of 900 (38 statements: about 0.3 s of a report on PostgreSQL).
+    """
     ids = sorted({i for i in ids if i is not None})
     names: dict[int, str] = {}
-    for start in range(0, len(ids), 900):
-        chunk = ids[start:start + 900]
-        for oid, name, acronym in session.execute(
-                select(Organisation.id, Organisation.name, Organisation.acronym).where(Organisation.id.in_(chunk))):
-            names[oid] = f"{name} ({acronym})" if acronym else name
+    columns = select(Organisation.id, Organisation.name, Organisation.acronym)
+    if len(ids) > 900 and ids[-1] - ids[0] < 2 * len(ids):
+        wanted = set(ids)
+        statements = [columns.where(Organisation.id.between(ids[0], ids[-1]))]
+    else:
+        wanted = None
+        statements = [columns.where(Organisation.id.in_(ids[start:start + 900])) for start in range(0, len(ids), 900)]
+    for statement in statements:
+        for oid, name, acronym in session.execute(statement):
+            if wanted is None or oid in wanted:
+                names[oid] = f"{name} ({acronym})" if acronym else name
     return names
 
 

@@ -12,12 +12,17 @@ sees. Every check reads a stamp (highest project id, latest updated_at, a finger
 tables, highest organisation id: indexed look-ups in one round trip, the only one of a check that flags
 nothing); when a new organisation appeared or this process wrote organisations, their spellings
 (organisation_canon) are read again and the index rebuilt only if an organisation it may name now reads as
-another; when the stamp moved, the projects saved since the build (updated_at or id beyond the build's) and
+another (the indexed projects whose title now reads as an organisation's name, or no longer does, are reloaded
+from then on, as the projects this process flushed); when the stamp moved, the projects saved since the build (updated_at or id beyond the build's) and
 those a session of this process flushed are reloaded and replace their indexed rows; when the number of
 projects does not add up (a project was deleted by another process: counted every 30 s) or too many changed,
 the index is rebuilt; after this process deleted projects with a DELETE statement it is rebuilt at the next
 check (a database may give a deleted id to a new project). Editing a project through the register
 (adam.projects.operations) always sets updated_at, so saves by other processes are seen too.
+
+The full report (adam.overlap.report) takes the index's features when the process has an index for the database
+(register_snapshot), brought up to date by the same rules with the projects counted every time and the spellings
+read every time; it never builds or rebuilds one (it loads the register instead, and the next check rebuilds).
 """
 from __future__ import annotations
 
@@ -27,6 +32,8 @@ import time
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable
+from itertools import compress
+from operator import attrgetter
 
 import numpy as np
 import scipy.sparse as sp
@@ -41,7 +48,7 @@ from adam.models import Organisation, Project, ProjectFunder, ProjectRelatedActi
 from adam.overlap.candidates import Corpus, place_blocks
 from adam.overlap.config import DEFAULT_CONFIG, OverlapConfig
 from adam.overlap.features import (MAX_DAY, MIN_DAY, ProjectFeatures, RegionCatalogue, load_features,
-                                   organisation_canon, organisation_keys)
+                                   organisation_canon, organisation_key, organisation_keys)
 from adam.overlap.signals import dates_overlap, places_meet, stated_link
 from adam.overlap.text import counts
 from adam.overlap import vector
@@ -166,6 +173,7 @@ class RegisterIndex:
         self.wide = _Block(rows(wide), c.starts, c.ends)
         self.everyone = _Block(np.arange(n, dtype=np.int64), c.starts, c.ends)
         self.spellings_read_at = stamp.organisations  # highest organisation id when the spellings were read
+        self._title_keys: np.ndarray | None = None  # hashes of the built rows' titles read as organisation keys
         # What changed since the build: (stamp seen, rows no longer current, current features of changed ids).
         self.view: tuple[Stamp, np.ndarray, list[ProjectFeatures], int] = (stamp, np.ones(n, dtype=bool), [], 0)
 
@@ -186,6 +194,17 @@ class RegisterIndex:
         alive[rows] = False
         current = list(load_features(session, changed, regions).values()) if changed else []
         self.view = (stamp, alive, current, generation)
+
+    def titled(self, keys: Iterable[str]) -> set[int]:
+        """Ids of the built rows whose title reads as one of the organisation keys (organisation_key), and maybe a
+        few others (two keys of one hash): what the title names must be read again for those.
+
+        The titles' keys are computed when first asked for (0.4 s at 100,000 projects), once per index.
+        """
+        if self._title_keys is None:
+            self._title_keys = np.array([hash(organisation_key(f.title)) for f in self.features], dtype=np.int64)
+        wanted = np.array([hash(key) for key in keys], dtype=np.int64)
+        return set(self.ids[np.isin(self._title_keys, wanted)].tolist())
 
     # -- the check -------------------------------------------------------------------------------------------
     def check(self, draft: ProjectFeatures) -> tuple[list[ProjectFeatures], np.ndarray, np.ndarray, np.ndarray,
@@ -341,63 +360,121 @@ def register_index(session: Session, cfg: OverlapConfig = DEFAULT_CONFIG) -> Reg
     with state.lock:
         stamp = read_stamp(session)
         index = state.index
-        written = state.organisations  # this process renamed or deleted organisations since the last check
+        if index is not None and index.cfg == cfg:
+            recount = time.monotonic() - state.counted_at > COUNT_EVERY_S
+            index = _brought_up_to_date(session, state, index, stamp, recount=recount, spellings=False)
+            if index is not None:
+                return index
+        return _rebuild(session, state, stamp, cfg)
+
+
+def _brought_up_to_date(session: Session, state: _State, index: RegisterIndex, stamp: Stamp, *, recount: bool,
+                        spellings: bool) -> RegisterIndex | None:
+    """The index patched to what the session sees (the rules at the top of this module), or None when they call
+    for a rebuild; the state's flags are then left for the rebuild (the next check's, when the caller does not
+    rebuild). `recount` counts the projects now; `spellings` reads the organisation spellings even when no
+    organisation was added or written by this process (a rename by another process then shows too, when it changed
+    the total length of the names: organisation_keys). The caller holds state.lock."""
+    # Rebuilt when this process deleted projects: a database may give a deleted project's id to a new one
+    # (SQLite does, for the highest), which neither the count nor the stamp would tell from the old one.
+    if index.stamp.regions != stamp.regions or stamp.max_id < index.stamp.max_id or state.deleted:
+        return None
+    seen, _, _, generation = index.view
+    written = state.organisations  # this process renamed or deleted organisations since the last check
+    if stamp == seen and generation == state.generation and not (recount or spellings or written):
+        return index
+    if spellings or written or stamp.organisations != index.spellings_read_at:
+        stale = _refresh_spellings(session, index, stamp, written)
+        if stale is None:  # an organisation the index may name now reads as another
+            state.organisations = True  # the next check reads the spellings again, and rebuilds
+            return None
         state.organisations = False
-        # Rebuilt when this process deleted projects: a database may give a deleted project's id to a new one
-        # (SQLite does, for the highest), which neither the count nor the stamp would tell from the old one.
-        if index is not None and (index.cfg != cfg or index.stamp.regions != stamp.regions
-                                  or stamp.max_id < index.stamp.max_id or state.deleted):
-            index = None
-        if index is not None:
-            seen, _, _, generation = index.view
-            now = time.monotonic()
-            recount = now - state.counted_at > COUNT_EVERY_S
-            if stamp == seen and generation == state.generation and not recount:
-                return index
-            if (stamp.organisations != index.spellings_read_at or written) \
-                    and not _refresh_spellings(session, index, stamp, written):
-                index = None  # an organisation the index may name now reads as another: rebuild
-        if index is not None:
-            changed, new = index.changed_since_build(session, state.touched)
-            limit = max(REBUILD_AFTER, int(REBUILD_SHARE * len(index.ids)))
-            counted = not recount or count_projects(session) == index.count + new
-            if counted and len(changed) <= limit:
-                if recount:
-                    state.counted_at = now
-                index.patch(session, stamp, changed, index.regions, state.generation)
-                return index
-        state.touched.clear()
-        if written:
-            organisation_canon(session, fresh=True)  # the catalogue below reads the spellings from this cache
-        regions = RegionCatalogue(session)
-        count = count_projects(session)
-        with collections_paused():  # millions of small containers: the collector would walk them again and again
-            features = list(load_features(session, regions=regions).values())
-            state.index = RegisterIndex(features, stamp, count, regions, cfg)
-        state.index.view = (*state.index.view[:3], state.generation)
-        state.counted_at, state.deleted = time.monotonic(), False
-        return state.index
+        state.touched |= stale  # reloaded by every patch from now on, as the projects this process flushed
+    changed, new = index.changed_since_build(session, state.touched)
+    if len(changed) > max(REBUILD_AFTER, int(REBUILD_SHARE * len(index.ids))):
+        return None
+    if recount:
+        if count_projects(session) != index.count + new:  # a project was deleted behind the index's back
+            state.counted_at = 0.0  # the next check counts again, and rebuilds
+            return None
+        state.counted_at = time.monotonic()
+    index.patch(session, stamp, changed, index.regions, state.generation)
+    return index
 
 
-def _refresh_spellings(session: Session, index: RegisterIndex, stamp: Stamp, written: bool) -> bool:
-    """Bring the index's organisation spellings (organisation_canon) up to date; False when an organisation
-    the indexed features may name now reads differently (they must be loaded again).
+def _rebuild(session: Session, state: _State, stamp: Stamp, cfg: OverlapConfig) -> RegisterIndex:
+    written = state.organisations
+    state.organisations = False
+    state.touched.clear()
+    if written:
+        organisation_canon(session, fresh=True)  # the catalogue below reads the spellings from this cache
+    regions = RegionCatalogue(session)
+    count = count_projects(session)
+    with collections_paused():  # millions of small containers: the collector would walk them again and again
+        features = list(load_features(session, regions=regions).values())
+        state.index = RegisterIndex(features, stamp, count, regions, cfg)
+    state.index.view = (*state.index.view[:3], state.generation)
+    state.counted_at, state.deleted = time.monotonic(), False
+    return state.index
+
+
+def register_snapshot(session: Session) -> tuple[list[ProjectFeatures], RegionCatalogue] | None:
+    """Every live project's features, by id, and the region catalogue, from the index of the session's database
+    when this process has built one and it can be brought up to date without a rebuild; None otherwise (the
+    caller loads the register: a rebuild costs more than a load, and is left to the next check).
+
+    The index is brought up to date by the rules of a check, with the projects counted now (not at most every
+    30 s: a project deleted by another process a moment ago is not in the snapshot) and the organisation spellings
+    read now. Features do not depend on the weights (OverlapConfig): those of an index built for any weights serve.
+    The list is the caller's own; its features are shared with the index and, like every ProjectFeatures, never
+    changed once made (the index replaces a changed project's features, it does not edit them).
+    """
+    with _STATES_LOCK:
+        state = _STATES.get(_engine(session))
+    if state is None:
+        return None
+    with state.lock:
+        if state.index is None:
+            return None
+        index = _brought_up_to_date(session, state, state.index, read_stamp(session), recount=True, spellings=True)
+        if index is None:
+            return None
+        # a patch assigns a new view; the built rows and the view's parts are never changed in place
+        features, (_, alive, current, _), regions = index.features, index.view, index.regions
+    snapshot = list(compress(features, alive.tolist()))
+    snapshot.extend(current)
+    snapshot.sort(key=attrgetter("id"))
+    return snapshot, regions
+
+
+def _refresh_spellings(session: Session, index: RegisterIndex, stamp: Stamp, written: bool) -> set[int] | None:
+    """Bring the index's organisation spellings (organisation_canon) up to date: the ids of the indexed projects
+    whose title now names another organisation (title_organisation: they are reloaded), or None when an
+    organisation the indexed features may name now reads differently (they must all be loaded again).
 
     New organisations (ids beyond those the spellings were read with) are named only by projects saved since,
     which the check reloads; they may read as an older one, never the other way round (the lowest id is kept).
+    A title may be the name of any organisation, new or renamed: the titles are matched against the keys that
+    read as another organisation, or as none, since the spellings were last read.
     """
     regions = index.regions
-    old = regions._canon
+    old, old_keys = regions._canon, regions._by_key
     new, by_key = organisation_keys(session, fresh=written)
-    if old is not None:
-        known = index.spellings_read_at
-        for oid in old.keys() | {k for k in new if k <= known}:
-            if old.get(oid, oid) != new.get(oid, oid):
-                return False
-    # and the titles that name an organisation created since (title_organisation)
-    regions._canon, regions._by_key = new, by_key
+    stale: set[int] = set()
+    if new is not old or by_key is not old_keys:  # the cache's own mappings are returned while nothing changed
+        if old is not None:
+            known = index.spellings_read_at
+            for oid in old.keys() | {k for k in new if k <= known}:
+                if old.get(oid, oid) != new.get(oid, oid):
+                    return None
+        old_keys = old_keys or {}
+        moved = {key for key, oid in by_key.items() if old_keys.get(key) != oid}
+        moved.update(key for key in old_keys if key not in by_key)
+        if moved:
+            stale = index.titled(moved)
+        regions._canon, regions._by_key = new, by_key
     index.spellings_read_at = stamp.organisations
-    return True
+    return stale
 
 
 def forget(engine: Engine) -> None:

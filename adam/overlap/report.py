@@ -13,9 +13,14 @@ from adam.overlap.check import organisation_names
 from adam.overlap.decisions import decision_state, decisions_for
 from adam.overlap.engine import ScoredPair, find_all_overlaps
 from adam.overlap.features import ProjectFeatures, RegionCatalogue, load_features
+from adam.overlap.index import register_snapshot
 from adam.overlap.signals import OverlapSignal
 
 DECIDED_CHOICES = ("undecided", "decided", "all")
+# Where a report's features came from: the register index this process keeps for the save-time check, brought up
+# to date (index.register_snapshot), or the database (load_features).
+FROM_INDEX = "register index"
+LOADED = "loaded"
 
 
 @dataclass
@@ -58,6 +63,7 @@ class Report:
     projects: int
     candidates_scored: int  # pairs scored exactly (engine.find_all_overlaps: a bound ruled the others out)
     names: dict[int, str]
+    source: str = LOADED  # FROM_INDEX or LOADED
 
 
 def _in_scope(f: ProjectFeatures, filters: ReportFilters, region_members: frozenset[int]) -> bool:
@@ -82,10 +88,7 @@ def _visible(f: ProjectFeatures, organisation_id: int | None) -> bool:
     return organisation_id is None or organisation_id in f.organisations
 
 
-def register_features(session: Session, regions: RegionCatalogue | None = None
-                      ) -> tuple[list[ProjectFeatures], dict[int, str]]:
-    """Every live project's features, and the names of the organisations they mention (for the evidence)."""
-    features = list(load_features(session, regions=regions or RegionCatalogue(session)).values())
+def _organisation_ids(features: list[ProjectFeatures]) -> set[int]:
     org_ids: set[int] = set()
     for f in features:  # f.organisations | f.institutions, without two new sets per project
         org_ids.update(f.funders)
@@ -93,15 +96,36 @@ def register_features(session: Session, regions: RegionCatalogue | None = None
         org_ids.update(f.institutions)
         if f.owner is not None:
             org_ids.add(f.owner)
-    return features, organisation_names(session, org_ids)
+    return org_ids
+
+
+def register_features(session: Session, regions: RegionCatalogue | None = None
+                      ) -> tuple[list[ProjectFeatures], dict[int, str]]:
+    """Every live project's features loaded from the database, by id, and the names of the organisations they
+    mention (for the evidence)."""
+    features = sorted(load_features(session, regions=regions or RegionCatalogue(session)).values(),
+                      key=lambda f: f.id)
+    return features, organisation_names(session, _organisation_ids(features))
 
 
 def run_report(session: Session, filters: ReportFilters | None = None, cfg: OverlapConfig = DEFAULT_CONFIG,
                progress: Callable[[int, int], None] | None = None) -> Report:
+    """Every flagged pair in the filters' scope, best first.
+
+    When this process already keeps the register index of the session's database (built by a save-time check),
+    its features are used, brought up to date as a check would with the projects counted and the organisation
+    spellings read now (index.register_snapshot); otherwise, or when the index would have to be rebuilt, the
+    register is loaded. Either way the pairs, scores, labels and evidence are the same.
+    """
     filters = filters or ReportFilters()
-    regions = RegionCatalogue(session)
     with collections_paused():
-        features, names = register_features(session, regions)
+        snapshot = register_snapshot(session)
+        if snapshot is not None:
+            (features, regions), source = snapshot, FROM_INDEX
+            names = organisation_names(session, _organisation_ids(features))
+        else:
+            regions, source = RegionCatalogue(session), LOADED
+            features, names = register_features(session, regions)
         flagged, scored = find_all_overlaps(features, cfg, names, progress=progress)
     members = regions.members.get(filters.region_id, frozenset()) if filters.region_id is not None else frozenset()
     decisions = decisions_for(session)
@@ -121,4 +145,4 @@ def run_report(session: Session, filters: ReportFilters | None = None, cfg: Over
         if filters.decided == "decided" and state == "undecided":
             continue
         pairs.append(ReportPair(a, b, p.score, p.label, p, state, decision))
-    return Report(pairs, len(features), scored, names)
+    return Report(pairs, len(features), scored, names, source)

@@ -197,6 +197,39 @@ def test_register_features_name_every_organisation_the_features_mention(session)
     assert set(names) == mentioned and len(features) == len(projects) - 1
 
 
+def test_organisation_names_read_many_ids_in_one_range_like_the_lists_of_ids(session):
+    """A register's many organisations are read in one range query; the names are those the lists give."""
+    from sqlalchemy import func, insert
+
+    from adam.models import Organisation
+    from adam.overlap.check import organisation_names
+
+    session.execute(insert(Organisation), [{"name": f"Partner {i}", "acronym": f"P{i}" if i % 3 else None,
+                                            "type": "ngo"} for i in range(1200)])
+    top = session.scalar(select(func.max(Organisation.id)))
+    ids = [i for i in range(top - 1199, top + 1) if i % 7]  # most of a range, with gaps
+    ids.append(None)
+    statements = []
+    from sqlalchemy import event
+
+    def note(conn, cursor, statement, *args):  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(session.get_bind(), "before_cursor_execute", note)
+    try:
+        names = organisation_names(session, ids)
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", note)
+    assert len(statements) == 1 and "BETWEEN" in statements[0]
+    listed = {}
+    for start in range(0, len(ids) - 1, 500):  # below 900 ids, the lists of ids
+        listed.update(organisation_names(session, ids[start:start + 500]))
+    assert names == listed and len(names) == len(ids) - 1
+    first = top - 1199
+    assert all(names[i] == (f"Partner {i - first} (P{i - first})" if (i - first) % 3 else f"Partner {i - first}")
+               for i in ids if i is not None)
+
+
 COUNTRIES = ("TJK", "AFG", "PAK", "KAZ", "GEO")
 REGIONS = ("central-asia", "dac-998")
 ORGANISATIONS = ("UK", "Japan", "UNODC", "International Organisation for Migration",
