@@ -86,13 +86,14 @@ class Corpus:
         funders = _incidence(n, [f.funders for f in features])
         implementers = _incidence(n, [f.implementers for f in features])
         owners = _incidence(n, [[f.owner] if f.owner is not None else [] for f in features])
-        partners = _incidence(n, [f.funders | f.implementers for f in features])
         institutions = _incidence(n, [f.institutions for f in features])
         title_orgs = _incidence(n, [[f.title_organisation] if f.title_organisation is not None else []
                                     for f in features])
-        width = max(m.shape[1] for m in (funders, implementers, owners, partners, institutions, title_orgs))
-        funders, implementers, owners, partners, institutions, title_orgs = (
-            _widen(m, width) for m in (funders, implementers, owners, partners, institutions, title_orgs))
+        width = max(m.shape[1] for m in (funders, implementers, owners, institutions, title_orgs))
+        funders, implementers, owners, institutions, title_orgs = (
+            _widen(m, width) for m in (funders, implementers, owners, institutions, title_orgs))
+        partners = (funders + implementers).tocsr()  # f.funders | f.implementers, without a set per project
+        partners.data[:] = 1
         title_org = np.array([f.title_organisation is not None for f in features], dtype=bool)
         owner_ids = np.array([f.owner if f.owner is not None else -1 for f in features], dtype=np.int64)
         countries = _incidence(n, [f.countries for f in features])
@@ -100,8 +101,8 @@ class Corpus:
         pillars = _incidence(n, [f.pillars for f in features])
         themes = _incidence(n, [f.themes for f in features])
         sector_codes: dict[str, int] = codes["sector"]
-        sectors = _incidence(n, [[sector_codes.setdefault(c, len(sector_codes)) for c in f.sectors]
-                                 for f in features])
+        sectors = _incidence(n, [[sector_codes.setdefault(c, len(sector_codes)) for c in f.sectors] if f.sectors
+                                 else () for f in features])
         activity_codes: dict[str | None, int] = codes["activity"]
         activity = np.array([activity_codes.setdefault(f.activity_type, len(activity_codes)) for f in features],
                             dtype=np.int64)
