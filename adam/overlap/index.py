@@ -22,7 +22,10 @@ check (a database may give a deleted id to a new project). Editing a project thr
 
 The full report (adam.overlap.report) takes the index's features when the process has an index for the database
 (register_snapshot), brought up to date by the same rules with the projects counted every time and the spellings
-read every time; it never builds or rebuilds one (it loads the register instead, and the next check rebuilds).
+read every time. The reports of a running server (web page and API: keep_index) build or rebuild the index when it
+is missing or stale; a one-shot report (the CLI) never does (it loads the register instead, and the next check
+rebuilds). The report keeps the pairs it computed from the snapshot and takes them again while the snapshot holds
+the very same feature objects: this relies on the index never changing a ProjectFeatures in place.
 """
 from __future__ import annotations
 
