@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import update
 
 from adam.admin.operations import save_organisation
+from adam.models import Project
 from adam.overlap import report as report_module
 from adam.overlap.decisions import decide
 from adam.overlap.features import load_features
@@ -16,7 +18,7 @@ from adam.overlap.report import FROM_INDEX, LOADED, REUSED, ReportFilters, clear
 from adam.projects.operations import withdraw_project
 from tests.factories import make_project, make_user, organisation
 from tests.helpers import login
-from tests.overlap.test_overlap_warm_report import TITLE, cold_report, outcome, register
+from tests.overlap.test_overlap_warm_report import TITLE, cold_report, other_process, outcome, register
 
 
 @pytest.fixture(autouse=True)
@@ -175,3 +177,31 @@ def test_the_web_page_computes_once_while_the_register_does_not_change(client, s
     page = client.get("/overlaps/").get_data(as_text=True)
     assert computed[0] == 1
     assert page.count("Record decision") == shown - 1
+
+
+def edited_by_another_process(session, p, database_url):
+    with other_process(session, database_url) as conn:
+        conn.execute(update(Project).where(Project.id == p["d"].id)
+                     .values(title="Mobile forensic laboratory for drug control",
+                             updated_at=dt.datetime.now(dt.timezone.utc)))
+
+
+@pytest.mark.parametrize("change", [created, title_edited, dates_edited, withdrawn, organisation_renamed,
+                                    edited_by_another_process])
+def test_after_a_change_the_next_reports_take_the_new_pairs_again(session, database_url, monkeypatch, computed,
+                                                                   change):
+    """The index keeps the features it reloaded for the projects changed since its build until they change again
+    (RegisterIndex.patch), so the reports after a change are computed once, not each time."""
+    p = register(session)
+    report(session)
+    if change is edited_by_another_process:
+        change(session, p, database_url)
+    else:
+        change(session, p)
+    after = report(session)
+    assert after.source == FROM_INDEX and computed[0] == 2
+    again = report(session)
+    assert again.source == REUSED and computed[0] == 2
+    assert outcome(again) == outcome(after) == outcome(cold_report(session, monkeypatch))
+    title_edited(session, p)  # and a further change is computed again
+    assert report(session).source == FROM_INDEX and computed[0] == 4
