@@ -18,7 +18,8 @@ from adam.overlap.report import FROM_INDEX, LOADED, REUSED, ReportFilters, clear
 from adam.projects.operations import withdraw_project
 from tests.factories import make_project, make_user, organisation
 from tests.helpers import login
-from tests.overlap.test_overlap_warm_report import TITLE, cold_report, other_process, outcome, register
+from tests.overlap.test_overlap_warm_report import (TITLE, cold_report, delete_project_sql, other_process, outcome,
+                                                    register)
 
 
 @pytest.fixture(autouse=True)
@@ -106,12 +107,31 @@ def organisation_renamed(session, p):
                       active=True)
 
 
-@pytest.mark.parametrize("change", [created, title_edited, dates_edited, deleted, withdrawn, organisation_renamed])
-def test_any_change_is_computed_again(session, monkeypatch, computed, change):
+def edited_by_another_process(session, p, database_url):
+    with other_process(session, database_url) as conn:
+        conn.execute(update(Project).where(Project.id == p["d"].id)
+                     .values(title="Mobile forensic laboratory for drug control",
+                             updated_at=dt.datetime.now(dt.timezone.utc)))
+
+
+def deleted_by_another_process(session, p, database_url):
+    with other_process(session, database_url) as conn:
+        delete_project_sql(conn, p["b"].id)
+
+
+BY_ANOTHER_PROCESS = (edited_by_another_process, deleted_by_another_process)
+
+
+@pytest.mark.parametrize("change", [created, title_edited, dates_edited, deleted, withdrawn, organisation_renamed,
+                                    *BY_ANOTHER_PROCESS])
+def test_any_change_is_computed_again(session, database_url, monkeypatch, computed, change):
     p = register(session)
     before = report(session)
     assert report(session).source == REUSED and computed[0] == 1
-    change(session, p)
+    if change in BY_ANOTHER_PROCESS:
+        change(session, p, database_url)
+    else:
+        change(session, p)
     after = report(session)
     assert after.source == FROM_INDEX and computed[0] == 2
     assert outcome(after) != outcome(before)
@@ -179,22 +199,15 @@ def test_the_web_page_computes_once_while_the_register_does_not_change(client, s
     assert page.count("Record decision") == shown - 1
 
 
-def edited_by_another_process(session, p, database_url):
-    with other_process(session, database_url) as conn:
-        conn.execute(update(Project).where(Project.id == p["d"].id)
-                     .values(title="Mobile forensic laboratory for drug control",
-                             updated_at=dt.datetime.now(dt.timezone.utc)))
-
-
 @pytest.mark.parametrize("change", [created, title_edited, dates_edited, withdrawn, organisation_renamed,
-                                    edited_by_another_process])
+                                    *BY_ANOTHER_PROCESS])
 def test_after_a_change_the_next_reports_take_the_new_pairs_again(session, database_url, monkeypatch, computed,
                                                                    change):
     """The index keeps the features it reloaded for the projects changed since its build until they change again
     (RegisterIndex.patch), so the reports after a change are computed once, not each time."""
     p = register(session)
     report(session)
-    if change is edited_by_another_process:
+    if change in BY_ANOTHER_PROCESS:
         change(session, p, database_url)
     else:
         change(session, p)
