@@ -72,7 +72,7 @@ def report(args: dict):
         period_start=args.get("date_from"), period_end=args.get("date_to"), min_score=args["min_score"],
         decided=args["decided"], organisation_id=None if user.is_coordinator else (user.organisation_id or -1),
     )
-    result = run_report(db.session, filters)
+    result = run_report(db.session, filters, keep_index=True)
     page, per_page = args["page"], args["per_page"]
     chosen = result.pairs[(page - 1) * per_page: page * per_page]
     return {

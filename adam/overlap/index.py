@@ -22,7 +22,11 @@ check (a database may give a deleted id to a new project). Editing a project thr
 
 The full report (adam.overlap.report) takes the index's features when the process has an index for the database
 (register_snapshot), brought up to date by the same rules with the projects counted every time and the spellings
-read every time; it never builds or rebuilds one (it loads the register instead, and the next check rebuilds).
+read every time. The reports of a running server (web page and API: keep_index) build or rebuild the index when it
+is missing or stale; a one-shot report (the CLI) never does (it loads the register instead, and the next check
+rebuilds). The report keeps the pairs it computed from the snapshot and takes them again while the snapshot holds
+the very same feature objects: this relies on the index never changing a ProjectFeatures in place, and on a
+patch keeping its reloaded features (the same objects) while nothing moved since the last patch (RegisterIndex.patch).
 """
 from __future__ import annotations
 
@@ -176,6 +180,8 @@ class RegisterIndex:
         self._title_keys: np.ndarray | None = None  # hashes of the built rows' titles read as organisation keys
         # What changed since the build: (stamp seen, rows no longer current, current features of changed ids).
         self.view: tuple[Stamp, np.ndarray, list[ProjectFeatures], int] = (stamp, np.ones(n, dtype=bool), [], 0)
+        # What the last patch was made from: (changed ids, organisation spellings' mappings), or None.
+        self._patched: tuple[frozenset[int], object, object] | None = None
 
     # -- freshness -------------------------------------------------------------------------------------------
     def changed_since_build(self, session: Session, touched: set[int]) -> tuple[set[int], int]:
@@ -189,11 +195,22 @@ class RegisterIndex:
 
     def patch(self, session: Session, stamp: Stamp, changed: set[int], regions: RegionCatalogue,
               generation: int) -> None:
+        """Reload the projects changed since the build (a new view). The view is kept as it is (its features the
+        same objects) when nothing it was made from moved since the last patch: the same stamp, no flush of this
+        process since (generation), the same changed ids and the same organisation spellings (the mappings are
+        replaced, never edited, when they change) — as a check keeps the index when the stamp has not moved."""
+        seen, _, _, seen_generation = self.view
+        spellings = (regions._canon, regions._by_key)
+        last = self._patched
+        if (last is not None and stamp == seen and generation == seen_generation and last[0] == changed
+                and last[1] is spellings[0] and last[2] is spellings[1]):
+            return
         alive = np.ones(len(self.ids), dtype=bool)
         rows = [self.row_of[i] for i in changed if i in self.row_of]
         alive[rows] = False
         current = list(load_features(session, changed, regions).values()) if changed else []
         self.view = (stamp, alive, current, generation)
+        self._patched = (frozenset(changed), regions._canon, regions._by_key)
 
     def titled(self, keys: Iterable[str]) -> set[int]:
         """Ids of the built rows whose title reads as one of the organisation keys (organisation_key), and maybe a

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from adam.collector import collections_paused
@@ -13,13 +16,15 @@ from adam.overlap.check import organisation_names
 from adam.overlap.decisions import decision_state, decisions_for
 from adam.overlap.engine import ScoredPair, find_all_overlaps
 from adam.overlap.features import ProjectFeatures, RegionCatalogue, load_features
-from adam.overlap.index import register_snapshot
+from adam.overlap.index import _engine, register_index, register_snapshot
 from adam.overlap.signals import OverlapSignal
 
 DECIDED_CHOICES = ("undecided", "decided", "all")
 # Where a report's features came from: the register index this process keeps for the save-time check, brought up
-# to date (index.register_snapshot), or the database (load_features).
+# to date (index.register_snapshot), or the database (load_features); REUSED: from the index, which had not changed
+# since the last report of the database, whose pairs and scores were taken again (not computed).
 FROM_INDEX = "register index"
+REUSED = "register index, unchanged since the last report"
 LOADED = "loaded"
 
 
@@ -63,7 +68,35 @@ class Report:
     projects: int
     candidates_scored: int  # pairs scored exactly (engine.find_all_overlaps: a bound ruled the others out)
     names: dict[int, str]
-    source: str = LOADED  # FROM_INDEX or LOADED
+    source: str = LOADED  # FROM_INDEX, REUSED or LOADED
+
+
+@dataclass
+class _Computed:
+    """The last find_all_overlaps of a database's register index: what it was given and what it returned."""
+    features: list[ProjectFeatures]  # held, so that no object of it can be freed and its id() given to another
+    names: dict[int, str]
+    cfg: OverlapConfig
+    flagged: list[ScoredPair]
+    scored: int
+
+    def serves(self, features: list[ProjectFeatures], names: dict[int, str], cfg: OverlapConfig) -> bool:
+        """Whether a report of these features (the very same objects, in the same order), names and weights has
+        this result. The index replaces the features of a project that changed, it never edits them in place
+        (index.register_snapshot), so the same objects are the same projects as they were."""
+        return (len(features) == len(self.features) and cfg == self.cfg and names == self.names
+                and all(x is y for x, y in zip(features, self.features)))
+
+
+# One computation per database (engine), the last one made from the register index.
+_COMPUTED: "weakref.WeakKeyDictionary[Engine, _Computed]" = weakref.WeakKeyDictionary()
+_COMPUTED_LOCK = threading.Lock()
+
+
+def clear_report_cache() -> None:
+    """Forget the pairs computed by the last reports (every database's): the next report computes them."""
+    with _COMPUTED_LOCK:
+        _COMPUTED.clear()
 
 
 def _in_scope(f: ProjectFeatures, filters: ReportFilters, region_members: frozenset[int]) -> bool:
@@ -109,24 +142,48 @@ def register_features(session: Session, regions: RegionCatalogue | None = None
 
 
 def run_report(session: Session, filters: ReportFilters | None = None, cfg: OverlapConfig = DEFAULT_CONFIG,
-               progress: Callable[[int, int], None] | None = None) -> Report:
+               progress: Callable[[int, int], None] | None = None, keep_index: bool = False) -> Report:
     """Every flagged pair in the filters' scope, best first.
 
     When this process already keeps the register index of the session's database (built by a save-time check),
     its features are used, brought up to date as a check would with the projects counted and the organisation
     spellings read now (index.register_snapshot); otherwise, or when the index would have to be rebuilt, the
     register is loaded. Either way the pairs, scores, labels and evidence are the same.
+
+    With keep_index (a running server: the web page and the API), a missing or stale index is built first
+    (index.register_index) and kept for the next reports and checks; without it (a one-shot command) the register
+    is loaded instead.
+
+    From the index, the pairs of the whole register (find_all_overlaps) are computed once and kept for the
+    database: a report whose features are the very objects of the last one (no project created, changed or
+    deleted since: the index replaces a changed project's features), with the same organisation names and
+    weights, takes them again (source REUSED). The filters, the donor scoping and the decisions are applied on
+    every report, so a decision shows at once. A loaded register is computed every time.
     """
     filters = filters or ReportFilters()
     with collections_paused():
         snapshot = register_snapshot(session)
+        if snapshot is None and keep_index:
+            register_index(session)
+            snapshot = register_snapshot(session)
         if snapshot is not None:
             (features, regions), source = snapshot, FROM_INDEX
             names = organisation_names(session, _organisation_ids(features))
+            engine = _engine(session)
+            with _COMPUTED_LOCK:
+                last = _COMPUTED.get(engine)
+            if last is not None and last.serves(features, names, cfg):
+                flagged, scored, source = last.flagged, last.scored, REUSED
+                if progress:
+                    progress(1, 1)
+            else:
+                flagged, scored = find_all_overlaps(features, cfg, names, progress=progress)
+                with _COMPUTED_LOCK:
+                    _COMPUTED[engine] = _Computed(features, names, cfg, flagged, scored)
         else:
             regions, source = RegionCatalogue(session), LOADED
             features, names = register_features(session, regions)
-        flagged, scored = find_all_overlaps(features, cfg, names, progress=progress)
+            flagged, scored = find_all_overlaps(features, cfg, names, progress=progress)
     members = regions.members.get(filters.region_id, frozenset()) if filters.region_id is not None else frozenset()
     decisions = decisions_for(session)
     pairs: list[ReportPair] = []

@@ -63,7 +63,7 @@ def _report():
         return form, None
     # Donor focal points see only pairs that involve a project of their organisation.
     organisation_id = None if current_user.is_coordinator else (current_user.organisation_id or -1)
-    return form, run_report(db.session, form.to_filters(organisation_id))
+    return form, run_report(db.session, form.to_filters(organisation_id), keep_index=True)
 
 
 @bp.get("/")
