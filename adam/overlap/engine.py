@@ -45,7 +45,8 @@ def pair_key(a: int, b: int) -> tuple[int, int]:
 def find_all_overlaps(features: Sequence[ProjectFeatures], cfg: OverlapConfig = DEFAULT_CONFIG,
                       names: dict[int, str] | None = None,
                       progress: Callable[[int, int], None] | None = None,
-                      prune: bool = True, workers: int | None = None) -> tuple[list[ScoredPair], int]:
+                      prune: bool = True, workers: int | None = None,
+                      corpus: Corpus | None = None) -> tuple[list[ScoredPair], int]:
     """Every flagged pair of the corpus, best first, and how many pairs were scored exactly.
 
     Candidates come chunk by chunk (candidates.candidate_tasks, run by `workers` threads, one per CPU by default)
@@ -59,8 +60,13 @@ def find_all_overlaps(features: Sequence[ProjectFeatures], cfg: OverlapConfig = 
     an upper bound of the score (vector.score_bounds) drops the pairs that cannot reach their threshold
     before the costly inputs and the text cosine are gathered (_bounded): the flagged pairs and their scores
     are the same as without (tests/overlap/test_overlap_prune.py), only fewer pairs are scored exactly.
+
+    corpus: Corpus.build(features, cfg) when already built (the register index's: index.built_corpus).
     """
-    corpus = Corpus.build(features, cfg)
+    if corpus is None:
+        corpus = Corpus.build(features, cfg)
+    elif len(corpus.features) != len(features) or not all(a is b for a, b in zip(corpus.features, features)):
+        raise ValueError("the corpus given is not that of these features")
     feats = corpus.features
     flagged: list[ScoredPair] = []
     scored = 0

@@ -464,6 +464,26 @@ def register_snapshot(session: Session) -> tuple[list[ProjectFeatures], RegionCa
     return snapshot, regions
 
 
+def built_corpus(session: Session, features: list[ProjectFeatures], cfg: OverlapConfig) -> Corpus | None:
+    """The corpus the index of the session's database was built with, when `features` are its very rows in its
+    order (a snapshot taken while no project changed since the build) and cfg dates undated projects as the
+    index's does (the only weight Corpus.build reads): a report then need not build the same vectors again.
+    None otherwise. The corpus is shared with the checks: nothing changes it in place (its lazy parts are
+    computed whole and set at once)."""
+    with _STATES_LOCK:
+        state = _STATES.get(_engine(session))
+    if state is None:
+        return None
+    with state.lock:
+        index = state.index
+    if index is None or index.cfg.undated_years != cfg.undated_years:
+        return None
+    built = index.features
+    if len(built) != len(features) or not all(a is b for a, b in zip(built, features)):
+        return None
+    return index.corpus
+
+
 def _refresh_spellings(session: Session, index: RegisterIndex, stamp: Stamp, written: bool) -> set[int] | None:
     """Bring the index's organisation spellings (organisation_canon) up to date: the ids of the indexed projects
     whose title now names another organisation (title_organisation: they are reloaded), or None when an

@@ -16,7 +16,7 @@ from adam.overlap.check import organisation_names
 from adam.overlap.decisions import decision_state, decisions_for
 from adam.overlap.engine import ScoredPair, find_all_overlaps
 from adam.overlap.features import ProjectFeatures, RegionCatalogue, load_features
-from adam.overlap.index import _engine, register_index, register_snapshot
+from adam.overlap.index import _engine, built_corpus, register_index, register_snapshot
 from adam.overlap.signals import OverlapSignal
 
 DECIDED_CHOICES = ("undecided", "decided", "all")
@@ -177,7 +177,9 @@ def run_report(session: Session, filters: ReportFilters | None = None, cfg: Over
                 if progress:
                     progress(1, 1)
             else:
-                flagged, scored = find_all_overlaps(features, cfg, names, progress=progress)
+                # the vectors the index was built with, while no project changed since the build
+                flagged, scored = find_all_overlaps(features, cfg, names, progress=progress,
+                                                    corpus=built_corpus(session, features, cfg))
                 with _COMPUTED_LOCK:
                     _COMPUTED[engine] = _Computed(features, names, cfg, flagged, scored)
         else:

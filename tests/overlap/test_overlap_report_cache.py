@@ -3,6 +3,7 @@
 filters, the donor scoping and the decisions are applied on every report. On both databases."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -218,3 +219,63 @@ def test_after_a_change_the_next_reports_take_the_new_pairs_again(session, datab
     assert outcome(again) == outcome(after) == outcome(cold_report(session, monkeypatch))
     title_edited(session, p)  # and a further change is computed again
     assert report(session).source == FROM_INDEX and computed[0] == 4
+
+
+@pytest.fixture
+def corpora_built(monkeypatch) -> list[int]:
+    """Counts the corpora the engine builds itself (Corpus.build called by find_all_overlaps)."""
+    from adam.overlap import engine
+    from adam.overlap.candidates import Corpus
+
+    built = [0]
+    real = Corpus.build.__func__
+
+    class Counting(Corpus):
+        @classmethod
+        def build(cls, *args, **kwargs):
+            built[0] += 1
+            return real(Corpus, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "Corpus", Counting)
+    return built
+
+
+def test_a_report_right_after_the_index_is_built_takes_its_vectors(session, monkeypatch, corpora_built):
+    """While no project changed since the index was built, the report's features are the index's very rows: it
+    takes the index's corpus (index.built_corpus) instead of building the same one, with the same outcome; after a
+    change it builds its own (the words' weights depend on every project)."""
+    p = register(session)
+    forget(_engine(session))
+    first = report(session)  # keep_index: the index is built, then its vectors serve the report
+    assert first.source == FROM_INDEX and corpora_built[0] == 0
+    assert outcome(first) == outcome(cold_report(session, monkeypatch))
+    assert corpora_built[0] == 1  # the loaded report built its own
+    lenient = report_module.DEFAULT_CONFIG.with_points(title_similarity=45.0)
+    assert run_report(session, ReportFilters(decided="all"), lenient, keep_index=True).source == FROM_INDEX
+    assert corpora_built[0] == 1  # other weights, the same vectors
+    undated = dataclasses.replace(report_module.DEFAULT_CONFIG, undated_years=3)
+    assert run_report(session, ReportFilters(decided="all"), undated, keep_index=True).source == FROM_INDEX
+    assert corpora_built[0] == 2  # another reading of undated projects: other intervals
+    title_edited(session, p)
+    clear_report_cache()
+    after = report(session)
+    assert after.source == FROM_INDEX and corpora_built[0] == 3
+    assert outcome(after) == outcome(cold_report(session, monkeypatch))
+
+
+def test_the_engine_refuses_a_corpus_of_other_features(session):
+    from adam.overlap.candidates import Corpus
+    from adam.overlap.engine import find_all_overlaps
+    from adam.overlap.report import register_features
+
+    register(session)
+    features, names = register_features(session)
+    corpus = Corpus.build(features)
+    with pytest.raises(ValueError, match="not that of these features"):
+        find_all_overlaps(features[1:], names=names, corpus=corpus)
+    with pytest.raises(ValueError, match="not that of these features"):
+        find_all_overlaps(list(reversed(features)), names=names, corpus=corpus)
+    given = find_all_overlaps(features, names=names, corpus=corpus)
+    built = find_all_overlaps(features, names=names)
+    assert [(p.key, p.score, p.label) for p in given[0]] == [(p.key, p.score, p.label) for p in built[0]]
+    assert given[1] == built[1] > 0
