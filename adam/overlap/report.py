@@ -75,17 +75,17 @@ class Report:
 class _Computed:
     """The last find_all_overlaps of a database's register index: what it was given and what it returned."""
     features: list[ProjectFeatures]  # held, so that no object of it can be freed and its id() given to another
+    organisation_ids: set[int]  # those the features name (_organisation_ids)
     names: dict[int, str]
     cfg: OverlapConfig
     flagged: list[ScoredPair]
     scored: int
 
-    def serves(self, features: list[ProjectFeatures], names: dict[int, str], cfg: OverlapConfig) -> bool:
-        """Whether a report of these features (the very same objects, in the same order), names and weights has
-        this result. The index replaces the features of a project that changed, it never edits them in place
-        (index.register_snapshot), so the same objects are the same projects as they were."""
-        return (len(features) == len(self.features) and cfg == self.cfg and names == self.names
-                and all(x is y for x, y in zip(features, self.features)))
+    def same_features(self, features: list[ProjectFeatures]) -> bool:
+        """Whether these are the very same feature objects, in the same order. The index replaces the features of
+        a project that changed, it never edits them in place (index.register_snapshot), so the same objects are
+        the same projects as they were."""
+        return len(features) == len(self.features) and all(x is y for x, y in zip(features, self.features))
 
 
 # One computation per database (engine), the last one made from the register index.
@@ -168,11 +168,13 @@ def run_report(session: Session, filters: ReportFilters | None = None, cfg: Over
             snapshot = register_snapshot(session)
         if snapshot is not None:
             (features, regions), source = snapshot, FROM_INDEX
-            names = organisation_names(session, _organisation_ids(features))
             engine = _engine(session)
             with _COMPUTED_LOCK:
                 last = _COMPUTED.get(engine)
-            if last is not None and last.serves(features, names, cfg):
+            same = last is not None and last.same_features(features)
+            organisation_ids = last.organisation_ids if same else _organisation_ids(features)
+            names = organisation_names(session, organisation_ids)  # read every time: a rename shows at once
+            if same and last.cfg == cfg and last.names == names:
                 flagged, scored, source = last.flagged, last.scored, REUSED
                 if progress:
                     progress(1, 1)
@@ -181,7 +183,7 @@ def run_report(session: Session, filters: ReportFilters | None = None, cfg: Over
                 flagged, scored = find_all_overlaps(features, cfg, names, progress=progress,
                                                     corpus=built_corpus(session, features, cfg))
                 with _COMPUTED_LOCK:
-                    _COMPUTED[engine] = _Computed(features, names, cfg, flagged, scored)
+                    _COMPUTED[engine] = _Computed(features, organisation_ids, names, cfg, flagged, scored)
         else:
             regions, source = RegionCatalogue(session), LOADED
             features, names = register_features(session, regions)
