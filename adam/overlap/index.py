@@ -428,7 +428,9 @@ def _rebuild(session: Session, state: _State, stamp: Stamp, cfg: OverlapConfig) 
     regions = RegionCatalogue(session)
     count = count_projects(session)
     with collections_paused():  # millions of small containers: the collector would walk them again and again
-        features = list(load_features(session, regions=regions).values())
+        # by id, as a report lists them (so that a report can take the index's vectors: built_corpus); the
+        # database returns them in any order (PostgreSQL's parallel scans interleave)
+        features = sorted(load_features(session, regions=regions).values(), key=attrgetter("id"))
         state.index = RegisterIndex(features, stamp, count, regions, cfg)
     state.index.view = (*state.index.view[:3], state.generation)
     state.counted_at, state.deleted = time.monotonic(), False

@@ -279,3 +279,23 @@ def test_the_engine_refuses_a_corpus_of_other_features(session):
     built = find_all_overlaps(features, names=names)
     assert [(p.key, p.score, p.label) for p in given[0]] == [(p.key, p.score, p.label) for p in built[0]]
     assert given[1] == built[1] > 0
+
+
+def test_the_index_lists_the_projects_by_id_whatever_order_the_database_gives(session, monkeypatch,
+                                                                               corpora_built):
+    """PostgreSQL may return the register in any order (a parallel scan interleaves its workers' rows): the index
+    lists the projects by id, as a report does, so that the report right after the build takes its vectors."""
+    from adam.overlap import index as index_module
+
+    register(session)
+    real = index_module.load_features
+
+    def shuffled(session, ids=None, regions=None, include_withdrawn=False):
+        loaded = real(session, ids, regions, include_withdrawn)
+        return loaded if ids is not None else dict(reversed(list(loaded.items())))  # the whole register: reversed
+
+    monkeypatch.setattr(index_module, "load_features", shuffled)
+    forget(_engine(session))
+    first = report(session)
+    assert first.source == FROM_INDEX and corpora_built[0] == 0
+    assert outcome(first) == outcome(cold_report(session, monkeypatch))
