@@ -123,16 +123,20 @@ def deleted_by_another_process(session, p, database_url):
 BY_ANOTHER_PROCESS = (edited_by_another_process, deleted_by_another_process)
 
 
+def apply(change, session, p, database_url) -> None:
+    if change in BY_ANOTHER_PROCESS:
+        change(session, p, database_url)
+    else:
+        change(session, p)
+
+
 @pytest.mark.parametrize("change", [created, title_edited, dates_edited, deleted, withdrawn, organisation_renamed,
                                     *BY_ANOTHER_PROCESS])
 def test_any_change_is_computed_again(session, database_url, monkeypatch, computed, change):
     p = register(session)
     before = report(session)
     assert report(session).source == REUSED and computed[0] == 1
-    if change in BY_ANOTHER_PROCESS:
-        change(session, p, database_url)
-    else:
-        change(session, p)
+    apply(change, session, p, database_url)
     after = report(session)
     assert after.source == FROM_INDEX and computed[0] == 2
     assert outcome(after) != outcome(before)
@@ -208,10 +212,7 @@ def test_after_a_change_the_next_reports_take_the_new_pairs_again(session, datab
     (RegisterIndex.patch), so the reports after a change are computed once, not each time."""
     p = register(session)
     report(session)
-    if change in BY_ANOTHER_PROCESS:
-        change(session, p, database_url)
-    else:
-        change(session, p)
+    apply(change, session, p, database_url)
     after = report(session)
     assert after.source == FROM_INDEX and computed[0] == 2
     again = report(session)
