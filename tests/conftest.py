@@ -161,18 +161,10 @@ def _clear_data(seeded_max_id: int) -> None:
     db.session.commit()
 
 
-def _clear_report_cache() -> None:
-    """The full report keeps its last pairs per database (adam.overlap.report): each test starts without them."""
-    try:
-        from adam.overlap.report import clear_report_cache
-    except ImportError:  # the overlap engine is optional
-        return
-    clear_report_cache()
-
-
 @pytest.fixture
 def app(_migrated_app):
     from adam.models import Organisation
+    from adam.overlap.report import clear_report_cache
 
     app = _migrated_app
     with app.app_context():
@@ -180,7 +172,7 @@ def app(_migrated_app):
             "TEST_SEEDED_ORGANISATION_MAX_ID", db.session.scalar(select(func.max(Organisation.id)))
         )
         _clear_data(seeded_max_id)
-        _clear_report_cache()
+        clear_report_cache()  # the full report keeps its last pairs per database: each test starts without them
         if app.config.get("RATELIMIT_ENABLED", True):
             limiter.reset()
         yield app

@@ -9,7 +9,7 @@ import numpy as np
 
 from adam.overlap.candidates import CandidateChunk, Corpus, candidate_links, candidate_tasks, text_free_sets
 from adam.overlap.config import DEFAULT_CONFIG, LABEL_DUPLICATE, LABEL_POSSIBLE, OverlapConfig
-from adam.overlap.features import ProjectFeatures
+from adam.overlap.features import ProjectFeatures, same_features
 from adam.overlap.signals import PairScore, is_candidate, score_pair
 from adam.overlap.text import Idf, counts
 from adam.overlap.vector import other_identifiers, pair_inputs, score_bounds, vector_scores
@@ -65,7 +65,7 @@ def find_all_overlaps(features: Sequence[ProjectFeatures], cfg: OverlapConfig = 
     """
     if corpus is None:
         corpus = Corpus.build(features, cfg)
-    elif len(corpus.features) != len(features) or not all(a is b for a, b in zip(corpus.features, features)):
+    elif not same_features(corpus.features, features):
         raise ValueError("the corpus given is not that of these features")
     feats = corpus.features
     flagged: list[ScoredPair] = []

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
@@ -88,6 +88,13 @@ class ProjectFeatures:
 _ACRONYM = re.compile(r"\s*\(([A-Z][A-Z0-9&.\- ]{1,14})\)\s*$")
 _MINOR_WORDS = frozenset({"of", "for", "and", "the", "on", "in", "to", "de", "des", "du", "la", "le", "et", "&"})
 _SPELLINGS = (("organisation", "organization"), ("programme", "program"), ("centre", "center"))
+
+
+def same_features(a: Sequence[ProjectFeatures], b: Sequence[ProjectFeatures]) -> bool:
+    """Whether two lists hold the very same feature objects in the same order. Features are never changed once
+    made (a changed project gets new ones: index.RegisterIndex), so the same objects are the same projects as they
+    were; what was computed from one list holds for the other."""
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
 
 
 def organisation_key(name: str) -> str:

@@ -52,7 +52,7 @@ from adam.models import Organisation, Project, ProjectFunder, ProjectRelatedActi
 from adam.overlap.candidates import Corpus, place_blocks
 from adam.overlap.config import DEFAULT_CONFIG, OverlapConfig
 from adam.overlap.features import (MAX_DAY, MIN_DAY, ProjectFeatures, RegionCatalogue, load_features,
-                                   organisation_canon, organisation_key, organisation_keys)
+                                   organisation_canon, organisation_key, organisation_keys, same_features)
 from adam.overlap.signals import dates_overlap, places_meet, stated_link
 from adam.overlap.text import counts
 from adam.overlap import vector
@@ -480,10 +480,7 @@ def built_corpus(session: Session, features: list[ProjectFeatures], cfg: Overlap
         index = state.index
     if index is None or index.cfg.undated_years != cfg.undated_years:
         return None
-    built = index.features
-    if len(built) != len(features) or not all(a is b for a, b in zip(built, features)):
-        return None
-    return index.corpus
+    return index.corpus if same_features(index.features, features) else None
 
 
 def _refresh_spellings(session: Session, index: RegisterIndex, stamp: Stamp, written: bool) -> set[int] | None:

@@ -15,7 +15,7 @@ from adam.overlap.config import DEFAULT_CONFIG, OverlapConfig
 from adam.overlap.check import organisation_names
 from adam.overlap.decisions import decision_state, decisions_for
 from adam.overlap.engine import ScoredPair, find_all_overlaps
-from adam.overlap.features import ProjectFeatures, RegionCatalogue, load_features
+from adam.overlap.features import ProjectFeatures, RegionCatalogue, load_features, same_features
 from adam.overlap.index import _engine, built_corpus, register_index, register_snapshot
 from adam.overlap.signals import OverlapSignal
 
@@ -80,12 +80,6 @@ class _Computed:
     cfg: OverlapConfig
     flagged: list[ScoredPair]
     scored: int
-
-    def same_features(self, features: list[ProjectFeatures]) -> bool:
-        """Whether these are the very same feature objects, in the same order. The index replaces the features of
-        a project that changed, it never edits them in place (index.register_snapshot), so the same objects are
-        the same projects as they were."""
-        return len(features) == len(self.features) and all(x is y for x, y in zip(features, self.features))
 
 
 # One computation per database (engine), the last one made from the register index.
@@ -171,7 +165,7 @@ def run_report(session: Session, filters: ReportFilters | None = None, cfg: Over
             engine = _engine(session)
             with _COMPUTED_LOCK:
                 last = _COMPUTED.get(engine)
-            same = last is not None and last.same_features(features)
+            same = last is not None and same_features(last.features, features)
             organisation_ids = last.organisation_ids if same else _organisation_ids(features)
             names = organisation_names(session, organisation_ids)  # read every time: a rename shows at once
             if same and last.cfg == cfg and last.names == names:
