@@ -5,20 +5,46 @@ registers), so block sizes and date densities are real; wording is drug-control 
 country has a few dozen beneficiary institutions (several projects each). About 1% of projects get an injected
 duplicate: typos, dropped words, shifted dates, a translated title or a different donor.
 
-The pools of beneficiary institutions and of sites (districts, towns, crossing points) grow with the size of the
-corpus, so that at every size a beneficiary has several projects (not hundreds) and a summary names its own
-site, counterpart and a few concrete outputs: at 1,000,000 projects a fixed pool would put 450 projects on each
-institution and make every summary of a country alike, which no real register looks like.
+Countries: the AIMS file holds the registers of 13 countries, 18,744 projects in all (the largest 6,842). A corpus
+larger than that is spread (`spread=True`, the default) over more countries, as a register of that size is: the
+12 AIMS countries with usable dates are one "copy" of the country mix, and each further copy maps them one to one
+onto 12 other countries, in the order of how often the 15,082 real IATI activities of ../shared/data/iati-real name
+them as recipients (MORE_COUNTRIES), so donors, start years, durations and each country's share stay those of
+AIMS. There are ceil(n / 18,744) copies, at most 13 (156 countries): a copy holds no more projects than the 13 real
+registers up to 243,672 projects in all; at 1,000,000 it holds 4.1 times as many. Without the spread (`spread=False`,
+`ADAM_BENCH_OVERLAP_CORPUS=aims-countries`), every size lies in the 12 AIMS countries: at 1,000,000 that is 83,000
+projects a country on average over the same ten years, and the flagged pairs grow with the square of the corpus. Up to
+18,744 projects the two are the same corpus.
+
+The pools of beneficiary institutions and of sites (districts, towns, crossing points) grow with the number of
+projects in a country, so that at every size a beneficiary has several projects (not hundreds) and a summary names
+its own site, counterpart and a few concrete outputs: at 1,000,000 projects in the AIMS countries alone a fixed
+pool would put 450 projects on each institution and make every summary of a country alike, which no real register
+looks like.
 """
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
+import os
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
 AIMS = Path(__file__).resolve().parents[2] / "shared" / "data" / "aims" / "aims_projects.csv"
+# Projects in the 13 registers of aims_projects.csv: the size of a real register of that many countries.
+AIMS_REGISTER_PROJECTS = 18_744
+# Recipient countries of the real IATI activities in ../shared/data/iati-real other than the 12 AIMS countries, the
+# most often named first: the 144 (12 copies of 12) that 5 or more activities name, from Liberia (1,009) down.
+MORE_COUNTRIES = (
+    "LBR ETH GIN KEN MOZ ZAF AFG SSD IND SDN PSE MDG SYR MLI CAF MMR TUR ZWE BEN UKR PAK RWA YEM PHL LBN JOR CIV "
+    "HTI BFA GHA TZA NER NPL CMR PER GTM KHM GEO IDN LBY TUN BIH MAR USA SLV ZMB MWI ECU BRA SWZ MEX VEN EGY TCD "
+    "LKA BOL CHN SRB VNM PRY MDA DOM ARM NIC PAN TJK MNE THA MKD MRT MNG ALB KGZ UZB JAM LAO BWA AZE LSO FJI IRN "
+    "CRI GMB PNG COG ARG AGO NAM DZA BLR CUB GNB TGO SLB GBR CPV TKM WSM DJI BLZ STP CHL VUT MUS BTN KAZ TON MYS "
+    "MDV GAB RUS NLD SAU ROU KIR ITA ERI TUV COM GNQ DNK COK URY SUR BRB MHL PRK GUY SYC CAN GRC DMA TTO LCA FSM "
+    "BHS TKL NIU BGR SHN JPN CUW BES PLW"
+).split()
 THEMES = {
     "border-control": (1, ["border management", "border guards", "border crossing points", "patrol equipment"]),
     "container-control": (1, ["container profiling", "port control units", "container control programme"]),
@@ -113,16 +139,42 @@ def _site(rng: random.Random) -> str:
     return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
 
 
-def generate(n: int, seed: int = 4) -> list[GenProject]:
+CORPORA = {"spread": True, "aims-countries": False}
+
+
+def spread_from_env() -> bool:
+    """ADAM_BENCH_OVERLAP_CORPUS: "spread" (the default) or "aims-countries" (every size in the 12 AIMS countries)."""
+    name = os.environ.get("ADAM_BENCH_OVERLAP_CORPUS", "spread").strip() or "spread"
+    if name not in CORPORA:
+        raise SystemExit(f"ADAM_BENCH_OVERLAP_CORPUS={name!r}: expected one of {', '.join(CORPORA)}")
+    return CORPORA[name]
+
+
+def country_copies(n: int, spread: bool = True) -> int:
+    """How many copies of the AIMS country mix a corpus of n projects lies in (see the module docstring)."""
+    if not spread:
+        return 1
+    return max(1, min(1 + len(MORE_COUNTRIES) // 12, math.ceil(n / AIMS_REGISTER_PROJECTS)))
+
+
+def generate(n: int, seed: int = 4, spread: bool = True) -> list[GenProject]:
     rng = random.Random(seed)
     aims = _aims_rows()
+    aims_countries = sorted({row[0] for row in aims})
+    assert len(aims_countries) == 12, aims_countries  # MORE_COUNTRIES is cut in copies of 12
+    copies = country_copies(n, spread)
     themes = list(THEMES)
     # Several projects per beneficiary institution and per site at every size (see the module docstring).
-    agencies_per_kind = max(40, n // 250)
-    sites_per_country = max(200, n // 50)
+    per_copy = n // copies
+    agencies_per_kind = max(40, per_copy // 250)
+    sites_per_country = max(200, per_copy // 50)
     projects: list[GenProject] = []
     while len(projects) < n:
         country, donor, year, days = rng.choice(aims)
+        if copies > 1:  # no draw with one copy: the same corpus as without the spread
+            copy = rng.randrange(copies)
+            if copy:
+                country = MORE_COUNTRIES[(copy - 1) * 12 + aims_countries.index(country)]
         theme = rng.choice(themes)
         pillar, phrases = THEMES[theme]
         phrase = rng.choice(phrases)

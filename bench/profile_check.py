@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
 from bench.bench_overlap import _build, _draft
-from bench.overlap_corpus import generate
+from bench.overlap_corpus import generate, spread_from_env
 from bench.pgtemp import psycopg_url, throwaway_database
 
 
@@ -31,7 +31,7 @@ def profile(url: str, n: int, checks: int = 200, build: bool = True) -> None:
     from adam.overlap import check_project
     from adam.overlap.index import register_index
 
-    projects = generate(n + checks)
+    projects = generate(n + checks, spread=spread_from_env())
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False})
     if build:
         _build(app, projects[:n])

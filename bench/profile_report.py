@@ -128,11 +128,11 @@ def run(url: str, n: int, runs: int, build: bool) -> None:
     if build:
         from adam import create_app
         from bench.bench_overlap import _build
-        from bench.overlap_corpus import generate
+        from bench.overlap_corpus import generate, spread_from_env
 
         started = time.perf_counter()
         _build(create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False}),
-               generate(n))
+               generate(n, spread=spread_from_env()))
         print(f"register of {n:,} projects built in {time.perf_counter() - started:.0f} s", flush=True)
     rows: list[dict] = []
     for _ in range(runs):
