@@ -5,6 +5,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
 
@@ -97,13 +98,62 @@ def same_features(a: Sequence[ProjectFeatures], b: Sequence[ProjectFeatures]) ->
     return len(a) == len(b) and all(x is y for x, y in zip(a, b))
 
 
+_OFFICE_WORDS = frozenset({"office", "offices", "country", "region", "regional", "bureau", "mission", "branch"})
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, frozenset[tuple[str, ...]]]:
+    """Every country's names (ISO, common and official, folded) as word tuples, by their first word."""
+    import pycountry
+
+    by_first: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+    for c in pycountry.countries:
+        for n in (c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)):
+            words = tuple(normalise_name(n or "").split())
+            if words:
+                by_first[words[0]].add(words)
+    return {first: frozenset(names) for first, names in by_first.items()}
+
+
+def _names_place(text: str) -> bool:
+    """Whether a text names a country or an office, country or region."""
+    words = normalise_name(text).replace("-", " ").split()
+    if _OFFICE_WORDS.intersection(words):
+        return True
+    names = _country_names()
+    return any(tuple(words[i:i + len(name)]) == name
+               for i, w in enumerate(words) if w in names for name in names[w])
+
+
+def _is_tagline(head: str, tail: str) -> bool:
+    """Whether "head - tail" is an organisation's name and a descriptive phrase in sentence case.
+
+    "Terre des hommes - Helping children worldwide - Foundation", "World Health Organisation - core voluntary
+    contributions account" are; a unit ("United Nations - Food and Agriculture Organization", "World Bank - Global
+    Partnership for Education"), an acronym ("Cooperazione Internazionale - COOPI"), a short phrase ("UN Women -
+    empowerment of women"), an office or a place ("Save the Children - donor country office", "Ministerio de
+    Salud - la república de Guinea") are not.
+    """
+    words = [w for w in tail.split() if w != "-"][1:]  # the first word of a tagline is capitalised anyway
+    if len(head.split()) < 2 or len(words) < 3 or 2 * sum(w[:1].islower() for w in words) < len(words):
+        return False
+    return not _names_place(tail) and not _names_place(head)
+
+
 def organisation_key(name: str) -> str:
-    """A looser key than the alias table's: spelling variants and a trailing acronym that spells the name.
+    """A looser key than the alias table's: spelling variants, a trailing acronym that spells the name, and a
+    descriptive tagline after " - " (_is_tagline).
 
     "International Organisation for Migration" and "International Organization for Migration (IOM)" get one
-    key; "Concern Worldwide (UK)" keeps its "(UK)", which is not the initials of "Concern Worldwide".
+    key; "Concern Worldwide (UK)" keeps its "(UK)", which is not the initials of "Concern Worldwide". "Terre des
+    hommes - Helping children worldwide - Foundation" is "Terre des Hommes" (the Dutch MFA's record of its grant to
+    Terre des hommes, make eval), while "United Nations - Food and Agriculture Organization" and "United Nations -
+    Pan American Health Organization" stay apart.
     """
     name = (name or "").strip()
+    head, dash, tail = name.partition(" - ")
+    if dash and _is_tagline(head, tail):
+        name = head
     found = _ACRONYM.search(name)
     if found:
         words = [w for w in re.split(r"[\s\-]+", name[:found.start()]) if w and w.lower() not in _MINOR_WORDS]

@@ -185,6 +185,27 @@ def test_organisation_key_reads_spelling_variants_and_a_spelled_out_acronym_as_o
     assert organisation_key("Ministry of Health (Kenya)") != organisation_key("Ministry of Health")
 
 
+def test_organisation_key_drops_a_descriptive_tagline_but_not_a_unit_an_office_or_a_place():
+    from adam.overlap.features import organisation_key
+
+    # Real spellings of make eval's data: the Dutch MFA's grant to Terre des hommes, WHO's accounts.
+    tdh = {organisation_key(n) for n in ("Terre des hommes - Helping children worldwide - Foundation",
+                                         "Terre des hommes - Aide à l'enfance dans le monde - Fondation",
+                                         "Terre des Hommes")}
+    assert len(tdh) == 1
+    assert organisation_key("World Health Organisation - core voluntary contributions account") == \
+        organisation_key("World Health Organization")
+    apart = [("United Nations - Food and Agriculture Organization", "United Nations - Pan American Health Organization"),
+             ("World Bank - Global Partnership for Education", "World Bank"),  # a unit, in title case
+             ("Cooperazione Internazionale - COOPI", "Cooperazione Internazionale"),  # an acronym
+             ("UN Women - empowerment of women", "UN Women"),  # too short to tell
+             ("Save the Children - donor country office", "Save the Children"),  # an office
+             ("Ministerio de Salud - la república de Guinea", "Ministerio de Salud - la república de Malí"),  # places
+             ("Ministry of Health - the people of Sierra Leone", "Ministry of Health - the people of Liberia")]
+    for a, b in apart:
+        assert organisation_key(a) != organisation_key(b), (a, b)
+
+
 def test_vectorised_scores_equal_the_worded_ones_for_the_new_signals():
     import itertools
 
