@@ -160,8 +160,9 @@ def country_copies(n: int, spread: bool = True) -> int:
 def generate(n: int, seed: int = 4, spread: bool = True) -> list[GenProject]:
     rng = random.Random(seed)
     aims = _aims_rows()
-    aims_countries = sorted({row[0] for row in aims})
-    assert len(aims_countries) == 12, aims_countries  # MORE_COUNTRIES is cut in copies of 12
+    position = {country: k for k, country in enumerate(sorted({row[0] for row in aims}))}
+    if len(position) != 12:  # MORE_COUNTRIES is cut in copies of 12
+        raise ValueError(f"{AIMS} has {len(position)} countries with usable dates, not 12")
     copies = country_copies(n, spread)
     themes = list(THEMES)
     # Several projects per beneficiary institution and per site at every size (see the module docstring).
@@ -174,7 +175,7 @@ def generate(n: int, seed: int = 4, spread: bool = True) -> list[GenProject]:
         if copies > 1:  # no draw with one copy: the same corpus as without the spread
             copy = rng.randrange(copies)
             if copy:
-                country = MORE_COUNTRIES[(copy - 1) * 12 + aims_countries.index(country)]
+                country = MORE_COUNTRIES[(copy - 1) * 12 + position[country]]
         theme = rng.choice(themes)
         pillar, phrases = THEMES[theme]
         phrase = rng.choice(phrases)
