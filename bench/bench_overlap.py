@@ -42,6 +42,7 @@ def _build(app, projects) -> None:  # noqa: ANN001
     from adam.models import Country, Organisation, Pillar, Project, ProjectFunder, Theme
     from adam.models.project import project_countries, project_implementers, project_institutions, project_pillars, project_themes
     from adam.refdata import load_reference_data
+    from adam.search.bulk import deferred_search_index
 
     with app.app_context():
         upgrade()
@@ -56,26 +57,34 @@ def _build(app, projects) -> None:  # noqa: ANN001
         orgs = dict(s.execute(select(Organisation.name, Organisation.id)).all())
         now = dt.datetime.now(dt.timezone.utc)
         batch = 20_000
-        for start in range(0, len(projects), batch):
-            chunk = projects[start:start + batch]
-            base = start + 1
-            s.execute(insert(Project), [{
-                "id": base + k, "title": p.title, "summary": p.summary, "description": "", "status": "ongoing",
-                "activity_type": p.activity_type, "planned_start_on": p.start, "planned_end_on": p.end,
-                "starts_on": p.start, "ends_on": p.end, "budget_amount": Decimal(p.budget), "budget_currency": "USD",
-                "budget_usd": Decimal(p.budget), "contact_name": "", "contact_email": "", "version": 1,
-                "withdrawn_reason": "", "created_at": now, "updated_at": now,
-            } for k, p in enumerate(chunk)])
-            pids = range(base, base + len(chunk))
-            s.execute(insert(project_countries), [{"project_id": i, "country_id": countries[p.country]}
-                                                  for i, p in zip(pids, chunk) if p.country in countries])
-            s.execute(insert(project_pillars), [{"project_id": i, "pillar_id": pillars[p.pillar]} for i, p in zip(pids, chunk)])
-            s.execute(insert(project_themes), [{"project_id": i, "theme_id": themes[p.theme]} for i, p in zip(pids, chunk)])
-            s.execute(insert(project_implementers), [{"project_id": i, "organisation_id": orgs[p.implementer]}
-                                                     for i, p in zip(pids, chunk)])
-            s.execute(insert(project_institutions), [{"project_id": i, "organisation_id": orgs[p.institution]}
-                                                     for i, p in zip(pids, chunk)])
-            s.execute(insert(ProjectFunder), [{"project_id": i, "organisation_id": orgs[p.donor]} for i, p in zip(pids, chunk)])
+        # As the IATI importer does: the search triggers stand aside and each batch refreshes its index rows in
+        # one statement (row by row, PostgreSQL took 200-290 s for 100,000 projects).
+        with deferred_search_index(s) as search_index:
+            for start in range(0, len(projects), batch):
+                chunk = projects[start:start + batch]
+                base = start + 1
+                s.execute(insert(Project), [{
+                    "id": base + k, "title": p.title, "summary": p.summary, "description": "", "status": "ongoing",
+                    "activity_type": p.activity_type, "planned_start_on": p.start, "planned_end_on": p.end,
+                    "starts_on": p.start, "ends_on": p.end, "budget_amount": Decimal(p.budget),
+                    "budget_currency": "USD",
+                    "budget_usd": Decimal(p.budget), "contact_name": "", "contact_email": "", "version": 1,
+                    "withdrawn_reason": "", "created_at": now, "updated_at": now,
+                } for k, p in enumerate(chunk)])
+                pids = range(base, base + len(chunk))
+                s.execute(insert(project_countries), [{"project_id": i, "country_id": countries[p.country]}
+                                                      for i, p in zip(pids, chunk) if p.country in countries])
+                s.execute(insert(project_pillars), [{"project_id": i, "pillar_id": pillars[p.pillar]}
+                                                    for i, p in zip(pids, chunk)])
+                s.execute(insert(project_themes), [{"project_id": i, "theme_id": themes[p.theme]}
+                                                   for i, p in zip(pids, chunk)])
+                s.execute(insert(project_implementers), [{"project_id": i, "organisation_id": orgs[p.implementer]}
+                                                         for i, p in zip(pids, chunk)])
+                s.execute(insert(project_institutions), [{"project_id": i, "organisation_id": orgs[p.institution]}
+                                                         for i, p in zip(pids, chunk)])
+                s.execute(insert(ProjectFunder), [{"project_id": i, "organisation_id": orgs[p.donor]}
+                                                  for i, p in zip(pids, chunk)])
+                search_index.refresh(created=pids)
         s.commit()
 
 

@@ -195,7 +195,8 @@ def test_organisation_key_drops_a_descriptive_tagline_but_not_a_unit_an_office_o
     assert len(tdh) == 1
     assert organisation_key("World Health Organisation - core voluntary contributions account") == \
         organisation_key("World Health Organization")
-    apart = [("United Nations - Food and Agriculture Organization", "United Nations - Pan American Health Organization"),
+    apart = [("United Nations - Food and Agriculture Organization",
+              "United Nations - Pan American Health Organization"),
              ("World Bank - Global Partnership for Education", "World Bank"),  # a unit, in title case
              ("Cooperazione Internazionale - COOPI", "Cooperazione Internazionale"),  # an acronym
              ("UN Women - empowerment of women", "UN Women"),  # too short to tell
