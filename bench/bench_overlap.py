@@ -36,7 +36,7 @@ def _peak_mb() -> float:
 def _build(app, projects) -> None:  # noqa: ANN001
     """Insert the corpus with Core executemany (the ORM would dominate the setup time)."""
     from flask_migrate import upgrade
-    from sqlalchemy import insert, select, text
+    from sqlalchemy import insert, select
 
     from adam.extensions import db
     from adam.models import Country, Organisation, Pillar, Project, ProjectFunder, Theme
@@ -58,7 +58,8 @@ def _build(app, projects) -> None:  # noqa: ANN001
         now = dt.datetime.now(dt.timezone.utc)
         batch = 20_000
         # As the IATI importer does: the search triggers stand aside and each batch refreshes its index rows in
-        # one statement (row by row, PostgreSQL took 200-290 s for 100,000 projects).
+        # one statement (row by row, PostgreSQL took 200-290 s for 100,000 projects; adam.search.bulk analyses
+        # the institutions table as it fills, or its lookups scan it per project).
         with deferred_search_index(s) as search_index:
             for start in range(0, len(projects), batch):
                 chunk = projects[start:start + batch]
@@ -84,11 +85,6 @@ def _build(app, projects) -> None:  # noqa: ANN001
                                                          for i, p in zip(pids, chunk)])
                 s.execute(insert(ProjectFunder), [{"project_id": i, "organisation_id": orgs[p.donor]}
                                                   for i, p in zip(pids, chunk)])
-                if s.get_bind().dialect.name == "postgresql":
-                    # The refresh's adam_project_document(id) looks up each project's institutions; planned from
-                    # the statistics of a table this transaction is filling from empty, that is a scan of the
-                    # whole table per project (100,000 projects: 137-155 s; with this, 25 s).
-                    s.execute(text("ANALYZE project_institutions, organisations"))
                 search_index.refresh(created=pids)
         s.commit()
 
