@@ -180,10 +180,9 @@ def test_a_large_block_analyses_the_institutions_table_on_postgresql(session, mo
         projects = [make_project(session, f"Precursor control {k}", institutions=("Office central des stupéfiants",))
                     for k in range(5)]
         rows = session.scalar(text("SELECT count(*) FROM project_institutions"))
-        before = statistics()
-        assert before != rows  # what the table held when it was last analysed, if ever
+        assert statistics() != rows  # what the table held when it was last analysed, if ever
         index.refresh(created=[projects[0].id])  # 1 refreshed: not yet
-        assert statistics() == before
+        assert statistics() != rows
         index.refresh(created=[p.id for p in projects[1:3]])  # 3: analysed, the block's own rows counted
         assert statistics() == rows
         assert index.analyse_at == 6
