@@ -32,7 +32,7 @@ CHUNK = 500  # ids per statement: well under SQLite's bound-parameter limit
 # those stale, and the lookup becomes a scan of the whole table per project: quadratic (100,000 projects with an
 # institution each, written in one transaction: 137-155 s). The block analyses both tables (in its own
 # transaction, which sees its own rows) when it has refreshed 1,000 projects, then 2,000, 4,000 and so on: a
-# handful of times however large the block (25 s for those 100,000).
+# handful of times however large the block (23 s for those 100,000).
 ANALYZE_FIRST = 1_000
 _ANALYZE = "ANALYZE project_institutions, organisations"
 _OPEN = "adam.search.bulk: deferred"  # session.info key of an open block
