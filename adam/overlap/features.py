@@ -101,15 +101,22 @@ def same_features(a: Sequence[ProjectFeatures], b: Sequence[ProjectFeatures]) ->
 _OFFICE_WORDS = frozenset({"office", "offices", "country", "region", "regional", "bureau", "mission", "branch"})
 
 
+def _place_words(text: str) -> tuple[str, ...]:
+    """A text's words as _names_place compares them: folded, hyphens as spaces ("Timor-Leste": timor, leste)."""
+    return tuple(normalise_name(text or "").replace("-", " ").split())
+
+
 @lru_cache(maxsize=1)
 def _country_names() -> dict[str, frozenset[tuple[str, ...]]]:
-    """Every country's names (ISO, common and official, folded) as word tuples, by their first word."""
+    """Every country's names (ISO, common, official and ADAM's own) as word tuples, by their first word."""
     import pycountry
+
+    from adam.refdata import country_name
 
     by_first: dict[str, set[tuple[str, ...]]] = defaultdict(set)
     for c in pycountry.countries:
-        for n in (c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)):
-            words = tuple(normalise_name(n or "").split())
+        for n in (c.name, getattr(c, "common_name", None), getattr(c, "official_name", None), country_name(c)):
+            words = _place_words(n)
             if words:
                 by_first[words[0]].add(words)
     return {first: frozenset(names) for first, names in by_first.items()}
@@ -117,12 +124,11 @@ def _country_names() -> dict[str, frozenset[tuple[str, ...]]]:
 
 def _names_place(text: str) -> bool:
     """Whether a text names a country or an office, country or region."""
-    words = normalise_name(text).replace("-", " ").split()
+    words = _place_words(text)
     if _OFFICE_WORDS.intersection(words):
         return True
     names = _country_names()
-    return any(tuple(words[i:i + len(name)]) == name
-               for i, w in enumerate(words) if w in names for name in names[w])
+    return any(words[i:i + len(name)] == name for i, w in enumerate(words) if w in names for name in names[w])
 
 
 def _is_tagline(head: str, tail: str) -> bool:

@@ -202,7 +202,8 @@ def test_organisation_key_drops_a_descriptive_tagline_but_not_a_unit_an_office_o
              ("UN Women - empowerment of women", "UN Women"),  # too short to tell
              ("Save the Children - donor country office", "Save the Children"),  # an office
              ("Ministerio de Salud - la república de Guinea", "Ministerio de Salud - la república de Malí"),  # places
-             ("Ministry of Health - the people of Sierra Leone", "Ministry of Health - the people of Liberia")]
+             ("Ministry of Health - the people of Sierra Leone", "Ministry of Health - the people of Liberia"),
+             ("Ministry of Health - the people of Timor-Leste", "Ministry of Health")]  # a hyphenated country
     for a, b in apart:
         assert organisation_key(a) != organisation_key(b), (a, b)
 
