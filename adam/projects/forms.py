@@ -48,6 +48,7 @@ class DonorRow(Form):
 
 
 class LinkRow(Form):
+    # Read the label as row.form.label: on the FormField row itself, .label is the row's own caption (wtforms.Label).
     url = StringField(_l("Link"), validators=[Optional(), Length(max=1000)])
     label = StringField(_l("Label"), validators=[Optional(), Length(max=200)])
 
@@ -144,7 +145,7 @@ class ProjectForm(FlaskForm):
             ],
             implementer_ids=self.implementers.data or [],
             institution_ids=self.institutions.data or [],
-            links=[(row.url.data.strip(), (row.label.data or "").strip()) for row in self.links if row.url.data and row.url.data.strip()],
+            links=[(row.url.data.strip(), (row.form.label.data or "").strip()) for row in self.links if row.url.data and row.url.data.strip()],
             locations=self.parse_places(),
         )
 
@@ -189,7 +190,7 @@ class ProjectForm(FlaskForm):
         while len(self.links) < len(data.links):
             self.links.append_entry()
         for row, (url, label) in zip(self.links, data.links):
-            row.url.data, row.label.data = url, label
+            row.url.data, row.form.label.data = url, label
 
     def apply_errors(self, errors: dict[str, list[str]]) -> None:
         """Attach domain-rule messages to the matching fields (or to the form when no field matches)."""

@@ -168,3 +168,29 @@ def test_saving_despite_an_overlap_warning_is_shown_on_the_project_page(client, 
     new = session.scalars(select(Project).where(Project.id != existing.id)).one()
     page = client.get(f"/projects/{new.id}").get_data(as_text=True)
     assert "Saved despite possible overlaps" in page and f"/projects/{existing.id}" in page
+
+
+def test_links_with_labels_are_saved_shown_and_offered_again_on_edit(client, session):
+    login(client, f.make_user(session, org="UK"))
+    data = form_data(session, **{"links-0-url": "https://example.org/terms-of-reference.pdf",
+                                 "links-0-label": "Terms of reference", "links-1-url": "https://example.org/plain"})
+    response = client.post("/projects/new", data=data)
+    assert response.status_code == 302, response.data[-2000:]
+    project = session.scalars(select(Project)).one()
+    assert sorted((link.url, link.label) for link in project.links) == [
+        ("https://example.org/plain", ""), ("https://example.org/terms-of-reference.pdf", "Terms of reference")]
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert '<a href="https://example.org/terms-of-reference.pdf" rel="noopener noreferrer">Terms of reference</a>' in page
+    form = client.get(f"/projects/{project.id}/edit").get_data(as_text=True)
+    # the label is an input of its own, filled in, beside its link
+    assert 'name="links-0-label"' in form and 'value="Terms of reference"' in form
+
+
+def test_a_link_that_is_not_a_web_address_is_refused_and_nothing_is_saved(client, session):
+    login(client, f.make_user(session, org="UK"))
+    response = client.post("/projects/new", data=form_data(session, **{"links-0-url": "javascript:alert(1)",
+                                                                      "links-0-label": "Click"}))
+    assert response.status_code == 422
+    assert "Links must start with http:// or https://" in response.get_data(as_text=True)
+    assert project_count(session) == 0
+
