@@ -55,6 +55,7 @@ class LinkRow(Form):
 
 class ProjectForm(FlaskForm):
     _country_codes: dict[str, int] | None = None
+    _donor_choices: list[tuple] = []  # set by load_choices
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     summary = TextAreaField(_l("Summary and objectives"), validators=[Optional(), Length(max=5000)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=50000)])
@@ -102,8 +103,8 @@ class ProjectForm(FlaskForm):
         funders = [(o.id, o.label) for o in organisations if o.type != "recipient_agency"]
         self.implementers.choices = [(o.id, o.label) for o in organisations]
         self.institutions.choices = [(o.id, o.label) for o in organisations if o.type in ("recipient_agency", "other", "ngo")]
-        for row in self.donors:
-            row.organisation_id.choices = [("", "—")] + funders
+        self._donor_choices = [("", "—")] + funders
+        self._offer_donors()
         self.activity_type.choices = [("", "—")] + [(key, gettext(label)) for key, label in ACTIVITY_TYPES.items()]
         currencies = session.scalars(select(Currency).order_by(Currency.code)).all()
         common = ["USD", "EUR", "GBP", "CHF", "NOK", "JPY", "RUB"]
@@ -111,12 +112,18 @@ class ProjectForm(FlaskForm):
             (c.code, f"{c.code} {c.name}") for c in currencies if c.code not in common
         ]
 
+    def _offer_donors(self) -> None:
+        """Give every donor row the choice of donors, rows appended after load_choices included."""
+        for row in self.donors:
+            row.organisation_id.choices = self._donor_choices
+
     def fill_donor_rows(self) -> None:
         """Keep a few empty donor and link rows so that more can be added without JavaScript."""
         while len([r for r in self.donors if r.organisation_id.data]) + DONOR_ROWS > len(self.donors):
             self.donors.append_entry()
         while len([r for r in self.links if r.url.data]) + LINK_ROWS > len(self.links):
             self.links.append_entry()
+        self._offer_donors()
 
     def to_input(self) -> ProjectInput:
         return ProjectInput(
@@ -184,6 +191,7 @@ class ProjectForm(FlaskForm):
         )
         while len(self.donors) < len(data.donors):
             self.donors.append_entry()
+        self._offer_donors()
         for row, donor in zip(self.donors, data.donors):
             row.organisation_id.data = donor.organisation_id
             row.amount.data = donor.amount

@@ -194,3 +194,27 @@ def test_a_link_that_is_not_a_web_address_is_refused_and_nothing_is_saved(client
     assert "Links must start with http:// or https://" in response.get_data(as_text=True)
     assert project_count(session) == 0
 
+
+def _donor_selects(html):
+    """{row number: (number of options, selected organisation id or None)} of the donor rows of a form page."""
+    import re
+
+    rows = {}
+    for number, body in re.findall(r'<select[^>]*name="donors-(\d+)-organisation_id"[^>]*>(.*?)</select>', html, re.S):
+        selected = re.search(r'<option selected value="(\d+)"|<option value="(\d+)" selected', body)
+        rows[int(number)] = (body.count("<option"), next((g for g in selected.groups() if g), None) if selected else None)
+    return rows
+
+
+def test_every_donor_row_offers_the_donors_new_and_on_edit(client, session):
+    user = f.make_user(session, org="UK")
+    project = f.make_project(session, donors=("UK", "EU", "JP", "NO"), owner="UK")
+    session.commit()
+    login(client, user)
+    new = _donor_selects(client.get("/projects/new").get_data(as_text=True))
+    assert len(new) == 4  # the user's organisation and three empty rows
+    assert {count for count, _ in new.values()} == {new[0][0]} and new[0][0] > 4, new
+    edit = _donor_selects(client.get(f"/projects/{project.id}/edit").get_data(as_text=True))
+    ids = [str(fu.organisation_id) for fu in project.funders]
+    assert [edit[k][1] for k in range(4)] == ids, edit  # the fourth donor is shown, so a save keeps it
+    assert len(edit) == 7 and len({count for count, _ in edit.values()}) == 1, edit
