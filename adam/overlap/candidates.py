@@ -330,8 +330,8 @@ def _chunk_pairs(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo: 
 # tolerance with a donor or an implementer in common. What such a pair can score at most decides whether the text
 # may be left out (text_free_sets).
 # (Keys absent from cfg.points are ignored: title_organisation, on main, gives points only with a partner link.)
-OUTSIDE_ZERO = ("stated_link", "shared_institution", "partner_chain", "partner_one_way", "partner_amount",
-                "title_organisation")
+OUTSIDE_ZERO = ("stated_link", "shared_institution", "institution_theme_time", "partner_chain", "partner_one_way",
+                "partner_amount", "title_organisation")
 DONOR_OR_IMPLEMENTER = ("same_donor", "same_implementer")
 SAME_START = "same_start"
 

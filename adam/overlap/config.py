@@ -34,6 +34,12 @@ class OverlapConfig:
         # link (which is evidence), so candidate blocking stays lossless.
         "title_organisation": 10.0,
         "shared_institution": 25.0,
+        # On top of shared_institution: the same beneficiary institution, a theme in common and dates that intersect.
+        # One agency given assistance on one theme in the same months is the overlap ADAM exists to show ("the same
+        # thing for the same agency in the same months"), whatever the wording: with the country, the theme and
+        # most of the time overlap it reaches the threshold (25 + 20 + 10 + 4 + 6 = 65). A pillar alone is too
+        # broad a subject for it (make eval, demo: precision 0.58 with "pillar or theme", 0.67 with a theme).
+        "institution_theme_time": 20.0,
         "title_similarity": 35.0,
         "text_similarity": 12.0,   # summaries and descriptions
         # Negative: one organisation's own records that look alike are mostly its components (phases, outputs,

@@ -173,6 +173,10 @@ def score_pair(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_co
     if institutions:
         add("shared_institution", p["shared_institution"],
             Message("Same beneficiary institution: %(names)s.", names=named(institutions)))
+    if institutions and a.themes & b.themes and overlap > 0:
+        add("institution_theme_time", p["institution_theme_time"],
+            Message("The same institution (%(names)s) is assisted on the same theme in the same months.",
+                    names=named(institutions)))
     if a.activity_type and a.activity_type == b.activity_type:
         add("same_activity_type", p["same_activity_type"], Message("Same kind of activity (%(activity)s).", activity=a.activity_type))
 

@@ -153,6 +153,10 @@ def signal_points(x: PairInputs, title_cos: np.ndarray | None, text_cos: np.ndar
                          ("shared_institution", x.institution)):
         if _known(shared):
             out[name] = _pts(p[name], shared)
+    if _known(x.institution, x.theme, a0, a1, b0, b1):
+        out["institution_theme_time"] = _pts(
+            p["institution_theme_time"],
+            x.institution & x.theme & (np.minimum(a1, b1) - np.maximum(a0, b0) > 0))
     if _known(x.act_i, x.act_j):
         out["same_activity_type"] = _pts(p["same_activity_type"], (x.act_i > 0) & (x.act_i == x.act_j))
     if _known(x.donor):

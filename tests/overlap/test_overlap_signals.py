@@ -299,3 +299,38 @@ def test_text_is_compared_without_case_or_accents_in_every_script():
     assert normalise_text("Ёлка Й") == "елка и"  # Cyrillic combining breve and diaeresis removed as well
     assert normalise_text("Ελλάδα") == "ελλαδα"
     assert normalise_text("عَرَبِيّ") == "عربي"
+
+
+def test_the_same_institution_on_the_same_theme_in_the_same_months_is_flagged_whatever_the_wording():
+    """Two donors' K9 projects for one border guard in overlapping months, worded apart, no donor in common."""
+    import numpy as np
+
+    from adam.overlap.candidates import Corpus
+    from adam.overlap.vector import vector_scores
+
+    k9 = dict(institutions=frozenset({7}), themes=frozenset({3}), activity_type=None, implementers=frozenset())
+    a = feat(1, title="Canine unit development for Bulgaria", funders=frozenset({100}),
+             starts_on=D(2021, 4, 1), ends_on=D(2022, 1, 26), **k9)
+    b = feat(2, title="K9 support to the Bulgarian border police", funders=frozenset({101}),
+             starts_on=D(2021, 6, 1), ends_on=D(2022, 3, 31), **k9)
+    r = score_pair(a, b, 0.0, 0.0)
+    got = names(r)
+    assert got["institution_theme_time"] == DEFAULT_CONFIG.points["institution_theme_time"]
+    assert r.label == LABEL_POSSIBLE, got
+    assert "same theme in the same months" in str(next(s for s in r.signals if s.name == "institution_theme_time").explanation)
+    # the signal needs all three: the institution, a theme and dates that meet
+    for other in (feat(3, **{**k9, "themes": frozenset({4})}), feat(4, **{**k9, "institutions": frozenset({8})}),
+                  feat(5, **{**k9, "starts_on": D(2023, 1, 1), "ends_on": D(2023, 12, 31)})):
+        assert "institution_theme_time" not in names(score_pair(a, other, 0.0, 0.0))
+    without = score_pair(a, b, 0.0, 0.0, DEFAULT_CONFIG.with_points(institution_theme_time=0))
+    assert without.label is None and without.score == r.score - DEFAULT_CONFIG.points["institution_theme_time"]
+    # the vectorised scorer of the report and of the save-time check agrees, and the report flags the pair
+    projects = [a, b, feat(3, **{**k9, "themes": frozenset({4})})]
+    corpus = Corpus.build(projects, DEFAULT_CONFIG)
+    i, j = np.array([0, 0, 1]), np.array([1, 2, 2])
+    t, x = corpus.cosines(i, j)
+    scores, _ = vector_scores(corpus, i, j, t, x)
+    assert scores.tolist() == [score_pair(projects[p], projects[q], tc, xc).score
+                               for p, q, tc, xc in zip(i, j, t.tolist(), x.tolist())]
+    flagged, _ = find_all_overlaps(projects)
+    assert [p.key for p in flagged] == [(1, 2)]
