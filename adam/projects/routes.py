@@ -8,10 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from adam.extensions import db
+from adam.formatting import date as format_date
 from adam.i18n import by_country_name, country_name, translate
 from adam.models import STATUSES, Country, Organisation, Pillar, Project, ProjectChange
 from adam.projects import operations as ops
 from adam.projects.forms import ListFilterForm, ProjectForm, WithdrawForm
+from adam.projects.history import history_rows
 from adam.projects.overlap_hooks import after_saved, check_draft
 from adam.security import public_or_login_required
 from adam.projects.queries import SORTS, ProjectFilters, project_list_query
@@ -57,7 +59,12 @@ def detail(project_id: int):
     history = db.session.scalars(
         select(ProjectChange).where(ProjectChange.project_id == project.id).order_by(ProjectChange.changed_at.desc(), ProjectChange.id.desc())
     ).all()
-    return render_template("projects/detail.html", project=project, history=history,
+    # The history keeps English country names: shown in the reader's language through their ISO codes.
+    iso3 = dict(db.session.execute(select(Country.name, Country.iso3)).all()) if history else {}
+    rows = {change.id: history_rows(change.changes, country=lambda name: country_name((iso3.get(name), name)),
+                                    date=format_date)
+            for change in history if change.changes and change.action != "created"}
+    return render_template("projects/detail.html", project=project, history=history, history_rows=rows,
                            can_edit=ops.can_edit(current_user, project))
 
 

@@ -218,3 +218,24 @@ def test_every_donor_row_offers_the_donors_new_and_on_edit(client, session):
     ids = [str(fu.organisation_id) for fu in project.funders]
     assert [edit[k][1] for k in range(4)] == ids, edit  # the fourth donor is shown, so a save keeps it
     assert len(edit) == 7 and len({count for count, _ in edit.values()}) == 1, edit
+
+
+def test_the_change_history_reads_in_the_reader_s_language(client, session):
+    """Field names as the form names them, statuses, themes, countries, dates and yes/no in French."""
+    user = f.make_user(session, org="UK", language="fr")
+    project = f.make_project(session, donors=("UK",), countries=("TJK",), status="ongoing")
+    session.commit()
+    login(client, user)
+    data = form_data(session, version=str(project.version), countries=[str(f.country(session, "UZB").id)],
+                     planned_start_on="2025-04-01")
+    assert client.post(f"/projects/{project.id}/edit", data=data).status_code == 302
+    session.refresh(project)
+    client.post(f"/projects/{project.id}/withdraw", data={"reason": "Saisi deux fois", "version": project.version})
+    html = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    history = html[html.index('id="history"'):]
+    for shown in ("Pays bénéficiaires", "Tadjikistan", "Ouzbékistan", "Statut", "En cours", "En préparation",
+                  "Début prévu", "1 avr. 2025", "Contrôle des frontières", "Contrôle des précurseurs",
+                  "Retiré", "Non", "Oui"):
+        assert shown in history, shown
+    for raw in ("planned start on", "Uzbekistan", "ongoing", "False", "True", "2025-04-01"):
+        assert raw not in history, raw
