@@ -1,4 +1,7 @@
 """Administrators manage users and organisations; coordinators edit themes; others get 403."""
+import html
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -96,3 +99,23 @@ def test_coordinator_adds_a_theme_and_focal_point_cannot(client, session):
     theme = session.scalars(select(Theme).where(Theme.code == "postal-consignments")).one()
     assert theme.pillar.number == 1
     assert client.post("/admin/themes/new", data={"name": "Postal consignments"}).status_code == 422
+
+
+def _options(page: str, select_id: str) -> list[str]:
+    block = re.search(rf'<select[^>]*id="{select_id}"[^>]*>(.*?)</select>', page, re.S).group(1)
+    return [html.unescape(text) for text in re.findall(r"<option[^>]*>(.*?)</option>", block)]
+
+
+def test_the_lists_of_the_admin_forms_are_in_the_interface_language(client, session, admin):
+    """In French the empty choices read "— none —" and "— cross-cutting —", the pillars and countries English."""
+    admin.language = "fr"
+    session.commit()
+    users = client.get("/admin/users/new").get_data(as_text=True)
+    assert _options(users, "organisation_id")[0] == "— non renseigné —"
+    organisation = client.get("/admin/organisations/new").get_data(as_text=True)
+    countries = _options(organisation, "country_id")
+    assert countries[0] == "— non renseigné —"
+    assert "Tadjikistan" in countries and "Tajikistan" not in countries
+    assert countries.index("Ouzbékistan") < countries.index("Pakistan")  # in the order of the French names
+    theme = client.get("/admin/themes/new").get_data(as_text=True)
+    assert _options(theme, "pillar_id")[:2] == ["— transversal —", "1. Initiatives régionales"]
