@@ -119,3 +119,26 @@ def test_the_lists_of_the_admin_forms_are_in_the_interface_language(client, sess
     assert countries.index("Ouzbékistan") < countries.index("Pakistan")  # in the order of the French names
     theme = client.get("/admin/themes/new").get_data(as_text=True)
     assert _options(theme, "pillar_id")[:2] == ["— transversal —", "1. Initiatives régionales"]
+
+
+def test_the_admin_forms_refuse_a_clash_in_the_interface_language(client, session, admin):
+    """The name, IATI identifier, alias and theme clashes were always told in English."""
+    admin.language = "fr"
+    session.commit()
+    response = client.post("/admin/organisations/new", data={"name": "Some Office", "type": "other", "aliases": "ONUDC"})
+    assert response.status_code == 422
+    assert "« ONUDC » désigne déjà United Nations Office on Drugs and Crime." in html.unescape(response.get_data(as_text=True))
+    response = client.post("/admin/organisations/new", data={"name": "united nations office on drugs and crime",
+                                                              "type": "other"})
+    assert "Une organisation nommée united nations office on drugs and crime existe déjà." in html.unescape(response.get_data(as_text=True))
+    unodc = session.scalars(select(Organisation).where(Organisation.acronym == "UNODC")).one()
+    unodc.iati_identifier = "XM-DAC-41128"
+    session.commit()
+    response = client.post("/admin/organisations/new", data={"name": "Some Office", "type": "other",
+                                                              "iati_identifier": "XM-DAC-41128"})
+    assert ("United Nations Office on Drugs and Crime a déjà l'identifiant IATI XM-DAC-41128."
+            in html.unescape(response.get_data(as_text=True)))
+    client.post("/admin/themes/new", data={"name": "Postal consignments"})
+    response = client.post("/admin/themes/new", data={"name": "Postal  Consignments"})
+    assert response.status_code == 422
+    assert "Un thème semblable à « Postal  Consignments » existe déjà." in html.unescape(response.get_data(as_text=True))
