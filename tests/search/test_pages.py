@@ -175,3 +175,22 @@ def test_the_country_list_is_in_the_alphabetical_order_of_the_interface_language
     page = client.get("/search/").get_data(as_text=True)
     options = re.findall(r'<option value="([A-Z]{3})"', page[page.index('id="f-country"'):page.index('id="f-region"')])
     assert options == ["ARE", "KGZ", "UZB", "SEN", "TJK"]  # Émirats, Kirghizistan, Ouzbékistan, Sénégal, Tadjikistan
+
+
+def test_matrices_and_timeline_list_countries_in_the_order_of_their_names_shown(client, session, register):
+    """In French the rows were in the order of the English names: Ouzbékistan after Turkménistan."""
+    login(client, make_user(session, "focal_point", "UK", language="fr"))
+    session.commit()
+
+    def order(page: str, pattern: str) -> list[str]:
+        return re.findall(pattern, page)
+
+    matrix = client.get("/search/matrix?region=central-asia").get_data(as_text=True)
+    rows = order(matrix, r'<th scope="row"><a href="[^"]*country=([A-Z]{3})[^"]*">')
+    assert rows == ["KAZ", "KGZ", "UZB", "TJK", "TKM"]  # Kazakhstan, Kirghizistan, Ouzbékistan, Tadjikistan, Turkm…
+    donors = client.get("/search/donors").get_data(as_text=True)
+    columns = order(donors[donors.index("<thead>"):donors.index("</thead>")], r'country=([A-Z]{3})')
+    assert columns == ["KGZ", "UZB", "SEN", "TJK"]
+    timeline = client.get("/search/timeline?group=country").get_data(as_text=True)
+    groups = order(timeline, r"<h3>([^<]+?) <small")
+    assert groups == ["Kirghizistan", "Ouzbékistan", "Sénégal", "Tadjikistan"]
