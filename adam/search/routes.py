@@ -223,11 +223,17 @@ def download(view: str, fmt: str):
 def print_view(view: str):
     _export_view(view)
     filters, errors = current_filters()
-    table = export.build_table(db.session, view, filters, request.args.get("group", "country"))
+    group_by = request.args.get("group", "country")
+    table = export.build_table(db.session, view, filters, group_by)
     back = {"results": "search.index", "matrix": "search.matrix", "donors": "search.donors", "map": "search.map",
             "timeline": "search.timeline"}[view]
+    # Back to the same view: the search, and the timeline's grouping.
+    state = [filters.replace(page=1).query_string()]
+    if view == "timeline" and group_by in GROUPINGS:
+        state.append(f"group={group_by}")
+    back_url = url_for(back) + ("?" + "&".join(part for part in state if part) if any(state) else "")
     return render_template("search/print.html", table=table, filters=filters, errors=errors,
-                           totals=query.totals(db.session, filters), view=view, back_endpoint=back,
+                           totals=query.totals(db.session, filters), view=view, back_url=back_url,
                            max_rows=PRINT_MAX_ROWS)
 
 

@@ -194,3 +194,11 @@ def test_matrices_and_timeline_list_countries_in_the_order_of_their_names_shown(
     timeline = client.get("/search/timeline?group=country").get_data(as_text=True)
     groups = order(timeline, r"<h3>([^<]+?) <small")
     assert groups == ["Kirghizistan", "Ouzbékistan", "Sénégal", "Tadjikistan"]
+
+
+def test_the_print_view_leads_back_to_the_same_view(signed_in, register):
+    """Back from the print view of a timeline grouped by donor, the timeline was grouped by country again."""
+    page = signed_in.get("/search/print/timeline?country=TJK&group=donor").get_data(as_text=True)
+    assert 'href="/search/timeline?country=TJK&amp;group=donor"' in page
+    page = signed_in.get("/search/print/matrix?country=TJK").get_data(as_text=True)
+    assert 'href="/search/matrix?country=TJK"' in page
