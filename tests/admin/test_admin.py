@@ -142,3 +142,14 @@ def test_the_admin_forms_refuse_a_clash_in_the_interface_language(client, sessio
     response = client.post("/admin/themes/new", data={"name": "Postal  Consignments"})
     assert response.status_code == 422
     assert "Un thème semblable à « Postal  Consignments » existe déjà." in html.unescape(response.get_data(as_text=True))
+
+
+def test_a_seeded_theme_s_form_is_headed_by_its_translated_name(client, session):
+    """The themes page listed "Unités cynophiles" in French; its form was headed "Canine units"."""
+    coordinator = f.make_user(session, role="coordinator", language="fr")
+    session.commit()
+    login(client, coordinator)
+    theme = session.scalars(select(Theme).where(Theme.code == "canine-units")).one()
+    page = client.get(f"/admin/themes/{theme.id}").get_data(as_text=True)
+    assert "<h1>Unités cynophiles</h1>" in page and "<title>Unités cynophiles · ADAM</title>" in page
+    assert 'value="Canine units"' in page  # the name itself, as stored, is what the form edits
