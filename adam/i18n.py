@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from adam.extensions import babel
 from adam.messages import N_, Message, message_from_data
+from adam.textfold import fold
 
 
 # The working languages of the partnership, in the order the switcher shows them (each in its own language).
@@ -115,8 +116,9 @@ def country_name(country, language: str | None = None) -> str:  # noqa: ANN001
 
 
 def by_country_name(countries, language: str | None = None) -> list:  # noqa: ANN001
-    """Countries in the alphabetical order of their names in the interface language."""
-    return sorted(countries, key=lambda c: country_name(c, language).casefold())
+    """Countries in the alphabetical order of their names in the interface language (accents aside: Égypte
+    is among the E, not after Zimbabwe)."""
+    return sorted(countries, key=lambda c: fold(country_name(c, language)))
 
 
 def register(app: Flask) -> None:

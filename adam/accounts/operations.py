@@ -19,6 +19,10 @@ class AccountError(ValueError):
         return " ".join(str(a) for a in self.args)
 
 
+class WrongPassword(AccountError):
+    """The current password given to change it is not the user's."""
+
+
 def password_problems(password: str, email: str = "") -> list[str]:
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -109,7 +113,7 @@ def update_user(session: Session, user: User, *, name: str, role: str, organisat
 
 def change_password(session: Session, user: User, current: str, new: str, ip: str = "") -> None:
     if not user.check_password(current):
-        raise AccountError(N_("The current password is not right."))
+        raise WrongPassword(N_("The current password is not right."))
     problems = password_problems(new, user.email)
     if problems:
         raise AccountError(*problems)

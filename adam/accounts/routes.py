@@ -66,14 +66,16 @@ def profile():
         try:
             ops.change_password(db.session, current_user, form.current.data, form.new.data, request.remote_addr or "")
         except ops.AccountError as exc:
-            form.new.errors.append(translate_error(exc))
+            # The message goes with the field it is about: the current password, or the new one.
+            (form.current if isinstance(exc, ops.WrongPassword) else form.new).errors.append(translate_error(exc))
         else:
             db.session.commit()
             flash(_("Password changed."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form,
                            language_form=LanguageForm(formdata=None, language=current_user.language or "",
-                                                      next=url_for("accounts.profile")))
+                                                      next=url_for("accounts.profile"))), \
+        (422 if request.method == "POST" else 200)
 
 
 @bp.post("/language")

@@ -6,12 +6,16 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from adam.messages import Message
 from adam.models import ALIAS_LANGUAGES, Organisation, OrganisationAlias, Theme, normalise_name
 from adam.refdata import set_aliases
 
 
 class ReferenceDataError(ValueError):
-    pass
+    """One or more messages (each a str, translatable by the web layer), read as one sentence by str()."""
+
+    def __str__(self) -> str:
+        return " ".join(str(a) for a in self.args)
 
 
 def parse_aliases(text: str) -> list[tuple[str, str | None]]:
@@ -38,7 +42,8 @@ def alias_conflicts(session: Session, organisation: Organisation | None, names: 
         .where(OrganisationAlias.key.in_(list(keys)))
     ).all()
     own = organisation.id if organisation is not None else None
-    return [f"“{keys[key]}” already names {other_name}." for key, other_id, other_name in rows if other_id != own]
+    return [Message("“%(alias)s” already names %(other)s.", alias=keys[key], other=other_name)
+            for key, other_id, other_name in rows if other_id != own]
 
 
 def save_organisation(session: Session, organisation: Organisation | None, *, name: str, acronym: str | None,
@@ -47,15 +52,16 @@ def save_organisation(session: Session, organisation: Organisation | None, *, na
     name = name.strip()
     clash = session.scalar(select(Organisation).where(func.lower(Organisation.name) == name.lower()))
     if clash is not None and clash is not organisation:
-        raise ReferenceDataError(f"An organisation named {name} exists already.")
+        raise ReferenceDataError(Message("An organisation named %(name)s exists already.", name=name))
     if iati_identifier:
         other = session.scalar(select(Organisation).where(Organisation.iati_identifier == iati_identifier.strip()))
         if other is not None and other is not organisation:
-            raise ReferenceDataError(f"{other.name} already has the IATI identifier {iati_identifier}.")
+            raise ReferenceDataError(Message("%(other)s already has the IATI identifier %(identifier)s.", other=other.name,
+                                             identifier=iati_identifier))
     aliases = parse_aliases(aliases_text)
     problems = alias_conflicts(session, organisation, [name, acronym or ""] + [a for a, _ in aliases])
     if problems:
-        raise ReferenceDataError(" ".join(problems))
+        raise ReferenceDataError(*problems)
     if organisation is None:
         organisation = Organisation(name=name)
         session.add(organisation)
@@ -79,7 +85,7 @@ def save_theme(session: Session, theme: Theme | None, *, name: str, pillar_id: i
     if theme is None:
         code = re.sub(r"[^a-z0-9]+", "-", normalise_name(name)).strip("-")[:60] or "theme"
         if session.scalar(select(Theme.id).where(Theme.code == code)):
-            raise ReferenceDataError(f"A theme like “{name}” exists already.")
+            raise ReferenceDataError(Message("A theme like “%(name)s” exists already.", name=name))
         theme = Theme(code=code)
         session.add(theme)
     theme.name = name

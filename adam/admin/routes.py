@@ -10,7 +10,7 @@ from adam.accounts import operations as accounts
 from adam.admin import operations as ops
 from adam.admin.forms import OrganisationForm, SiteSettingsForm, ThemeForm, UserForm
 from adam.extensions import db
-from adam.i18n import translate_error
+from adam.i18n import by_country_name, country_name, translate, translate_error
 from adam.models import AuditEvent, Country, Organisation, Pillar, Theme, User
 from adam.security import admin_required, coordinator_required
 from adam.sitesettings import public_view_open, set_public_view
@@ -18,8 +18,12 @@ from adam.sitesettings import public_view_open, set_public_view
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def _organisation_choices(blank: str) -> list:
-    return [(None, blank)] + [(o.id, o.label) for o in db.session.scalars(select(Organisation).order_by(Organisation.name))]
+def _none() -> str:
+    return gettext("— none —")
+
+
+def _organisation_choices() -> list:
+    return [(None, _none())] + [(o.id, o.label) for o in db.session.scalars(select(Organisation).order_by(Organisation.name))]
 
 
 @bp.get("/users")
@@ -35,7 +39,7 @@ def users():
 def user_form(user_id: int | None = None):
     user = db.get_or_404(User, user_id) if user_id else None
     form = UserForm(obj=user)
-    form.organisation_id.choices = _organisation_choices("— none —")
+    form.organisation_id.choices = _organisation_choices()
     if user is not None:
         del form.email  # the e-mail is the login; it does not change here
     if form.validate_on_submit():
@@ -82,7 +86,8 @@ def organisations():
 def organisation_form(organisation_id: int | None = None):
     organisation = db.get_or_404(Organisation, organisation_id) if organisation_id else None
     form = OrganisationForm(obj=organisation)
-    form.country_id.choices = [(None, "— none —")] + [(c.id, c.name) for c in db.session.scalars(select(Country).order_by(Country.name))]
+    form.country_id.choices = [(None, _none())] + [
+        (c.id, country_name(c)) for c in by_country_name(db.session.scalars(select(Country)).all())]
     if request.method == "GET" and organisation is not None:
         form.aliases.data = "\n".join(
             (f"{a.language}: " if a.language else "") + a.alias
@@ -121,7 +126,8 @@ def themes():
 def theme_form(theme_id: int | None = None):
     theme = db.get_or_404(Theme, theme_id) if theme_id else None
     form = ThemeForm(obj=theme)
-    form.pillar_id.choices = [(None, "— cross-cutting —")] + [(p.id, p.name) for p in db.session.scalars(select(Pillar).order_by(Pillar.number))]
+    form.pillar_id.choices = [(None, f"— {gettext('cross-cutting')} —")] + [
+        (p.id, f"{p.number}. {translate(p.name)}") for p in db.session.scalars(select(Pillar).order_by(Pillar.number))]
     if form.validate_on_submit():
         try:
             ops.save_theme(db.session, theme, name=form.name.data, pillar_id=form.pillar_id.data, active=form.active.data)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from adam.messages import N_
 from adam.models import ACTIVITY_TYPES, STATUSES, Country, Organisation, Pillar, ProjectFunder, Region, Theme
 from adam.models.project import project_countries, project_implementers, project_institutions
+from adam.textfold import fold
 
 REGION_KINDS = {"route": N_("Trafficking routes"), "geographic": N_("Regions"), "dac": N_("DAC regions")}
 
@@ -68,7 +69,7 @@ def search_choices(session: Session, translate: Callable[[str], str] = _same,
     `translate` and `country_name` give the labels in the interface language (English by default)."""
     countries = sorted(((iso, country_name(iso, name)) for iso, name in session.execute(
         select(Country.iso3, Country.name).where(exists().where(project_countries.c.country_id == Country.id)))),
-        key=lambda c: c[1].casefold())
+        key=lambda c: fold(c[1]))  # accents aside: Émirats arabes unis among the E
     regions = []
     for kind, label in REGION_KINDS.items():
         rows = session.execute(select(Region.code, Region.name).where(Region.kind == kind).order_by(Region.name)).all()

@@ -7,6 +7,7 @@ how a project shares its money between countries. Row and column totals count di
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from decimal import Decimal
 from urllib.parse import quote_plus, urlencode
 
@@ -18,6 +19,7 @@ from adam.models.project import project_countries, project_pillars
 from adam.models.reference import region_countries
 from adam.search.filters import SearchFilters
 from adam.search.query import matching_ids
+from adam.textfold import fold
 
 MAX_MATRIX_ROWS = 60
 
@@ -54,6 +56,16 @@ class Matrix:
 
     def gaps(self) -> int:
         return sum(1 for r in self.rows for c in self.columns if self.cell(r.key, c.key).is_gap)
+
+    def countries_in_order(self, name: Callable[[str, str], str]) -> "Matrix":
+        """The same matrix with its countries (rows or columns) in the alphabetical order of their names as shown:
+        name(iso3, English name) gives them in the interface language."""
+        def order(axes: list[Axis]) -> list[Axis]:
+            return sorted(axes, key=lambda axis: fold(name(axis.key, axis.label)))
+
+        return dataclasses.replace(
+            self, rows=order(self.rows) if self.row_filter == "countries" else self.rows,
+            columns=order(self.columns) if self.column_filter == "countries" else self.columns)
 
     def links(self, base: SearchFilters) -> "CellLinks":
         return CellLinks(self, base)

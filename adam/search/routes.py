@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from adam.extensions import db
-from adam.i18n import N_, country_name
+from adam.i18n import N_, country_name, translate
 from adam.formatting import current_locale, money
 from adam.navigation import add_nav_item
 from adam.search import coverage, export, query
@@ -135,7 +135,9 @@ def _matrix_page(kind: str, state, compute: Callable[[], coverage.Matrix], row_h
     totals = cached("totals", filters, lambda: query.totals(db.session, filters))
 
     def table() -> Markup:
-        return Markup(render_template("search/_matrix_table.html", matrix=cached(kind, filters, compute), tab=kind,
+        # The countries in the order of their names in this language (the matrix itself is shared by languages).
+        matrix = cached(kind, filters, compute).countries_in_order(lambda iso3, name: country_name((iso3, name)))
+        return Markup(render_template("search/_matrix_table.html", matrix=matrix, tab=kind,
                                       filters=filters, totals=totals, row_header=row_header))
 
     # Keyed by the whole state (the cell links carry the sort and page size along) and the language (the
@@ -187,8 +189,11 @@ def timeline():
     state = current_filters()
     group_by = request.args.get("group", "country")
     group_by = group_by if group_by in GROUPINGS else "country"
+    def shown(key: str, label: str) -> str:  # a group's name as the page shows it (search/timeline.html)
+        return translate(country_name((key, label)) if group_by == "country" else label)
+
     return _page("search/timeline.html", "timeline", state=state, group_by=group_by, max_projects=MAX_PROJECTS,
-                 timeline=build_timeline(db.session, state[0], group_by))
+                 timeline=build_timeline(db.session, state[0], group_by, name=shown))
 
 
 def _export_view(view: str) -> str:
@@ -218,11 +223,17 @@ def download(view: str, fmt: str):
 def print_view(view: str):
     _export_view(view)
     filters, errors = current_filters()
-    table = export.build_table(db.session, view, filters, request.args.get("group", "country"))
+    group_by = request.args.get("group", "country")
+    table = export.build_table(db.session, view, filters, group_by)
     back = {"results": "search.index", "matrix": "search.matrix", "donors": "search.donors", "map": "search.map",
             "timeline": "search.timeline"}[view]
+    # Back to the same view: the search, and the timeline's grouping.
+    state = [filters.replace(page=1).query_string()]
+    if view == "timeline" and group_by in GROUPINGS:
+        state.append(f"group={group_by}")
+    back_url = url_for(back) + ("?" + "&".join(part for part in state if part) if any(state) else "")
     return render_template("search/print.html", table=table, filters=filters, errors=errors,
-                           totals=query.totals(db.session, filters), view=view, back_endpoint=back,
+                           totals=query.totals(db.session, filters), view=view, back_url=back_url,
                            max_rows=PRINT_MAX_ROWS)
 
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
 from adam.messages import N_
 from adam.search.filters import SearchFilters
 from adam.search.query import ResultRow, result_ids, result_rows
+from adam.textfold import fold
 
 GROUPINGS = {"country": N_("Country"), "donor": N_("Donor")}
 MAX_PROJECTS = 300
@@ -69,8 +71,11 @@ def assign_lanes(bars: list[Bar]) -> None:
 
 
 def build_timeline(session: Session, f: SearchFilters, group_by: str = "country",
-                   today: dt.date | None = None) -> Timeline:
+                   today: dt.date | None = None, name: Callable[[str, str], str] | None = None) -> Timeline:
+    """The timeline; its groups in the alphabetical order of name(key, label), the group's name as shown (in the
+    interface language), by default its label."""
     today = today or dt.date.today()
+    name = name or (lambda key, label: label)
     projects = result_rows(session, result_ids(session, f.replace(sort="start-asc"), limit=MAX_PROJECTS + 1))
     truncated = len(projects) > MAX_PROJECTS
     projects = projects[:MAX_PROJECTS]
@@ -95,5 +100,5 @@ def build_timeline(session: Session, f: SearchFilters, group_by: str = "country"
             group.bars.append(Bar(project, project.starts_on, max(end, project.starts_on), project.ends_on is None))
     for group in groups.values():
         assign_lanes(group.bars)
-    ordered = sorted(groups.values(), key=lambda g: (g.key == "", g.label.casefold()))
+    ordered = sorted(groups.values(), key=lambda g: (g.key == "", fold(name(g.key, g.label))))
     return Timeline(ordered, axis_start, axis_end, undated, truncated)

@@ -1,5 +1,6 @@
 """Login, logout, throttling, password rules and the audit trail."""
 import datetime as dt
+import re
 
 from sqlalchemy import select
 
@@ -116,3 +117,20 @@ def test_security_headers_are_set(client):
     assert "unsafe-inline" not in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_a_wrong_current_password_is_told_at_the_current_password(client, session):
+    """"The current password is not right." was shown under "New password", and the page answered 200."""
+    user = f.make_user(session, email="fiona@example.org")
+    session.commit()
+    login(client, user)
+    response = client.post("/account/profile", data={"current": "not my password", "new": "a new long passphrase",
+                                                    "confirm": "a new long passphrase"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert re.search(r'id="current-error"><li>The current password is not right.</li>', page)
+    assert 'id="new-error"' not in page
+    weak = client.post("/account/profile", data={"current": PASSWORD, "new": "1234567890", "confirm": "1234567890"})
+    assert weak.status_code == 422 and re.search(r'id="new-error"><li>Use more than digits.</li>', weak.get_data(as_text=True))
+    session.expire_all()
+    assert session.get(User, user.id).check_password(PASSWORD)

@@ -1,4 +1,7 @@
 """Administrators manage users and organisations; coordinators edit themes; others get 403."""
+import html
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -96,3 +99,57 @@ def test_coordinator_adds_a_theme_and_focal_point_cannot(client, session):
     theme = session.scalars(select(Theme).where(Theme.code == "postal-consignments")).one()
     assert theme.pillar.number == 1
     assert client.post("/admin/themes/new", data={"name": "Postal consignments"}).status_code == 422
+
+
+def _options(page: str, select_id: str) -> list[str]:
+    block = re.search(rf'<select[^>]*id="{select_id}"[^>]*>(.*?)</select>', page, re.S).group(1)
+    return [html.unescape(text) for text in re.findall(r"<option[^>]*>(.*?)</option>", block)]
+
+
+def test_the_lists_of_the_admin_forms_are_in_the_interface_language(client, session, admin):
+    """In French the empty choices read "— none —" and "— cross-cutting —", the pillars and countries English."""
+    admin.language = "fr"
+    session.commit()
+    users = client.get("/admin/users/new").get_data(as_text=True)
+    assert _options(users, "organisation_id")[0] == "— non renseigné —"
+    organisation = client.get("/admin/organisations/new").get_data(as_text=True)
+    countries = _options(organisation, "country_id")
+    assert countries[0] == "— non renseigné —"
+    assert "Tadjikistan" in countries and "Tajikistan" not in countries
+    assert countries.index("Ouzbékistan") < countries.index("Pakistan")  # in the order of the French names
+    theme = client.get("/admin/themes/new").get_data(as_text=True)
+    assert _options(theme, "pillar_id")[:2] == ["— transversal —", "1. Initiatives régionales"]
+
+
+def test_the_admin_forms_refuse_a_clash_in_the_interface_language(client, session, admin):
+    """The name, IATI identifier, alias and theme clashes were always told in English."""
+    admin.language = "fr"
+    session.commit()
+    response = client.post("/admin/organisations/new", data={"name": "Some Office", "type": "other", "aliases": "ONUDC"})
+    assert response.status_code == 422
+    assert "« ONUDC » désigne déjà United Nations Office on Drugs and Crime." in html.unescape(response.get_data(as_text=True))
+    response = client.post("/admin/organisations/new", data={"name": "united nations office on drugs and crime",
+                                                              "type": "other"})
+    assert "Une organisation nommée united nations office on drugs and crime existe déjà." in html.unescape(response.get_data(as_text=True))
+    unodc = session.scalars(select(Organisation).where(Organisation.acronym == "UNODC")).one()
+    unodc.iati_identifier = "XM-DAC-41128"
+    session.commit()
+    response = client.post("/admin/organisations/new", data={"name": "Some Office", "type": "other",
+                                                              "iati_identifier": "XM-DAC-41128"})
+    assert ("United Nations Office on Drugs and Crime a déjà l'identifiant IATI XM-DAC-41128."
+            in html.unescape(response.get_data(as_text=True)))
+    client.post("/admin/themes/new", data={"name": "Postal consignments"})
+    response = client.post("/admin/themes/new", data={"name": "Postal  Consignments"})
+    assert response.status_code == 422
+    assert "Un thème semblable à « Postal  Consignments » existe déjà." in html.unescape(response.get_data(as_text=True))
+
+
+def test_a_seeded_theme_s_form_is_headed_by_its_translated_name(client, session):
+    """The themes page listed "Unités cynophiles" in French; its form was headed "Canine units"."""
+    coordinator = f.make_user(session, role="coordinator", language="fr")
+    session.commit()
+    login(client, coordinator)
+    theme = session.scalars(select(Theme).where(Theme.code == "canine-units")).one()
+    page = client.get(f"/admin/themes/{theme.id}").get_data(as_text=True)
+    assert "<h1>Unités cynophiles</h1>" in page and "<title>Unités cynophiles · ADAM</title>" in page
+    assert 'value="Canine units"' in page  # the name itself, as stored, is what the form edits

@@ -1,6 +1,8 @@
 """The public read-only view: closed by default, opened and closed by an administrator, and then it shows only
 public facts (no contact person, no history, no withdrawn project) and lets nobody change anything."""
 import datetime as dt
+import html
+import re
 
 from sqlalchemy import select
 
@@ -65,3 +67,25 @@ def test_only_administrators_change_the_setting(client, session):
     assert client.post("/admin/settings", data={"public_read_only": "y"}).status_code == 403
     client.post("/account/logout")
     assert client.application.test_client().get("/search/").status_code == 302
+
+
+def test_the_public_search_offers_only_what_a_visitor_can_use(client, session):
+    """Visitors were offered an "Include withdrawn projects" box that changed nothing and an IATI XML export
+    that sent them to the login page."""
+    _projects(session)
+    admin = f.make_user(session, role="admin", org="UNODC")
+    session.commit()
+    login(client, admin)
+    client.post("/admin/settings", data={"public_read_only": "y"})
+    signed_in = client.get("/search/?country=KGZ").get_data(as_text=True)
+    assert 'name="withdrawn"' in signed_in and "/exchange/iati/search.xml" in signed_in
+    client.post("/account/logout")
+
+    visitor = client.application.test_client()
+    page = visitor.get("/search/?country=KGZ").get_data(as_text=True)
+    assert "Mobile interdiction team training" in page
+    assert 'name="withdrawn"' not in page and "Include withdrawn projects" not in page
+    assert "/exchange/iati/search.xml" not in page
+    for href in re.findall(r'href="(/[^"]*)"', page):  # every link of the page opens for the visitor
+        response = visitor.get(html.unescape(href))
+        assert response.status_code == 200 or (response.status_code == 302 and "/login" not in response.location), href

@@ -137,3 +137,29 @@ def test_user_switches_to_russian_and_the_interface_stays_russian(page, live_ser
         assert again.locator("h1").inner_text().startswith("Добро пожаловать")
     finally:
         other.close()
+
+
+def test_a_notification_s_open_button_is_readable(page, live_server):
+    """"Open the project" under each notification was white on the light grey of the item: invisible."""
+    base, (email, _password) = live_server
+    sign_in(page, base, email)
+    page.goto(f"{base}/notifications/")
+    # The coordinator of the demo has no notification: one item as the inbox (and the home page) draws it.
+    page.evaluate("""() => document.querySelector('main').insertAdjacentHTML('beforeend',
+        '<ul class="notifications"><li class="unread"><p>A notice</p><form class="inline">' +
+        '<button type="submit" class="link" id="open-project">Open the project</button></form></li></ul>')""")
+    colours = page.evaluate("""() => {
+        const rgb = (el, property) => getComputedStyle(el)[property].match(/\\d+/g).slice(0, 3).map(Number);
+        const button = document.getElementById('open-project');
+        return {text: rgb(button, 'color'), background: rgb(button.closest('li'), 'backgroundColor'),
+                header: rgb(document.querySelector('.site-header button.link'), 'color')};
+    }""")
+
+    def luminance(rgb):
+        channels = [c / 255 for c in rgb]
+        channels = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+
+    lighter, darker = sorted((luminance(colours["text"]), luminance(colours["background"])), reverse=True)
+    assert (lighter + 0.05) / (darker + 0.05) >= 4.5, colours  # WCAG AA for text
+    assert colours["header"] == [255, 255, 255]  # "Sign out" in the dark header stays white

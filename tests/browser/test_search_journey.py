@@ -68,3 +68,31 @@ def test_coordinator_searches_opens_matrix_and_map_and_downloads_an_export(brows
     assert errors == [], errors  # no CSP violation or script error along the way
     assert failed == [], failed
     context.close()
+
+
+@pytest.mark.parametrize("width", [1300, 1024, 420])
+def test_the_date_and_budget_fields_stay_inside_their_own_boxes(browser, live_server, width):
+    """The "To" date input was wider than its half of the "Active within" box: it spilled over the budget box,
+    which hid its calendar button."""
+    base, (email, password) = live_server
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{base}/search/?country=TJK")  # a filter is set: the filters are unfolded
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r"/search/"))
+    boxes = page.evaluate("""() => [...document.querySelectorAll('.search-range')].map(box => {
+        const r = box.getBoundingClientRect();
+        return {left: r.left, right: r.right, top: r.top, bottom: r.bottom,
+                inputs: [...box.querySelectorAll('input')].map(i => i.getBoundingClientRect().right)};
+    })""")
+    assert len(boxes) == 2
+    for box in boxes:
+        assert all(right <= box["right"] for right in box["inputs"]), box
+        assert box["right"] <= width
+    dates, budget = boxes
+    side_by_side = dates["top"] < budget["bottom"] and budget["top"] < dates["bottom"]
+    assert not side_by_side or dates["right"] <= budget["left"] or budget["right"] <= dates["left"], boxes
+    context.close()

@@ -129,6 +129,14 @@ def test_country_names_come_from_the_iso_3166_catalogues():
     assert names == ["Афганистан", "Таджикистан", "Узбекистан"]
 
 
+def test_countries_with_an_accented_initial_are_in_their_letter():
+    """In French, Égypte, Émirats arabes unis and États-Unis came after every other country (after Zimbabwe)."""
+    countries = [("ZWE", "Zimbabwe"), ("USA", "United States"), ("FRA", "France"), ("ARE", "United Arab Emirates"),
+                 ("EGY", "Egypt"), ("DNK", "Denmark")]
+    names = [country_name(c, "fr") for c in by_country_name(countries, "fr")]
+    assert names == ["Danemark", "Égypte", "Émirats arabes unis", "États-Unis", "France", "Zimbabwe"]
+
+
 def test_pages_show_russian_country_names_dates_and_amounts(client, session):
     user = f.make_user(session, language="ru")
     project = f.make_project(session, "Border post mentoring", countries=("TJK", "AFG"), donors=("UK",))

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from adam.search.coverage import country_pillar_matrix, donor_country_matrix
 from adam.search.filters import parse_filters
 from adam.search.query import totals
-from tests.factories import make_user, organisation
+from tests.factories import make_project, make_user, organisation
 from tests.helpers import login
 
 VIEWS = ["/search/", "/search/matrix", "/search/donors", "/search/map", "/search/timeline"]
@@ -165,3 +165,40 @@ def test_a_large_export_is_loaded_in_batches(signed_in, session, register, monke
     monkeypatch.setattr(query, "LOAD_BATCH", 2)  # five projects: three batches, same rows in the same order
     rows = _csv_rows(signed_in.get("/search/export/results.csv?sort=title").data)
     assert [r[1] for r in rows[1:]] == sorted(p.title for name, p in register.items() if name != "withdrawn")
+
+
+def test_the_country_list_is_in_the_alphabetical_order_of_the_interface_language(client, session, register):
+    """In French the Émirats arabes unis were listed last, after Tadjikistan."""
+    make_project(session, "Airport interdiction in Dubai", countries=("ARE",), pillars=(1,), donors=("UK",))
+    login(client, make_user(session, "focal_point", "UK", language="fr"))
+    session.commit()
+    page = client.get("/search/").get_data(as_text=True)
+    options = re.findall(r'<option value="([A-Z]{3})"', page[page.index('id="f-country"'):page.index('id="f-region"')])
+    assert options == ["ARE", "KGZ", "UZB", "SEN", "TJK"]  # Émirats, Kirghizistan, Ouzbékistan, Sénégal, Tadjikistan
+
+
+def test_matrices_and_timeline_list_countries_in_the_order_of_their_names_shown(client, session, register):
+    """In French the rows were in the order of the English names: Ouzbékistan after Turkménistan."""
+    login(client, make_user(session, "focal_point", "UK", language="fr"))
+    session.commit()
+
+    def order(page: str, pattern: str) -> list[str]:
+        return re.findall(pattern, page)
+
+    matrix = client.get("/search/matrix?region=central-asia").get_data(as_text=True)
+    rows = order(matrix, r'<th scope="row"><a href="[^"]*country=([A-Z]{3})[^"]*">')
+    assert rows == ["KAZ", "KGZ", "UZB", "TJK", "TKM"]  # Kazakhstan, Kirghizistan, Ouzbékistan, Tadjikistan, Turkm…
+    donors = client.get("/search/donors").get_data(as_text=True)
+    columns = order(donors[donors.index("<thead>"):donors.index("</thead>")], r'country=([A-Z]{3})')
+    assert columns == ["KGZ", "UZB", "SEN", "TJK"]
+    timeline = client.get("/search/timeline?group=country").get_data(as_text=True)
+    groups = order(timeline, r"<h3>([^<]+?) <small")
+    assert groups == ["Kirghizistan", "Ouzbékistan", "Sénégal", "Tadjikistan"]
+
+
+def test_the_print_view_leads_back_to_the_same_view(signed_in, register):
+    """Back from the print view of a timeline grouped by donor, the timeline was grouped by country again."""
+    page = signed_in.get("/search/print/timeline?country=TJK&group=donor").get_data(as_text=True)
+    assert 'href="/search/timeline?country=TJK&amp;group=donor"' in page
+    page = signed_in.get("/search/print/matrix?country=TJK").get_data(as_text=True)
+    assert 'href="/search/matrix?country=TJK"' in page
