@@ -17,7 +17,7 @@ from adam.bulk.columns import COLUMNS
 from adam.bulk.importer import BulkImportError, commit as bulk_commit, dry_run
 from adam.bulk.spreadsheet import SpreadsheetError, read_spreadsheet, template_csv, template_xlsx
 from adam.exchange import jobs
-from adam.i18n import translate, translate_error
+from adam.i18n import by_country_name, country_name, translate, translate_error
 from adam.exchange.forms import BulkCommitForm, BulkUploadForm, IatiUploadForm
 from adam.exchange.operations import ExportError, export_query, iter_export, search_export_query
 from adam.exchange.overlap_hook import check_projects
@@ -62,8 +62,8 @@ def index():
 
 def _iati_form() -> IatiUploadForm:
     form = IatiUploadForm()
-    form.default_country.choices = [("", "None (report such activities without a country)")] + [
-        (c.iso3, c.name) for c in db.session.scalars(select(Country).order_by(Country.name))]
+    form.default_country.choices = [("", gettext("None (report such activities without a country)"))] + [
+        (c.iso3, country_name(c)) for c in by_country_name(db.session.scalars(select(Country)).all())]
     return form
 
 

@@ -61,6 +61,17 @@ def test_the_report_speaks_the_readers_language_and_the_json_stays_english(clien
     assert "warning: unknown recipient-country code 'QQ', ignored" in messages
 
 
+def test_the_upload_form_offers_countries_in_the_readers_language(client, session):
+    login(client, f.make_user(session, "coordinator", org="UNODC", language="fr"))
+    page = client.get("/exchange/iati/import").get_data(as_text=True)
+    select_html = page.split('id="default_country"')[1].split("</select>")[0]
+    assert "None (report such activities without a country)" not in select_html
+    assert '<option selected value="">Aucun (signaler ces activités sans pays)</option>' in select_html
+    assert '<option value="DEU">Allemagne</option>' in select_html
+    names = [option.split(">", 1)[1].split("<", 1)[0] for option in select_html.split("<option")[2:]]
+    assert names.index("Allemagne") < names.index("Autriche") < names.index("Espagne")  # in French order
+
+
 def test_upload_runs_in_the_background_with_progress(client, session):
     login(client, f.make_user(session, "coordinator", org="UNODC"))
     session.commit()
