@@ -105,7 +105,8 @@ def iati_job(job_id: int):
 def iati_job_status(job_id: int):
     job = db.get_or_404(ImportJob, job_id)
     db.session.refresh(job)
-    return jsonify(jobs.progress_of(job))
+    # The page shows the state in the reader's language while it polls; status stays the code.
+    return jsonify(jobs.progress_of(job) | {"status_label": translate(job.status)})
 
 
 @bp.get("/iati/jobs/<int:job_id>/report.json")

@@ -72,6 +72,17 @@ def test_the_upload_form_offers_countries_in_the_readers_language(client, sessio
     assert names.index("Allemagne") < names.index("Autriche") < names.index("Espagne")  # in French order
 
 
+def test_the_status_the_job_page_polls_names_the_state_in_the_readers_language(client, session, app, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_JOBS_INLINE", True)
+    login(client, f.make_user(session, "coordinator", org="UNODC", language="fr"))
+    job_url = upload(client, document(activity("XM-STATUS-1")).encode()).headers["Location"]
+    status = client.get(job_url + "/status").get_json()
+    # exchange.js writes status_label into the page while the import runs; status stays the code.
+    assert status["status"] == "done" and status["status_label"] == "terminé"
+    script = client.get("/static/js/exchange.js").get_data(as_text=True)
+    assert "status.textContent = job.status_label" in script
+
+
 def test_upload_runs_in_the_background_with_progress(client, session):
     login(client, f.make_user(session, "coordinator", org="UNODC"))
     session.commit()
