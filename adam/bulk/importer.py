@@ -80,9 +80,10 @@ class _Lookup:
     """Names, codes, acronyms and aliases of the reference data, normalised once per file."""
 
     def __init__(self, session: Session) -> None:
+        # Also "PAK Pakistan" and "1 Regional initiatives": the template's Reference sheet lists them so.
         self.countries: dict[str, int] = {}
         for country in session.scalars(select(Country)):
-            for key in (country.iso3, country.iso2, country.name):
+            for key in (country.iso3, country.iso2, country.name, f"{country.iso3} {country.name}"):
                 self.countries[normalise_name(key)] = country.id
         self.regions = {normalise_name(r.code): r.id for r in session.scalars(select(Region))}
         for region in session.scalars(select(Region)):
@@ -90,6 +91,7 @@ class _Lookup:
         self.pillars = {str(p.number): p.id for p in session.scalars(select(Pillar))}
         for pillar in session.scalars(select(Pillar)):
             self.pillars[normalise_name(pillar.name)] = pillar.id
+            self.pillars[normalise_name(f"{pillar.number} {pillar.name}")] = pillar.id
         self.themes: dict[str, int] = {}
         for theme in session.scalars(select(Theme).where(Theme.active.is_(True))):
             self.themes[normalise_name(theme.code)] = theme.id

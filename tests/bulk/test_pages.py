@@ -94,3 +94,15 @@ def test_the_preview_gives_each_rows_errors_in_the_readers_language(client, sess
     assert "budget_amount : &#39;250,000&#39; n&#39;est pas un nombre (sans séparateur de milliers)." in page
     for english in ("Unknown", "required.", "not a date", "not a number", "The end date"):
         assert english not in page.split("<h2>")[1], english  # the preview table
+
+
+def test_values_copied_from_the_templates_reference_sheet_are_accepted(client, session):
+    login(client, f.make_user(session, "coordinator", org="UNODC"))
+    book = load_workbook(io.BytesIO(client.get("/exchange/bulk/template.xlsx").data))
+    columns = {column[0].value: [cell.value for cell in column[1:] if cell.value] for column in book["Reference"].columns}
+    assert columns["pillars"][0].startswith("1 ") and columns["countries"][0][:4].isupper()  # "1 Name", "AFG Name"
+    row = [columns["pillars"], columns["countries"], columns["themes"][:3], columns["regions"][:3], ["UNODC"]]
+    data = "title,pillars,countries,themes,regions,implementers\n" + ",".join(
+        ['"Copied from the reference sheet"'] + ['"' + "; ".join(values) + '"' for values in row]) + "\n"
+    page = post_file(client, data.encode()).get_data(as_text=True)
+    assert "The 1 row is valid." in page, page.split("<h2>")[1]
