@@ -1,6 +1,8 @@
 """Exchange operations without Flask: which projects an export holds, and the import reports' summaries."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 
 from sqlalchemy import Select, or_, select
@@ -78,6 +80,18 @@ def iter_export(session: Session, query: Select, chunk: int = 200) -> Iterator[P
         projects = session.scalars(select(Project).where(Project.id.in_(part)).options(*EXPORT_LOADS)).all()
         by_id = {p.id: p for p in projects}
         yield from (by_id[i] for i in part if i in by_id)
+
+
+def upload_file_name(filename: str | None, default: str = "upload.xml") -> str:
+    """A client's file name, safe to store and to show: its last path part, with letters and digits of every script
+    (werkzeug's secure_filename keeps ASCII only and turns "проекты.xml" into "xml") and any run of other
+    characters as one underscore."""
+    base = re.split(r"[\\/]", unicodedata.normalize("NFC", filename or ""))[-1]
+    name = re.sub(r"[^\w.-]+", "_", base).strip("._-")
+    stem, _, suffix = name.rpartition(".")
+    if not stem.strip("._-"):
+        return default
+    return f"{stem[:60]}.{suffix[:10]}"  # at most 255 bytes on disk, whatever the script
 
 
 def expand_paths(paths: Iterable[str]) -> list[str]:

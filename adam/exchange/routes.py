@@ -19,7 +19,7 @@ from adam.bulk.spreadsheet import SpreadsheetError, read_spreadsheet, template_c
 from adam.exchange import jobs
 from adam.i18n import by_country_name, country_name, translate, translate_error
 from adam.exchange.forms import BulkCommitForm, BulkUploadForm, IatiUploadForm
-from adam.exchange.operations import ExportError, export_query, iter_export, search_export_query
+from adam.exchange.operations import ExportError, export_query, iter_export, search_export_query, upload_file_name
 from adam.exchange.overlap_hook import check_projects
 from adam.extensions import db
 from adam.iati.exporter import export_bytes, write_activities
@@ -73,7 +73,7 @@ def iati_import():
     form = _iati_form()
     if form.validate_on_submit():
         upload = form.file.data
-        name = secure_filename(upload.filename or "") or "upload.xml"
+        name = upload_file_name(upload.filename)
         job = ImportJob(user_id=current_user.id, file_name=name, status="queued")
         db.session.add(job)
         db.session.flush()

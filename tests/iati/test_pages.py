@@ -83,6 +83,19 @@ def test_the_status_the_job_page_polls_names_the_state_in_the_readers_language(c
     assert "status.textContent = job.status_label" in script
 
 
+def test_a_file_named_in_another_script_keeps_its_name(client, session, app, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_JOBS_INLINE", True)
+    login(client, f.make_user(session, "coordinator", org="UNODC", language="ru"))
+    job_url = upload(client, document(activity("XM-NAME-1")).encode(), "проекты 2025.xml").headers["Location"]
+    assert "Импорт IATI: проекты_2025.xml" in client.get(job_url).get_data(as_text=True)  # not "xml" or "2025.xml"
+    assert client.get(job_url + "/report.json").get_json()["files"] == ["проекты_2025.xml"]
+    upload(client, document(activity("XM-NAME-2")).encode(), "../../reports/日本.xml")
+    assert sorted(session.scalars(select(ImportJob.file_name))) == ["проекты_2025.xml", "日本.xml"]
+    long_name = upload(client, document(activity("XM-NAME-3")).encode(), "отчёт" * 60 + ".xml")  # 600 bytes
+    assert long_name.status_code == 302
+    assert session.scalars(select(ImportJob).order_by(ImportJob.id.desc())).first().status == "done"
+
+
 def test_upload_runs_in_the_background_with_progress(client, session):
     login(client, f.make_user(session, "coordinator", org="UNODC"))
     session.commit()
