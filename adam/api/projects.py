@@ -5,6 +5,7 @@ Thin routes over adam.projects.operations: every rule (permissions, validation, 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 from flask import Response, request, url_for
 from flask_smorest import Blueprint, abort
@@ -109,7 +110,9 @@ def list_projects(args: dict):
             return None
         params = request.args.to_dict(flat=False)
         params.update(page=[str(number)], per_page=[str(per_page)])
-        return url_for("api_projects.list_projects", **params)
+        # Encoded here, not passed to url_for: a parameter named _method, _anchor, _scheme or _external is the
+        # client's, not an option of url_for.
+        return url_for("api_projects.list_projects") + "?" + urlencode(params, doseq=True)
 
     return {
         "items": items, "page": page, "per_page": per_page, "total": total, "pages": pages,

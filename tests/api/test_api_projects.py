@@ -324,3 +324,16 @@ def test_a_list_page_costs_the_same_number_of_queries_whatever_its_size(client, 
         return sum("project" in statement for statement in seen)  # not the token's and user's lookups
 
     assert statements(12) == statements(2)
+
+
+def test_page_links_carry_any_query_parameter_as_sent(client, session, coordinator_headers):
+    for number in range(3):
+        make_project(session, f"Project {number}")
+    session.commit()
+    # Parameters the API does not know are ignored, and the page links keep them as they came; names that url_for
+    # reserves (_method, _anchor, _scheme, _external) made the list fail (500) or its links absolute.
+    for name in ("_method", "_anchor", "_scheme", "_external", "_"):
+        response = client.get(f"/api/v1/projects/?per_page=2&{name}=1", headers=coordinator_headers)
+        assert response.status_code == 200, name
+        links = response.get_json()["links"]
+        assert links["next"] == f"/api/v1/projects/?per_page=2&{name}=1&page=2", name
