@@ -99,9 +99,13 @@ def _save_checks(draft_input: ops.ProjectInput, user, project: Project | None) -
 @blp.arguments(ProjectQuerySchema, location="query", as_kwargs=False)
 @blp.response(200, ProjectPageSchema)
 def list_projects(args: dict):
-    """List projects (not withdrawn unless include_withdrawn), filtered like the search page, one page at a time."""
+    """List projects (not withdrawn unless include_withdrawn), filtered like the search page, one page at a time.
+    A filter value that names nothing in the register (a country code, theme code, organisation id...) is a 422."""
     page, per_page = args.pop("page"), args.pop("per_page")
     filters = queries.search_filters(args)
+    unknown = queries.unknown_references(db.session, filters)
+    if unknown:
+        abort(422, message="Some filter values name nothing in the register; see errors.", errors=unknown)
     items, total = queries.page_of(db.session, filters, page, per_page)
     pages = max(1, -(-total // per_page))
 
