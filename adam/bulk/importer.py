@@ -146,6 +146,9 @@ def _decimal(value: str, column: str, errors: list[str]) -> Decimal | None:
 def row_input(row: SheetRow, lookup: _Lookup, errors: list[str]) -> ProjectInput:
     """A spreadsheet row as ProjectInput; problems with names, dates and numbers go to errors."""
     v = row.values
+    if row.extra:
+        errors.append(Message("More values than columns: %(values)s has no column (a comma or semicolon inside a "
+                              "cell needs quotes).", values=", ".join(repr(value) for value in row.extra)))
     for column in sorted(REQUIRED):
         if not v.get(column):
             errors.append(Message("%(column)s: required.", column=column))
