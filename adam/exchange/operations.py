@@ -21,6 +21,9 @@ EXPORT_LOADS = (
 )
 
 
+MAX_ID = 2**31 - 1  # integer primary keys (PostgreSQL)
+
+
 class ExportError(ValueError):
     """Bad export filters (an unknown country or organisation): nothing is exported."""
 
@@ -33,6 +36,9 @@ def export_query(session: Session, *, ids: Sequence[int] = (), countries: Sequen
     if not include_withdrawn:
         query = query.where(Project.withdrawn_at.is_(None))
     if ids:
+        beyond = [str(i) for i in ids if not 0 < i <= MAX_ID]
+        if beyond:  # no such project; the database would fail on the number
+            raise ExportError(f"unknown project id {', '.join(beyond)}")
         query = query.where(Project.id.in_(list(ids)))
     if countries:
         codes = [c.strip().upper() for c in countries]
@@ -62,7 +68,7 @@ def search_export_query(session: Session, filters: SearchFilters) -> Select:
 
 def _organisation_id(session: Session, organisation: str | int) -> int:
     if isinstance(organisation, int) or str(organisation).isdigit():
-        org = session.get(Organisation, int(organisation))
+        org = session.get(Organisation, int(organisation)) if 0 < int(organisation) <= MAX_ID else None
     else:
         org = session.scalars(select(Organisation).where(
             (Organisation.acronym == organisation) | (Organisation.name == organisation)

@@ -143,6 +143,13 @@ def test_export_downloads_valid_looking_iati_for_the_filters(client, session):
     assert "nothing to export" in none.get_data(as_text=True)
 
 
+def test_export_of_an_id_out_of_range_is_refused_not_a_crash(client, session):
+    login(client, f.make_user(session, "focal_point"))
+    for query in ("id=99999999999999999999", "organisation=99999999999999999999", "id=-1"):
+        response = client.get(f"/exchange/iati/export.xml?{query}", follow_redirects=True)
+        assert response.status_code == 200 and "Nothing exported" in response.get_data(as_text=True), query
+
+
 def test_exchange_page_shows_imports_to_coordinators_only(client, session):
     login(client, f.make_user(session, "focal_point"))
     page = client.get("/exchange/").get_data(as_text=True)
