@@ -96,6 +96,21 @@ def test_a_file_named_in_another_script_keeps_its_name(client, session, app, mon
     assert session.scalars(select(ImportJob).order_by(ImportJob.id.desc())).first().status == "done"
 
 
+def test_the_report_counts_one_activity_in_the_singular(client, session, app, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_JOBS_INLINE", True)
+    user = f.make_user(session, "coordinator", org="UNODC")
+    login(client, user)
+    job_url = upload(client, document(activity("XM-ONE-1")).encode()).headers["Location"]
+    page = " ".join(client.get(job_url).get_data(as_text=True).split())
+    assert "1 activity read in" in page and "1 activities" not in page
+    assert "The overlap check ran on 1 imported project:" in page
+    assert "<strong>0</strong> have possible overlaps (matches recorded: 0)." in page
+    user.language = "fr"
+    session.commit()
+    page = " ".join(client.get(job_url).get_data(as_text=True).split())
+    assert "1 activité lue en" in page and "La vérification des chevauchements a porté sur 1 projet importé" in page
+
+
 def test_upload_runs_in_the_background_with_progress(client, session):
     login(client, f.make_user(session, "coordinator", org="UNODC"))
     session.commit()
