@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 import time
 
 from lxml import etree
@@ -109,6 +110,7 @@ def test_the_report_counts_one_activity_in_the_singular(client, session, app, mo
     session.commit()
     page = " ".join(client.get(job_url).get_data(as_text=True).split())
     assert "1 activité lue en" in page and "La vérification des chevauchements a porté sur 1 projet importé" in page
+    assert re.search(r"1 activité lue en \d+(,\d+)? s :", page)  # a decimal comma in French, not 0.023
 
 
 def test_upload_runs_in_the_background_with_progress(client, session):
