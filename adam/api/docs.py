@@ -1,7 +1,10 @@
 """The OpenAPI document (/api/v1/openapi.json) and a browsable, server-rendered page of it (/api/v1/docs)."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, current_app, jsonify, render_template
+from markupsafe import Markup, escape
 from flask_login import current_user, login_required
 
 from adam.api import API_PREFIX
@@ -44,9 +47,15 @@ def _operations(spec: dict) -> list[dict]:
     return ops
 
 
+def _paragraphs(text: str) -> list[Markup]:
+    """The spec's description (Markdown, as OpenAPI says) as paragraphs, its `code` spans as code."""
+    return [Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(part)))) for part in text.split("\n\n") if part]
+
+
 @bp.get("/docs")
 @login_required
 def docs():
     spec = openapi_document()
     schemas = spec.get("components", {}).get("schemas", {})
-    return render_template("api/docs.html", spec=spec, operations=_operations(spec), schemas=schemas)
+    return render_template("api/docs.html", spec=spec, operations=_operations(spec), schemas=schemas,
+                           description=_paragraphs(spec.get("info", {}).get("description", "")))

@@ -5,6 +5,7 @@ Thin routes over adam.projects.operations: every rule (permissions, validation, 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 from flask import Response, request, url_for
 from flask_smorest import Blueprint, abort
@@ -98,9 +99,13 @@ def _save_checks(draft_input: ops.ProjectInput, user, project: Project | None) -
 @blp.arguments(ProjectQuerySchema, location="query", as_kwargs=False)
 @blp.response(200, ProjectPageSchema)
 def list_projects(args: dict):
-    """List projects (not withdrawn unless include_withdrawn), filtered like the search page, one page at a time."""
+    """List projects (not withdrawn unless include_withdrawn), filtered like the search page, one page at a time.
+    A filter value that names nothing in the register (a country code, theme code, organisation id...) is a 422."""
     page, per_page = args.pop("page"), args.pop("per_page")
     filters = queries.search_filters(args)
+    unknown = queries.unknown_references(db.session, filters)
+    if unknown:
+        abort(422, message="Some filter values name nothing in the register; see errors.", errors=unknown)
     items, total = queries.page_of(db.session, filters, page, per_page)
     pages = max(1, -(-total // per_page))
 
@@ -109,7 +114,9 @@ def list_projects(args: dict):
             return None
         params = request.args.to_dict(flat=False)
         params.update(page=[str(number)], per_page=[str(per_page)])
-        return url_for("api_projects.list_projects", **params)
+        # Encoded here, not passed to url_for: a parameter named _method, _anchor, _scheme or _external is the
+        # client's, not an option of url_for.
+        return url_for("api_projects.list_projects") + "?" + urlencode(params, doseq=True)
 
     return {
         "items": items, "page": page, "per_page": per_page, "total": total, "pages": pages,

@@ -9,11 +9,11 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from adam.models import Project
+from adam.models import Country, Organisation, Pillar, Project, Region, Theme
 from adam.search.filters import SORTS, SearchFilters
 from adam.search.query import matching_ids, results
 
-__all__ = ["SORTS", "page_of", "search_filters"]
+__all__ = ["SORTS", "page_of", "search_filters", "unknown_references"]
 
 # API parameter -> SearchFilters field.
 PARAMETERS = {
@@ -23,6 +23,11 @@ PARAMETERS = {
     "budget_max": "budget_max", "include_withdrawn": "include_withdrawn", "sort": "sort",
 }
 CODE_FIELDS = {"countries": str.upper}
+# API parameter -> the column its values must name in the register.
+REFERENCES = {
+    "country": Country.iso3, "region": Region.code, "donor": Organisation.id, "implementer": Organisation.id,
+    "institution": Organisation.id, "pillar": Pillar.number, "theme": Theme.code,
+}
 
 
 def search_filters(args: dict) -> SearchFilters:
@@ -37,6 +42,20 @@ def search_filters(args: dict) -> SearchFilters:
             value = tuple(dict.fromkeys(convert(v) for v in value))
         values[field] = value
     return SearchFilters(**values)
+
+
+def unknown_references(session: Session, filters: SearchFilters) -> dict[str, list[str]]:
+    """Filter values that name nothing in the register, by API parameter (a typo must not read as "no project")."""
+    errors: dict[str, list[str]] = {}
+    for name, column in REFERENCES.items():
+        values = getattr(filters, PARAMETERS[name])
+        if not values:
+            continue
+        found = set(session.scalars(select(column).where(column.in_(values))))
+        missing = [f"Unknown value {value!r}." for value in values if value not in found]
+        if missing:
+            errors[name] = missing
+    return errors
 
 
 def page_of(session: Session, filters: SearchFilters, page: int, per_page: int) -> tuple[list[Project], int]:

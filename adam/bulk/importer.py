@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adam.messages import Message
+from adam.messages import N_, Message
 from adam.bulk.columns import REQUIRED
 from adam.bulk.spreadsheet import SheetRow
 from adam.models import Country, Organisation, OrganisationAlias, Pillar, Project, Region, Theme, User, normalise_name
@@ -67,13 +67,23 @@ def _split(cell: str) -> list[str]:
     return [part.strip() for part in cell.split(";") if part.strip()]
 
 
+# "Unknown country 'Atlantis'.": one catalogue entry per kind of name, so each language can say it its own way.
+UNKNOWN = {
+    "country": N_("Unknown country %(name)r."), "region": N_("Unknown region %(name)r."),
+    "pillar": N_("Unknown pillar %(name)r."), "theme": N_("Unknown theme %(name)r."),
+    "donor": N_("Unknown donor %(name)r."), "implementer": N_("Unknown implementer %(name)r."),
+    "beneficiary institution": N_("Unknown beneficiary institution %(name)r."),
+}
+
+
 class _Lookup:
     """Names, codes, acronyms and aliases of the reference data, normalised once per file."""
 
     def __init__(self, session: Session) -> None:
+        # Also "PAK Pakistan" and "1 Regional initiatives": the template's Reference sheet lists them so.
         self.countries: dict[str, int] = {}
         for country in session.scalars(select(Country)):
-            for key in (country.iso3, country.iso2, country.name):
+            for key in (country.iso3, country.iso2, country.name, f"{country.iso3} {country.name}"):
                 self.countries[normalise_name(key)] = country.id
         self.regions = {normalise_name(r.code): r.id for r in session.scalars(select(Region))}
         for region in session.scalars(select(Region)):
@@ -81,6 +91,7 @@ class _Lookup:
         self.pillars = {str(p.number): p.id for p in session.scalars(select(Pillar))}
         for pillar in session.scalars(select(Pillar)):
             self.pillars[normalise_name(pillar.name)] = pillar.id
+            self.pillars[normalise_name(f"{pillar.number} {pillar.name}")] = pillar.id
         self.themes: dict[str, int] = {}
         for theme in session.scalars(select(Theme).where(Theme.active.is_(True))):
             self.themes[normalise_name(theme.code)] = theme.id
@@ -100,7 +111,7 @@ class _Lookup:
             if key in table:
                 found.append(table[key])
             else:
-                errors.append(f"Unknown {label} {name!r}.")
+                errors.append(Message(UNKNOWN[label], name=name))
         return found
 
 
@@ -110,7 +121,7 @@ def _date(value: str, column: str, errors: list[str]) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value[:10])
     except ValueError:
-        errors.append(f"{column}: {value!r} is not a date; write YYYY-MM-DD.")
+        errors.append(Message("%(column)s: %(value)r is not a date; write YYYY-MM-DD.", column=column, value=value))
         return None
 
 
@@ -120,11 +131,14 @@ def _decimal(value: str, column: str, errors: list[str]) -> Decimal | None:
     try:
         number = Decimal(value.replace(" ", ""))
     except InvalidOperation:
-        hint = " (no thousands separators)" if "," in value else ""
-        errors.append(f"{column}: {value!r} is not a number{hint}.")
+        if "," in value:
+            errors.append(Message("%(column)s: %(value)r is not a number (no thousands separators).", column=column,
+                                  value=value))
+        else:
+            errors.append(Message("%(column)s: %(value)r is not a number.", column=column, value=value))
         return None
     if not number.is_finite():
-        errors.append(f"{column}: {value!r} is not a number.")
+        errors.append(Message("%(column)s: %(value)r is not a number.", column=column, value=value))
         return None
     return number
 
@@ -132,9 +146,12 @@ def _decimal(value: str, column: str, errors: list[str]) -> Decimal | None:
 def row_input(row: SheetRow, lookup: _Lookup, errors: list[str]) -> ProjectInput:
     """A spreadsheet row as ProjectInput; problems with names, dates and numbers go to errors."""
     v = row.values
+    if row.extra:
+        errors.append(Message("More values than columns: %(values)s has no column (a comma or semicolon inside a "
+                              "cell needs quotes).", values=", ".join(repr(value) for value in row.extra)))
     for column in sorted(REQUIRED):
         if not v.get(column):
-            errors.append(f"{column}: required.")
+            errors.append(Message("%(column)s: required.", column=column))
     donors: list[DonorInput] = []
     for part in _split(v.get("donors", "")):
         name, _, amount = part.partition(":")
@@ -177,17 +194,19 @@ def dry_run(session: Session, rows: list[SheetRow], user: User | None) -> BulkRe
         errors: list[str] = []
         data = row_input(row, lookup, errors)
         if user is not None and not can_create(user):
-            errors.append("You may not register projects.")
+            errors.append(N_("You may not register projects."))
         if data.iati_identifier:
             first = identifiers.setdefault(data.iati_identifier, row.line)
             if first != row.line:
-                errors.append(f"iati_identifier: {data.iati_identifier} is also on row {first}.")
+                errors.append(Message("iati_identifier: %(identifier)s is also on row %(line)s.",
+                                      identifier=data.iati_identifier, line=first))
         if not errors:
             try:
                 validate(session, data, user)
             except ProjectValidationError as exc:
                 for key, messages in exc.errors.items():
-                    errors.extend(f"{FIELD_COLUMNS.get(key, key)}: {m}" for m in messages)
+                    errors.extend(Message("%(column)s: %(message)s", column=FIELD_COLUMNS.get(key, key),
+                                          message=m if isinstance(m, Message) else Message(m)) for m in messages)
         results.append(RowResult(row.line, row.values.get("title", ""), errors, data))
     return BulkReport(results)
 

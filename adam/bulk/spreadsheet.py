@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
@@ -23,6 +23,7 @@ class SpreadsheetError(ValueError):
 class SheetRow:
     line: int  # the row number the user sees in the spreadsheet (header is line 1)
     values: dict[str, str]
+    extra: list[str] = field(default_factory=list)  # values to the right of the last column the header names
 
 
 def _header(cells: list) -> list[str]:
@@ -41,15 +42,19 @@ def _check_header(header: list[str]) -> None:
         raise SpreadsheetError(Message("Column(s) named twice: %(columns)s.", columns=", ".join(duplicated)))
 
 
-def _rows(header: list[str], records) -> list[SheetRow]:  # noqa: ANN001
+def _rows(header: list[str], records, keep_extra: bool = False) -> list[SheetRow]:  # noqa: ANN001
     rows = []
     for line, record in records:
         values = {name: ("" if value is None else _text(value)) for name, value in zip(header, record) if name}
-        if not any(values.values()):
+        # An unquoted comma in a CSV cell pushes the rest of the row past the header: kept, for the import to refuse
+        # the row rather than drop its end. (A workbook's cells never shift; notes right of the columns are ignored.)
+        beyond = record[len(header):] if keep_extra else []
+        extra = [text for text in (_text(v) for v in beyond if v is not None) if text]
+        if not any(values.values()) and not extra:
             continue  # blank lines between blocks are common in hand-made sheets
         if len(rows) >= MAX_ROWS:
             raise SpreadsheetError(Message("At most %(count)s projects per file; split the file.", count=MAX_ROWS))
-        rows.append(SheetRow(line, values))
+        rows.append(SheetRow(line, values, extra))
     return rows
 
 
@@ -81,7 +86,7 @@ def read_csv(data: bytes) -> list[SheetRow]:
     except StopIteration:
         raise SpreadsheetError(N_("The file is empty.")) from None
     _check_header(header)
-    return _rows(header, ((n, record) for n, record in enumerate(reader, start=2)))
+    return _rows(header, ((n, record) for n, record in enumerate(reader, start=2)), keep_extra=True)
 
 
 def read_xlsx(data: bytes) -> list[SheetRow]:

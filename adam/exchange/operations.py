@@ -1,6 +1,8 @@
 """Exchange operations without Flask: which projects an export holds, and the import reports' summaries."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 
 from sqlalchemy import Select, or_, select
@@ -19,6 +21,9 @@ EXPORT_LOADS = (
 )
 
 
+MAX_ID = 2**31 - 1  # integer primary keys (PostgreSQL)
+
+
 class ExportError(ValueError):
     """Bad export filters (an unknown country or organisation): nothing is exported."""
 
@@ -31,6 +36,9 @@ def export_query(session: Session, *, ids: Sequence[int] = (), countries: Sequen
     if not include_withdrawn:
         query = query.where(Project.withdrawn_at.is_(None))
     if ids:
+        beyond = [str(i) for i in ids if not 0 < i <= MAX_ID]
+        if beyond:  # no such project; the database would fail on the number
+            raise ExportError(f"unknown project id {', '.join(beyond)}")
         query = query.where(Project.id.in_(list(ids)))
     if countries:
         codes = [c.strip().upper() for c in countries]
@@ -60,7 +68,7 @@ def search_export_query(session: Session, filters: SearchFilters) -> Select:
 
 def _organisation_id(session: Session, organisation: str | int) -> int:
     if isinstance(organisation, int) or str(organisation).isdigit():
-        org = session.get(Organisation, int(organisation))
+        org = session.get(Organisation, int(organisation)) if 0 < int(organisation) <= MAX_ID else None
     else:
         org = session.scalars(select(Organisation).where(
             (Organisation.acronym == organisation) | (Organisation.name == organisation)
@@ -78,6 +86,18 @@ def iter_export(session: Session, query: Select, chunk: int = 200) -> Iterator[P
         projects = session.scalars(select(Project).where(Project.id.in_(part)).options(*EXPORT_LOADS)).all()
         by_id = {p.id: p for p in projects}
         yield from (by_id[i] for i in part if i in by_id)
+
+
+def upload_file_name(filename: str | None, default: str = "upload.xml") -> str:
+    """A client's file name, safe to store and to show: its last path part, with letters and digits of every script
+    (werkzeug's secure_filename keeps ASCII only and turns "проекты.xml" into "xml") and any run of other
+    characters as one underscore."""
+    base = re.split(r"[\\/]", unicodedata.normalize("NFC", filename or ""))[-1]
+    name = re.sub(r"[^\w.-]+", "_", base).strip("._-")
+    stem, _, suffix = name.rpartition(".")
+    if not stem.strip("._-"):
+        return default
+    return f"{stem[:60]}.{suffix[:10]}"  # at most 255 bytes on disk, whatever the script
 
 
 def expand_paths(paths: Iterable[str]) -> list[str]:

@@ -17,9 +17,9 @@ from adam.bulk.columns import COLUMNS
 from adam.bulk.importer import BulkImportError, commit as bulk_commit, dry_run
 from adam.bulk.spreadsheet import SpreadsheetError, read_spreadsheet, template_csv, template_xlsx
 from adam.exchange import jobs
-from adam.i18n import translate, translate_error
+from adam.i18n import by_country_name, country_name, translate, translate_error
 from adam.exchange.forms import BulkCommitForm, BulkUploadForm, IatiUploadForm
-from adam.exchange.operations import ExportError, export_query, iter_export, search_export_query
+from adam.exchange.operations import ExportError, export_query, iter_export, search_export_query, upload_file_name
 from adam.exchange.overlap_hook import check_projects
 from adam.extensions import db
 from adam.iati.exporter import export_bytes, write_activities
@@ -62,8 +62,8 @@ def index():
 
 def _iati_form() -> IatiUploadForm:
     form = IatiUploadForm()
-    form.default_country.choices = [("", "None (report such activities without a country)")] + [
-        (c.iso3, c.name) for c in db.session.scalars(select(Country).order_by(Country.name))]
+    form.default_country.choices = [("", gettext("None (report such activities without a country)"))] + [
+        (c.iso3, country_name(c)) for c in by_country_name(db.session.scalars(select(Country)).all())]
     return form
 
 
@@ -73,7 +73,7 @@ def iati_import():
     form = _iati_form()
     if form.validate_on_submit():
         upload = form.file.data
-        name = secure_filename(upload.filename or "") or "upload.xml"
+        name = upload_file_name(upload.filename)
         job = ImportJob(user_id=current_user.id, file_name=name, status="queued")
         db.session.add(job)
         db.session.flush()
@@ -105,7 +105,8 @@ def iati_job(job_id: int):
 def iati_job_status(job_id: int):
     job = db.get_or_404(ImportJob, job_id)
     db.session.refresh(job)
-    return jsonify(jobs.progress_of(job))
+    # The page shows the state in the reader's language while it polls; status stays the code.
+    return jsonify(jobs.progress_of(job) | {"status_label": translate(job.status)})
 
 
 @bp.get("/iati/jobs/<int:job_id>/report.json")

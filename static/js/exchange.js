@@ -16,7 +16,7 @@
           bar.value = job.percent;
           percent.textContent = job.percent;
           activities.textContent = job.activities;
-          status.textContent = job.status;
+          status.textContent = job.status_label || job.status;
           if (job.status === "done" || job.status === "failed") {
             window.location.reload();
           } else {

@@ -324,3 +324,29 @@ def test_a_list_page_costs_the_same_number_of_queries_whatever_its_size(client, 
         return sum("project" in statement for statement in seen)  # not the token's and user's lookups
 
     assert statements(12) == statements(2)
+
+
+def test_page_links_carry_any_query_parameter_as_sent(client, session, coordinator_headers):
+    for number in range(3):
+        make_project(session, f"Project {number}")
+    session.commit()
+    # Parameters the API does not know are ignored, and the page links keep them as they came; names that url_for
+    # reserves (_method, _anchor, _scheme, _external) made the list fail (500) or its links absolute.
+    for name in ("_method", "_anchor", "_scheme", "_external", "_"):
+        response = client.get(f"/api/v1/projects/?per_page=2&{name}=1", headers=coordinator_headers)
+        assert response.status_code == 200, name
+        links = response.get_json()["links"]
+        assert links["next"] == f"/api/v1/projects/?per_page=2&{name}=1&page=2", name
+
+
+def test_list_refuses_filter_values_that_name_nothing(client, session, coordinator_headers):
+    make_project(session, "Border posts", countries=("TJK",))
+    session.commit()
+    # A mistyped code used to answer 200 with no project, as if the register had none for it.
+    response = client.get("/api/v1/projects/?country=TJK&country=XXX&theme=no-such-theme&region=atlantis&donor=424242"
+                          "&pillar=2", headers=coordinator_headers)
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    errors = response.get_json()["errors"]
+    assert set(errors) == {"country", "theme", "region", "donor"}
+    assert errors["country"] == ["Unknown value 'XXX'."] and errors["donor"] == ["Unknown value 424242."]
+    assert client.get("/api/v1/projects/?country=tjk&pillar=1", headers=coordinator_headers).get_json()["total"] == 1

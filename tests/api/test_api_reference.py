@@ -81,3 +81,12 @@ def test_unknown_api_path_is_a_json_problem(client, coordinator_headers):
     response = client.get("/api/v1/nothing-here", headers=coordinator_headers)
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
+
+
+def test_docs_page_shows_the_descriptions_code_as_code(client, coordinator):
+    login(client, coordinator)
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    description = page.split('<div class="api-description">')[1].split("</div>")[0]
+    assert "<code>Authorization: Bearer adam_...</code>" in description
+    assert "<code>application/problem+json</code>" in description
+    assert "`" not in description  # the Markdown backticks were shown as they are

@@ -135,3 +135,21 @@ def test_xlsx_with_real_date_cells_and_semicolon_csv(session):
 def test_unreadable_files_get_a_clear_message(name, data, message):
     with pytest.raises(SpreadsheetError, match=message.replace("(", "\\(").replace(")", "\\)")):
         read_spreadsheet(name, data)
+
+
+def test_a_row_with_more_values_than_named_columns_is_an_error(session):
+    coordinator = f.make_user(session, "coordinator", org="UNODC")
+    # An unquoted comma in the last column: the rest of the summary used to be dropped without a word.
+    rows = read_spreadsheet("p.csv", b"title,countries,pillars,summary\n"
+                                     b"Lab,TJK,1,Training, mentoring and equipment\n"
+                                     b"Quoted,TJK,1,\"Training, mentoring\"\n"
+                                     b"Trailing empty cells,TJK,1,Training,,\n")
+    errors = {r.line: r.errors for r in dry_run(session, rows, coordinator).rows}
+    assert errors == {2: ["More values than columns: 'mentoring and equipment' has no column (a comma or semicolon "
+                          "inside a cell needs quotes)."], 3: [], 4: []}
+    book = Workbook()
+    book.active.append(["title", "countries", "pillars"])
+    book.active.append(["Lab", "TJK", 1, None, "a note right of the columns"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert dry_run(session, read_spreadsheet("p.xlsx", buffer.getvalue()), coordinator).ok  # cells never shift there

@@ -78,3 +78,31 @@ def test_another_users_token_is_refused(client, session, app):
 def test_users_without_an_organisation_may_not_bulk_import(client, session):
     login(client, f.make_user(session, "focal_point", org=None))
     assert client.get("/exchange/bulk").status_code == 403
+
+
+def test_the_preview_gives_each_rows_errors_in_the_readers_language(client, session):
+    login(client, f.make_user(session, "coordinator", org="UNODC", language="fr"))
+    data = (b"title,countries,pillars,donors,implementers,planned_start,planned_end,budget_amount\n"
+            b"Nowhere,Atlantis,1,UK,UNODC,,,\n"
+            b"Reversed,TJK,1,UK,UNODC,2025-06-01,2025-01-01,\n"
+            b",TJK,1,Nobody Known,UNODC,01/02/2025,,\"250,000\"\n")
+    page = post_file(client, data).get_data(as_text=True)
+    assert "Pays &#39;Atlantis&#39; inconnu." in page
+    assert "planned_end : La date de fin ne doit pas précéder la date de début." in page
+    assert "title : obligatoire." in page and "Donateur &#39;Nobody Known&#39; inconnu." in page
+    assert "planned_start : &#39;01/02/2025&#39; n&#39;est pas une date ; écrivez AAAA-MM-JJ." in page
+    assert "budget_amount : &#39;250,000&#39; n&#39;est pas un nombre (sans séparateur de milliers)." in page
+    for english in ("Unknown", "required.", "not a date", "not a number", "The end date"):
+        assert english not in page.split("<h2>")[1], english  # the preview table
+
+
+def test_values_copied_from_the_templates_reference_sheet_are_accepted(client, session):
+    login(client, f.make_user(session, "coordinator", org="UNODC"))
+    book = load_workbook(io.BytesIO(client.get("/exchange/bulk/template.xlsx").data))
+    columns = {column[0].value: [cell.value for cell in column[1:] if cell.value] for column in book["Reference"].columns}
+    assert columns["pillars"][0].startswith("1 ") and columns["countries"][0][:4].isupper()  # "1 Name", "AFG Name"
+    row = [columns["pillars"], columns["countries"], columns["themes"][:3], columns["regions"][:3], ["UNODC"]]
+    data = "title,pillars,countries,themes,regions,implementers\n" + ",".join(
+        ['"Copied from the reference sheet"'] + ['"' + "; ".join(values) + '"' for values in row]) + "\n"
+    page = post_file(client, data.encode()).get_data(as_text=True)
+    assert "The 1 row is valid." in page, page.split("<h2>")[1]

@@ -73,7 +73,7 @@ def test_import_page_report_says_how_many_imported_projects_may_overlap(client, 
                            content_type="multipart/form-data")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "The overlap check ran on 2 imported projects" in page
-    assert "<strong>1</strong> have possible overlaps" in page and "/overlaps/" in page
+    assert "<strong>1</strong> has possible overlaps" in page and "/overlaps/" in page
     # ... and the coordinators' report lists the pair.
     report = client.get("/overlaps/").get_data(as_text=True)
     assert TITLE in report

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 import time
 
 from lxml import etree
@@ -61,6 +62,57 @@ def test_the_report_speaks_the_readers_language_and_the_json_stays_english(clien
     assert "warning: unknown recipient-country code 'QQ', ignored" in messages
 
 
+def test_the_upload_form_offers_countries_in_the_readers_language(client, session):
+    login(client, f.make_user(session, "coordinator", org="UNODC", language="fr"))
+    page = client.get("/exchange/iati/import").get_data(as_text=True)
+    select_html = page.split('id="default_country"')[1].split("</select>")[0]
+    assert "None (report such activities without a country)" not in select_html
+    assert '<option selected value="">Aucun (signaler ces activités sans pays)</option>' in select_html
+    assert '<option value="DEU">Allemagne</option>' in select_html
+    names = [option.split(">", 1)[1].split("<", 1)[0] for option in select_html.split("<option")[2:]]
+    assert names.index("Allemagne") < names.index("Autriche") < names.index("Espagne")  # in French order
+
+
+def test_the_status_the_job_page_polls_names_the_state_in_the_readers_language(client, session, app, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_JOBS_INLINE", True)
+    login(client, f.make_user(session, "coordinator", org="UNODC", language="fr"))
+    job_url = upload(client, document(activity("XM-STATUS-1")).encode()).headers["Location"]
+    status = client.get(job_url + "/status").get_json()
+    # exchange.js writes status_label into the page while the import runs; status stays the code.
+    assert status["status"] == "done" and status["status_label"] == "terminé"
+    script = client.get("/static/js/exchange.js").get_data(as_text=True)
+    assert "status.textContent = job.status_label" in script
+
+
+def test_a_file_named_in_another_script_keeps_its_name(client, session, app, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_JOBS_INLINE", True)
+    login(client, f.make_user(session, "coordinator", org="UNODC", language="ru"))
+    job_url = upload(client, document(activity("XM-NAME-1")).encode(), "проекты 2025.xml").headers["Location"]
+    assert "Импорт IATI: проекты_2025.xml" in client.get(job_url).get_data(as_text=True)  # not "xml" or "2025.xml"
+    assert client.get(job_url + "/report.json").get_json()["files"] == ["проекты_2025.xml"]
+    upload(client, document(activity("XM-NAME-2")).encode(), "../../reports/日本.xml")
+    assert sorted(session.scalars(select(ImportJob.file_name))) == ["проекты_2025.xml", "日本.xml"]
+    long_name = upload(client, document(activity("XM-NAME-3")).encode(), "отчёт" * 60 + ".xml")  # 600 bytes
+    assert long_name.status_code == 302
+    assert session.scalars(select(ImportJob).order_by(ImportJob.id.desc())).first().status == "done"
+
+
+def test_the_report_counts_one_activity_in_the_singular(client, session, app, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_JOBS_INLINE", True)
+    user = f.make_user(session, "coordinator", org="UNODC")
+    login(client, user)
+    job_url = upload(client, document(activity("XM-ONE-1")).encode()).headers["Location"]
+    page = " ".join(client.get(job_url).get_data(as_text=True).split())
+    assert "1 activity read in" in page and "1 activities" not in page
+    assert "The overlap check ran on 1 imported project:" in page
+    assert "<strong>0</strong> have possible overlaps (matches recorded: 0)." in page
+    user.language = "fr"
+    session.commit()
+    page = " ".join(client.get(job_url).get_data(as_text=True).split())
+    assert "1 activité lue en" in page and "La vérification des chevauchements a porté sur 1 projet importé" in page
+    assert re.search(r"1 activité lue en \d+(,\d+)? s :", page)  # a decimal comma in French, not 0.023
+
+
 def test_upload_runs_in_the_background_with_progress(client, session):
     login(client, f.make_user(session, "coordinator", org="UNODC"))
     session.commit()
@@ -106,6 +158,13 @@ def test_export_downloads_valid_looking_iati_for_the_filters(client, session):
     assert bad.status_code == 302
     none = client.get("/exchange/iati/export.xml?country=NOR", follow_redirects=True)
     assert "nothing to export" in none.get_data(as_text=True)
+
+
+def test_export_of_an_id_out_of_range_is_refused_not_a_crash(client, session):
+    login(client, f.make_user(session, "focal_point"))
+    for query in ("id=99999999999999999999", "organisation=99999999999999999999", "id=-1"):
+        response = client.get(f"/exchange/iati/export.xml?{query}", follow_redirects=True)
+        assert response.status_code == 200 and "Nothing exported" in response.get_data(as_text=True), query
 
 
 def test_exchange_page_shows_imports_to_coordinators_only(client, session):
