@@ -311,6 +311,7 @@ def usd_value(amount: Decimal | None, currency: Currency | None) -> Decimal | No
 def apply_input(project: Project, resolved: ResolvedInput) -> None:
     """Set every field of a project (persistent or a transient draft) from validated input."""
     data = resolved.data
+    previous_currency = project.budget_currency
     for name in SCALAR_FIELDS:
         setattr(project, name, getattr(data, name))
     project.budget_usd = usd_value(data.budget_amount, resolved.currency)
@@ -324,8 +325,13 @@ def apply_input(project: Project, resolved: ResolvedInput) -> None:
     funders = []
     for org, amount in resolved.donors:
         funder = existing.get(org.id) or ProjectFunder(organisation=org, organisation_id=org.id)
-        funder.amount = Decimal(amount) if amount is not None else None
-        funder.currency = data.budget_currency if amount is not None else None
+        amount = Decimal(amount) if amount is not None else None
+        # Amounts are entered in the budget currency and follow it; one left as it was in a currency of its own
+        # (an IATI transaction's) keeps that currency.
+        own = funder.currency is not None and funder.currency != previous_currency and amount == funder.amount
+        if not own:
+            funder.currency = data.budget_currency if amount is not None else None
+        funder.amount = amount
         funders.append(funder)
     project.funders = funders
     current_links = {(link.url, link.label): link for link in project.links}
