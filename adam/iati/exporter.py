@@ -22,6 +22,7 @@ How ADAM fields become IATI (and come back through adam.iati.importer unchanged)
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -68,9 +69,18 @@ def identifier_for(project: Project, reporting_ref: str = "") -> str:
     return f"{reporting_ref}-ADAM-{project.id}" if reporting_ref else f"ADAM-{project.id}"
 
 
+# The end of an identifier identifier_for makes up for a project that has none: the importer reads it back.
+EXPORTED_ID = re.compile(r"(?:^|-)ADAM-([0-9]{1,9})$")
+
+
+def reporter_of(project: Project, publisher: Organisation | None = None) -> Organisation | None:
+    """The organisation an exported project is reported by: its owner, else its first donor, else the publisher."""
+    return project.owner_organisation or (project.funders[0].organisation if project.funders else None) or publisher
+
+
 def activity_element(project: Project, publisher: Organisation | None = None) -> etree._Element:
     """One project as an <iati-activity> element, children in the order the 2.03 schema requires."""
-    reporter = project.owner_organisation or (project.funders[0].organisation if project.funders else None) or publisher
+    reporter = reporter_of(project, publisher)
     reporting_ref = (reporter.iati_identifier or "") if reporter else ""
     currency = project.budget_currency or "USD"
     attrs = {"default-currency": currency, XML_LANG: project.language or "en"}

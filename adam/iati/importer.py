@@ -33,6 +33,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from adam.collector import collections_paused
+from adam.iati.exporter import EXPORTED_ID, identifier_for, reporter_of
 from adam.iati.mapping import Org, PreparedActivity, ReferenceData
 from adam.iati.parser import FileError
 from adam.iati.reading import _read_inline, _read_parallel, _size
@@ -315,6 +316,7 @@ class _Importer:
             if not prepared.digest:
                 prepared.digest = _digest(prepared)
         identifiers = [p.row["iati_identifier"] for p in batch]
+        self._adopt_exported(identifiers)
         projects = Project.__table__
         sources = IatiActivitySource.__table__
         existing: dict[str, dict] = {}
@@ -438,6 +440,25 @@ class _Importer:
             self.index.refresh(created_ids, replaced_ids, changed=wrote_organisations, defer=job.append,
                                documents=documents)
         self.writer.submit(job)
+
+    def _adopt_exported(self, identifiers: list[str]) -> None:
+        """Activities that ADAM's export made up an identifier for ("<reporting-org ref>-ADAM-<id>": the project had
+        none) come back to their project rather than as new ones: the project takes that identifier when it is
+        the one the exporter gives it (same id, same reporting organisation), so the import updates it."""
+        wanted = {}
+        for identifier in identifiers:
+            found = EXPORTED_ID.search(identifier)
+            if found:
+                wanted[int(found.group(1))] = identifier
+        if not wanted:
+            return
+        for project in self.session.scalars(select(Project).where(Project.id.in_(sorted(wanted)),
+                                                                  Project.iati_identifier.is_(None))):
+            reporter = reporter_of(project)
+            identifier = wanted[project.id]
+            if identifier_for(project, (reporter.iati_identifier or "") if reporter else "") == identifier:
+                self.session.execute(update(Project.__table__).where(Project.__table__.c.id == project.id)
+                                     .values(iati_identifier=identifier))
 
     def _write_organisations(self) -> bool:
         """Write the organisations and aliases found since the last batch; True if any organisation was new."""

@@ -113,3 +113,33 @@ def test_export_then_import_gives_the_same_projects(session):
     after = {p.iati_identifier: snapshot(p) for p in session.scalars(select(Project))}
     for identifier, fields in before.items():
         assert {k: v for k, v in after[identifier].items() if v != fields[k]} == {}, identifier
+
+
+def test_importing_adam_s_own_export_updates_its_projects_instead_of_duplicating_them(session):
+    """Projects with no IATI identifier are exported as "<reporting-org ref>-ADAM-<id>"; that file imported back
+    (a round trip through another system, or by mistake) must not register every project a second time."""
+    unodc = f.organisation(session, "UNODC")
+    unodc.iati_identifier = unodc.iati_identifier or "XM-TEST-UNODC"
+    ref = unodc.iati_identifier
+    plain = rich_project(session)
+    orphan = f.make_project(session, "Canine unit development for Georgia", donors=(), implementers=(), owner=None)
+    session.commit()
+    before = snapshot(plain)
+    xml = export_bytes([plain, orphan])
+    assert f"{ref}-ADAM-{plain.id}".encode() in xml and f"<iati-identifier>ADAM-{orphan.id}<".encode() in xml
+    buffer = io.BytesIO(xml)
+    buffer.name = "export.xml"
+    report = import_files(session, [buffer])
+    session.commit()
+    assert report.created == 0 and report.rejected == 0, report.activities
+    assert session.scalars(select(Project.id).order_by(Project.id)).all() == sorted([plain.id, orphan.id])
+    session.expire_all()
+    plain = session.get(Project, plain.id)
+    assert plain.iati_identifier == f"{ref}-ADAM-{plain.id}"
+    assert {k: v for k, v in snapshot(plain).items() if v != before[k]} == {}
+    # an identifier of that shape that is not the one ADAM gives the project (another id, another organisation)
+    # is a new activity, as before
+    other = xml.replace(f"{ref}-ADAM-{plain.id}".encode(), f"XM-DAC-47066-ADAM-{orphan.id}".encode())
+    buffer = io.BytesIO(other)
+    buffer.name = "other.xml"
+    assert import_files(session, [buffer]).created == 1
