@@ -352,35 +352,24 @@ def test_list_refuses_filter_values_that_name_nothing(client, session, coordinat
     assert client.get("/api/v1/projects/?country=tjk&pillar=1", headers=coordinator_headers).get_json()["total"] == 1
 
 
-def test_saving_other_fields_keeps_a_donor_amount_s_own_currency(client, session, coordinator_headers):
-    """An imported record may give a donor's amount in another currency than the budget's (IATI transactions):
-    a save that leaves the amount alone must not relabel it in the budget currency."""
-    project = make_project(session, budget=250_000, currency="USD")
-    project.funders[0].amount, project.funders[0].currency = 80_000, "EUR"
+
+def test_donor_amounts_follow_the_budget_currency_unless_they_have_their_own(client, session, coordinator_headers):
+    """Amounts are entered in the budget currency; an imported record may give one in a currency of its own (an
+    IATI transaction's), which a save that leaves that amount alone keeps."""
+    project = make_project(session, donors=("UK", "JP"), budget=250_000, currency="USD")
+    (own, plain), (uk, jp) = project.funders, (project.funders[0].organisation_id, project.funders[1].organisation_id)
+    own.amount, own.currency, plain.amount, plain.currency = 80_000, "EUR", 20_000, "USD"
     session.commit()
-    response = client.patch(f"/api/v1/projects/{project.id}", headers=coordinator_headers,
-                            json={"title": "Renamed", "version": 1})
-    assert response.status_code == 200, response.get_json()
-    session.expire_all()
-    funder = session.get(Project, project.id).funders[0]
-    assert (funder.amount, funder.currency) == (80_000, "EUR")
+
+    def patch(version, **fields):
+        response = client.patch(f"/api/v1/projects/{project.id}", headers=coordinator_headers,
+                                json=fields | {"version": version})
+        assert response.status_code == 200, response.get_json()
+        session.expire_all()
+        return {f.organisation_id: (f.amount, f.currency) for f in session.get(Project, project.id).funders}
+
+    assert patch(1, title="Renamed") == {uk: (80_000, "EUR"), jp: (20_000, "USD")}
+    assert patch(2, budget_currency="GBP") == {uk: (80_000, "EUR"), jp: (20_000, "GBP")}
     # a new amount is in the budget currency, as the form and the API say
-    response = client.patch(f"/api/v1/projects/{project.id}", headers=coordinator_headers,
-                            json={"donors": [{"organisation_id": funder.organisation_id, "amount": "90000"}],
-                                  "version": 2})
-    assert response.status_code == 200, response.get_json()
-    session.expire_all()
-    funder = session.get(Project, project.id).funders[0]
-    assert (funder.amount, funder.currency) == (90_000, "USD")
-
-
-def test_donor_amounts_in_the_budget_currency_follow_a_change_of_it(client, session, coordinator_headers):
-    project = make_project(session, budget=250_000, currency="USD")
-    project.funders[0].amount, project.funders[0].currency = 80_000, "USD"
-    session.commit()
-    response = client.patch(f"/api/v1/projects/{project.id}", headers=coordinator_headers,
-                            json={"budget_currency": "EUR", "version": 1})
-    assert response.status_code == 200, response.get_json()
-    session.expire_all()
-    funder = session.get(Project, project.id).funders[0]
-    assert (funder.amount, funder.currency) == (80_000, "EUR")
+    donors = [{"organisation_id": uk, "amount": "90000"}, {"organisation_id": jp, "amount": "20000"}]
+    assert patch(3, donors=donors) == {uk: (90_000, "GBP"), jp: (20_000, "GBP")}
