@@ -21,6 +21,12 @@ from adam.projects.queries import SORTS, ProjectFilters, project_list_query
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 
 
+@bp.app_context_processor
+def _registration() -> dict:
+    # Pages offer "Register a project" and the bulk import only to those who may register (ops.can_create).
+    return {"can_register_projects": lambda: ops.can_create(current_user)}
+
+
 @bp.get("/")
 @login_required
 def index():

@@ -239,3 +239,16 @@ def test_the_change_history_reads_in_the_reader_s_language(client, session):
         assert shown in history, shown
     for raw in ("planned start on", "Uzbekistan", "ongoing", "False", "True", "2025-04-01"):
         assert raw not in history, raw
+
+
+def test_only_users_who_may_register_projects_are_offered_to(client, session):
+    """A focal point without an organisation may not register (403): no page offers it; a coordinator may."""
+    offers = ('href="/projects/new"', 'href="/exchange/bulk"')
+    for user, may in ((f.make_user(session, org=None), False), (f.make_user(session, org="UK"), True),
+                      (f.make_user(session, role="coordinator", org=None), True)):
+        session.commit()
+        login(client, user)
+        pages = "".join(client.get(url).get_data(as_text=True) for url in ("/", "/projects/", "/exchange/"))
+        assert [offer in pages for offer in offers] == [may, may], user.role
+        assert (client.get("/projects/new").status_code == 200) is may
+        client.post("/account/logout")
