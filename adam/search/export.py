@@ -8,13 +8,15 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+from collections.abc import Callable
 from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
-from adam.search.coverage import Matrix, country_figures, country_pillar_matrix, donor_country_matrix
+from adam.messages import N_
+from adam.search.coverage import Axis, Matrix, country_figures, country_pillar_matrix, donor_country_matrix
 from adam.search.filters import SearchFilters
 from adam.search.query import result_ids, result_rows
 from adam.search.timeline import build_timeline
@@ -37,6 +39,23 @@ class Table:
     rows: list[list]
 
 
+def _as_stored(msgid: str, **params) -> str:  # noqa: ANN003
+    return msgid % params if params else msgid
+
+
+@dataclasses.dataclass(frozen=True)
+class Names:
+    """How a table names what it shows. CSV and XLSX keep the stored English names (stable for other programs);
+    the print view passes the reader's language: text(msgid, **params) for headers and labels that the catalogue
+    holds (statuses, activity types, pillar, theme and region names), country(iso3, English name) for countries."""
+
+    text: Callable[..., str] = _as_stored
+    country: Callable[[str, str], str] = lambda iso3, name: name
+
+
+AS_STORED = Names()
+
+
 def _names(items) -> str:
     return "; ".join(items)
 
@@ -45,28 +64,42 @@ def _amount(value: Decimal | None):
     return float(value) if value is not None else None
 
 
-def results_table(session: Session, f: SearchFilters) -> Table:
+def results_table(session: Session, f: SearchFilters, names: Names = AS_STORED) -> Table:
     projects = result_rows(session, result_ids(session, f, limit=MAX_EXPORT_ROWS))
-    return Table(VIEWS["results"], [
-        "ID", "Title", "Status", "Activity type", "Countries", "Regions", "Donors", "Implementers",
-        "Pillars", "Start", "End", "Budget (USD)", "IATI identifier",
-    ], [[
-        p.id, p.title, p.status_label, p.activity_type_label,
-        _names(c.name for c in p.countries), _names(r.name for r in p.regions),
+    t = names.text
+    return Table(VIEWS["results"], [t(h) for h in (
+        N_("ID"), N_("Title"), N_("Status"), N_("Activity type"), N_("Countries"), N_("Regions"), N_("Donors"),
+        N_("Implementers"), N_("Pillars"), N_("Start"), N_("End"), N_("Budget (USD)"), N_("IATI identifier"),
+    )], [[
+        p.id, p.title, t(p.status_label), t(p.activity_type_label) if p.activity_type_label else "",
+        _names(names.country(c.iso3, c.name) for c in p.countries), _names(t(r.name) for r in p.regions),
         _names(o.acronym or o.name for o in p.donors), _names(o.acronym or o.name for o in p.implementers),
         _names(str(x.number) for x in p.pillars),
         p.starts_on, p.ends_on, _amount(p.budget_usd), p.iati_identifier or "",
     ] for p in projects])
 
 
-def matrix_table(matrix: Matrix, title: str, row_header: str) -> Table:
-    headers = [row_header]
+def _axis_label(axis: Axis, kind: str, names: Names) -> str:
+    """A row's or column's name as the matrix page shows it (templates/search/_matrix_table.html)."""
+    if kind == "countries":
+        return names.country(axis.key, axis.label)
+    if kind == "pillars":
+        return f"{axis.key}. {names.text(axis.label.split('. ', 1)[-1])}"
+    return axis.label
+
+
+def matrix_table(matrix: Matrix, title: str, row_header: str, names: Names = AS_STORED) -> Table:
+    t = names.text
+    if names is not AS_STORED:
+        matrix = matrix.countries_in_order(names.country)
+    headers = [t(row_header)]
     for column in matrix.columns:
-        headers += [f"{column.label}: projects", f"{column.label}: budget (USD)"]
-    headers += ["All: projects", "All: budget (USD)"]
+        label = _axis_label(column, matrix.column_filter, names)
+        headers += [t(N_("%(label)s: projects"), label=label), t(N_("%(label)s: budget (USD)"), label=label)]
+    headers += [t(N_("All: projects")), t(N_("All: budget (USD)"))]
     rows = []
     for row in matrix.rows:
-        line: list = [row.label]
+        line: list = [_axis_label(row, matrix.row_filter, names)]
         for column in matrix.columns:
             cell = matrix.cell(row.key, column.key)
             line += [cell.count, _amount(cell.budget_usd)]
@@ -76,32 +109,38 @@ def matrix_table(matrix: Matrix, title: str, row_header: str) -> Table:
     return Table(title, headers, rows)
 
 
-def map_table(session: Session, f: SearchFilters) -> Table:
-    return Table(VIEWS["map"], ["ISO3", "Country", "Projects", "Budget (USD)"],
-                 [[c.iso3, c.name, c.count, _amount(c.budget_usd)] for c in country_figures(session, f)])
+def map_table(session: Session, f: SearchFilters, names: Names = AS_STORED) -> Table:
+    t = names.text
+    return Table(VIEWS["map"], [t(N_("ISO3")), t(N_("Country")), t(N_("Projects")), t(N_("Budget (USD)"))],
+                 [[c.iso3, names.country(c.iso3, c.name), c.count, _amount(c.budget_usd)]
+                  for c in country_figures(session, f)])
 
 
-def timeline_table(session: Session, f: SearchFilters, group_by: str) -> Table:
-    timeline = build_timeline(session, f, group_by)
+def timeline_table(session: Session, f: SearchFilters, group_by: str, names: Names = AS_STORED) -> Table:
+    t = names.text
+    group_name = names.country if group_by == "country" else (lambda key, label: t(label) if label else label)
+    timeline = build_timeline(session, f, group_by, name=group_name)
     rows = []
     for group in timeline.groups:
         for bar in sorted(group.bars, key=lambda b: (b.lane, b.start)):
-            rows.append([group.label, bar.lane + 1, bar.project.id, bar.project.title, bar.start,
-                         None if bar.open_end else bar.end, bar.project.status_label])
-    return Table(VIEWS["timeline"], ["Group", "Lane", "ID", "Title", "Start", "End", "Status"], rows)
+            rows.append([group_name(group.key, group.label), bar.lane + 1, bar.project.id, bar.project.title, bar.start,
+                         None if bar.open_end else bar.end, t(bar.project.status_label)])
+    return Table(VIEWS["timeline"], [t(h) for h in (N_("Group"), N_("Lane"), N_("ID"), N_("Title"), N_("Start"),
+                                                    N_("End"), N_("Status"))], rows)
 
 
-def build_table(session: Session, view: str, f: SearchFilters, group_by: str = "country") -> Table:
+def build_table(session: Session, view: str, f: SearchFilters, group_by: str = "country",
+                names: Names = AS_STORED) -> Table:
     if view == "results":
-        return results_table(session, f)
+        return results_table(session, f, names)
     if view == "matrix":
-        return matrix_table(country_pillar_matrix(session, f), VIEWS["matrix"], "Country")
+        return matrix_table(country_pillar_matrix(session, f), VIEWS["matrix"], N_("Country"), names)
     if view == "donors":
-        return matrix_table(donor_country_matrix(session, f), VIEWS["donors"], "Donor")
+        return matrix_table(donor_country_matrix(session, f), VIEWS["donors"], N_("Donor"), names)
     if view == "map":
-        return map_table(session, f)
+        return map_table(session, f, names)
     if view == "timeline":
-        return timeline_table(session, f, group_by)
+        return timeline_table(session, f, group_by, names)
     raise KeyError(view)
 
 

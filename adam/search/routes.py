@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from adam.extensions import db
 from adam.i18n import N_, country_name, translate
-from adam.formatting import current_locale, money
+from adam.formatting import current_locale, money, number
 from adam.navigation import add_nav_item
 from adam.search import coverage, export, query
 from adam.search.cache import AggregateCache, register_version
@@ -84,12 +84,12 @@ def usd(amount) -> str:  # noqa: ANN001
 
 @bp.app_template_filter("print_cell")
 def print_cell(value) -> str:  # noqa: ANN001
-    """A table cell as people read it: amounts (floats) with thousands separators and no cents, counts and
-    ids as they are, ISO dates, blanks for nothing."""
+    """A table cell as people read it: amounts (floats) with the reader's thousands separators and no cents, counts
+    and ids as they are, ISO dates, blanks for nothing."""
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:,.0f}"
+        return number(round(value))
     return str(value)
 
 
@@ -224,7 +224,11 @@ def print_view(view: str):
     _export_view(view)
     filters, errors = current_filters()
     group_by = request.args.get("group", "country")
-    table = export.build_table(db.session, view, filters, group_by)
+    # Printed for the reader: headers, statuses, pillar and country names in the interface language (the CSV and
+    # XLSX files keep the stored English names).
+    names = export.Names(text=lambda msgid, **params: gettext(msgid, **params) if msgid else msgid,
+                         country=lambda iso3, name: country_name((iso3, name)))
+    table = export.build_table(db.session, view, filters, group_by, names)
     back = {"results": "search.index", "matrix": "search.matrix", "donors": "search.donors", "map": "search.map",
             "timeline": "search.timeline"}[view]
     # Back to the same view: the search, and the timeline's grouping.

@@ -202,3 +202,20 @@ def test_the_print_view_leads_back_to_the_same_view(signed_in, register):
     assert 'href="/search/timeline?country=TJK&amp;group=donor"' in page
     page = signed_in.get("/search/print/matrix?country=TJK").get_data(as_text=True)
     assert 'href="/search/matrix?country=TJK"' in page
+
+
+def test_the_print_views_are_in_the_reader_s_language_and_the_files_stay_as_stored(client, session, register):
+    """A French reader prints statuses, countries, pillars and headers in French; the CSV keeps English names."""
+    login(client, make_user(session, "focal_point", "UK", language="fr"))
+    session.commit()
+    results = client.get("/search/print/results?country=UZB&sort=title").get_data(as_text=True)
+    for shown in ("Ouzbékistan", "En cours", "Conseil", "Titre", "Statut", "1\u202f000\u202f000"):
+        assert shown in results, shown
+    assert "Uzbekistan" not in results and ">Ongoing<" not in results
+    matrix = client.get("/search/print/matrix?country=UZB").get_data(as_text=True)
+    assert "Ouzbékistan" in matrix and "Total : projets" in matrix and ": projets" in matrix
+    assert "Regional initiatives: projects" not in matrix
+    timeline = client.get("/search/print/timeline?country=UZB").get_data(as_text=True)
+    assert "Ouzbékistan" in timeline and "En cours" in timeline
+    rows = _csv_rows(client.get("/search/export/results.csv?country=UZB&sort=title").data)
+    assert rows[0][:3] == ["ID", "Title", "Status"] and "Uzbekistan" in rows[1][4] and rows[1][2] == "Ongoing"
