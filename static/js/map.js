@@ -61,10 +61,16 @@
     const bounds = [min, ...limits, max];
     const offset = CLASSES - 1 - limits.length;
     for (let i = 0; i < bounds.length - 1; i += 1) {
+      if (bounds[i + 1] <= bounds[i] && i < bounds.length - 2) continue; // an empty class: no value is in it
       const item = document.createElement("span");
       const swatch = document.createElement("span");
       swatch.className = `swatch q${i + offset}`;
-      item.append(swatch, `${format(bounds[i], measure)}${bounds[i + 1] !== bounds[i] ? ` – ${format(bounds[i + 1], measure)}` : ""}`);
+      // A class holds [bound, next bound), the last one its top too (classOf): whole projects or dollars, so a
+      // class ends one below the next one's start and no value reads as belonging to two classes.
+      const last = i === bounds.length - 2;
+      const low = Math.round(bounds[i]);
+      const high = last ? Math.round(bounds[i + 1]) : Math.max(low, Math.round(bounds[i + 1]) - 1);
+      item.append(swatch, `${format(low, measure)}${high !== low ? ` – ${format(high, measure)}` : ""}`);
       container.append(item);
     }
     const none = document.createElement("span");

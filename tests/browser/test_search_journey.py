@@ -50,6 +50,11 @@ def test_coordinator_searches_opens_matrix_and_map_and_downloads_an_export(brows
     page.wait_for_selector("#map svg path.has-data")
     assert page.locator("#map path").count() > 150
     assert page.locator("#map-legend .swatch").count() >= 2
+    # The legend's classes do not share their edges ("3 – 5", "5 – 7" left 5 in two classes)
+    ranges = [[int(x) for x in re.findall(r"\d+", text.replace(",", ""))]
+              for text in page.locator("#map-legend > span").all_inner_texts() if re.search(r"\d", text)]
+    assert len(ranges) >= 2 and all(r for r in ranges)
+    assert all(later[0] > earlier[-1] for earlier, later in zip(ranges, ranges[1:])), ranges
     first = page.locator("#map path.has-data").first
     iso3 = first.get_attribute("data-iso3")
     first.click()
