@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from flask_babel import gettext, lazy_gettext, ngettext
@@ -196,6 +197,29 @@ def bulk_template(fmt: str):
     abort(404)
 
 
+# A previewed file waits this long for its commit; older ones (a preview nobody imported) are deleted.
+BULK_KEEP_SECONDS = 24 * 3600
+
+
+def _keep_for_commit(data: bytes, suffix: str) -> str:
+    """Store a previewed file for the commit and return its token. The user's previous preview, and anyone's
+    older than BULK_KEEP_SECONDS, are deleted: previews that are never imported do not pile up on disk."""
+    root = _upload_root("bulk")
+    previous = web_session.get("bulk_upload") or {}
+    if previous.get("token"):
+        (root / f"{previous['token']}{previous.get('suffix', '')}").unlink(missing_ok=True)
+    cutoff = time.time() - BULK_KEEP_SECONDS
+    for stale in root.iterdir():
+        try:
+            if stale.is_file() and stale.stat().st_mtime < cutoff:
+                stale.unlink()
+        except OSError:
+            pass  # another request deleted it meanwhile
+    token = secrets.token_urlsafe(16)
+    (root / f"{token}{suffix}").write_bytes(data)
+    return token
+
+
 def _stored_upload(token: str) -> Path | None:
     """The file a dry run kept for the commit, if it belongs to this user's session."""
     pending = web_session.get("bulk_upload") or {}
@@ -227,9 +251,8 @@ def bulk():
             else:
                 report = dry_run(db.session, rows, current_user)  # reads only
                 if report.ok:
-                    token = secrets.token_urlsafe(16)
                     suffix = Path(filename).suffix.lower()
-                    (_upload_root("bulk") / f"{token}{suffix}").write_bytes(data)
+                    token = _keep_for_commit(data, suffix)
                     web_session["bulk_upload"] = {"token": token, "suffix": suffix, "user_id": current_user.id,
                                                   "filename": secure_filename(filename)}
                     commit_form = BulkCommitForm(token=token)

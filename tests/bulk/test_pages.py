@@ -106,3 +106,23 @@ def test_values_copied_from_the_templates_reference_sheet_are_accepted(client, s
         ['"Copied from the reference sheet"'] + ['"' + "; ".join(values) + '"' for values in row]) + "\n"
     page = post_file(client, data.encode()).get_data(as_text=True)
     assert "The 1 row is valid." in page, page.split("<h2>")[1]
+
+
+def test_previews_that_are_never_imported_do_not_pile_up(client, session, app):
+    import os
+    import time
+    from pathlib import Path
+
+    login(client, f.make_user(session, "focal_point", org="UK"))
+    folder = Path(app.instance_path) / "bulk"
+    folder.mkdir(parents=True, exist_ok=True)
+    forgotten = folder / "forgotten-preview.csv"  # someone's preview of two days ago, never imported
+    forgotten.write_bytes(GOOD)
+    os.utime(forgotten, (time.time() - 2 * 86400,) * 2)
+    before = set(folder.iterdir()) - {forgotten}
+    post_file(client, GOOD)
+    first = set(folder.iterdir()) - before
+    assert not forgotten.exists() and len(first) == 1
+    post_file(client, GOOD, "again.csv")  # a second preview replaces the user's first
+    second = set(folder.iterdir()) - before
+    assert len(second) == 1 and second != first
