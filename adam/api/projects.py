@@ -121,7 +121,9 @@ def list_projects(args: dict):
     return {
         "items": items, "page": page, "per_page": per_page, "total": total, "pages": pages,
         "links": {"self": link(page), "first": link(1), "last": link(pages),
-                  "prev": link(page - 1) if page > 1 else None, "next": link(page + 1) if page < pages else None},
+                  # past the end, "prev" leads back to the last page that has items
+                  "prev": link(min(page - 1, pages)) if page > 1 else None,
+                  "next": link(page + 1) if page < pages else None},
     }
 
 

@@ -45,6 +45,9 @@ def test_list_pages_through_projects_with_links(client, session, coordinator_hea
     middle = client.get(body["links"]["next"], headers=coordinator_headers).get_json()
     seen |= {p["id"] for p in middle["items"]}
     assert len(seen) == 7
+    beyond = client.get("/api/v1/projects/?per_page=3&page=9", headers=coordinator_headers).get_json()
+    assert beyond["items"] == [] and beyond["links"]["next"] is None
+    assert "page=3" in beyond["links"]["prev"]  # back to the last page, not to page 8
 
 
 def test_list_filters_match_the_search_page_names(client, session, coordinator_headers):
