@@ -65,11 +65,13 @@ def detail(project_id: int):
     history = db.session.scalars(
         select(ProjectChange).where(ProjectChange.project_id == project.id).order_by(ProjectChange.changed_at.desc(), ProjectChange.id.desc())
     ).all()
+    shown = [change for change in history if change.changes and change.action != "created"]
     # The history keeps English country names: shown in the reader's language through their ISO codes.
-    iso3 = dict(db.session.execute(select(Country.name, Country.iso3)).all()) if history else {}
+    named = {name for change in shown for values in (change.changes.get("countries") or []) for name in (values or [])}
+    iso3 = dict(db.session.execute(select(Country.name, Country.iso3).where(Country.name.in_(named))).all()) \
+        if named else {}
     rows = {change.id: history_rows(change.changes, country=lambda name: country_name((iso3.get(name), name)),
-                                    date=format_date)
-            for change in history if change.changes and change.action != "created"}
+                                    date=format_date) for change in shown}
     return render_template("projects/detail.html", project=project, history=history, history_rows=rows,
                            can_edit=ops.can_edit(current_user, project))
 
