@@ -18,11 +18,15 @@ def create_app(config: dict | None = None) -> Flask:
 
     from adam.config import load_config
 
+    import os
+
+    # instance/ holds the default SQLite file, the development secret and uploads waiting to be imported.
+    instance = (config or {}).get("INSTANCE_PATH") or os.environ.get("ADAM_INSTANCE_PATH") or ROOT / "instance"
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
-        instance_path=str(ROOT / "instance"),
+        instance_path=str(Path(instance).resolve()),
     )
     app.config.update(load_config(Path(app.instance_path), config))
     register_extensions(app)

@@ -6,7 +6,10 @@ database (so parallel runs never collide), dropped at the end.
 """
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -104,8 +107,14 @@ def scratch_database_url(database_url, tmp_path):
     admin.dispose()
 
 
+# Uploads the tests make (IATI files, spreadsheet previews) go to a folder of their own, not the developer's instance/.
+TEST_INSTANCE = Path(tempfile.mkdtemp(prefix="adam-tests-instance-"))
+atexit.register(shutil.rmtree, TEST_INSTANCE, True)
+
+
 def make_test_app(database_url: str, **extra):
     config = {
+        "INSTANCE_PATH": str(TEST_INSTANCE),
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
