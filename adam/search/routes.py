@@ -82,6 +82,11 @@ def usd(amount) -> str:  # noqa: ANN001
     return money(amount, "USD", locale)
 
 
+def _country_shown(iso3: str, name: str) -> str:
+    """A country's name in the interface language, from its ISO code and stored (English) name."""
+    return country_name((iso3, name))
+
+
 @bp.app_template_filter("print_cell")
 def print_cell(value) -> str:  # noqa: ANN001
     """A table cell as people read it: amounts (floats) with the reader's thousands separators and no cents, counts
@@ -111,7 +116,7 @@ def _page(template: str, tab: str, **context):
         context["totals"] = cached("totals", filters, lambda: query.totals(db.session, filters))
     return render_template(
         template, filters=filters, errors=errors, tab=tab, tabs=TABS,
-        choices=cached("choices", None, lambda: search_choices(db.session, gettext, lambda iso3, name: country_name((iso3, name)))),
+        choices=cached("choices", None, lambda: search_choices(db.session, gettext, _country_shown)),
         sorts=SORTS, per_page_choices=PER_PAGE_CHOICES, groupings=GROUPINGS, **context,
     )
 
@@ -136,7 +141,7 @@ def _matrix_page(kind: str, state, compute: Callable[[], coverage.Matrix], row_h
 
     def table() -> Markup:
         # The countries in the order of their names in this language (the matrix itself is shared by languages).
-        matrix = cached(kind, filters, compute).countries_in_order(lambda iso3, name: country_name((iso3, name)))
+        matrix = cached(kind, filters, compute).countries_in_order(_country_shown)
         return Markup(render_template("search/_matrix_table.html", matrix=matrix, tab=kind,
                                       filters=filters, totals=totals, row_header=row_header))
 
@@ -190,7 +195,7 @@ def timeline():
     group_by = request.args.get("group", "country")
     group_by = group_by if group_by in GROUPINGS else "country"
     def shown(key: str, label: str) -> str:  # a group's name as the page shows it (search/timeline.html)
-        return translate(country_name((key, label)) if group_by == "country" else label)
+        return translate(_country_shown(key, label) if group_by == "country" else label)
 
     return _page("search/timeline.html", "timeline", state=state, group_by=group_by, max_projects=MAX_PROJECTS,
                  timeline=build_timeline(db.session, state[0], group_by, name=shown))
@@ -227,7 +232,7 @@ def print_view(view: str):
     # Printed for the reader: headers, statuses, pillar and country names in the interface language (the CSV and
     # XLSX files keep the stored English names).
     names = export.Names(text=lambda msgid, **params: gettext(msgid, **params) if msgid else msgid,
-                         country=lambda iso3, name: country_name((iso3, name)))
+                         country=_country_shown)
     table = export.build_table(db.session, view, filters, group_by, names)
     back = {"results": "search.index", "matrix": "search.matrix", "donors": "search.donors", "map": "search.map",
             "timeline": "search.timeline"}[view]
