@@ -27,3 +27,17 @@ def test_sqlite_file_under_instance_by_default_and_postgres_uses_psycopg3(tmp_pa
     assert load_config(tmp_path)["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{Path(tmp_path) / 'adam.sqlite3'}"
     monkeypatch.setenv("DATABASE_URL", "postgres://u@h/db")
     assert load_config(tmp_path)["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+
+
+def test_adam_instance_path_moves_the_instance_folder(tmp_path, monkeypatch):
+    from adam import ROOT, create_app
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("ADAM_INSTANCE_PATH", str(tmp_path / "elsewhere"))
+    app = create_app()
+    assert app.instance_path == str(tmp_path / "elsewhere")
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'elsewhere' / 'adam.sqlite3'}"
+    assert (tmp_path / "elsewhere" / "secret_key").exists()  # the development secret is kept there too
+    monkeypatch.delenv("ADAM_INSTANCE_PATH")
+    assert create_app({"SECRET_KEY": "x"}).instance_path == str(ROOT / "instance")
