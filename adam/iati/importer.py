@@ -30,7 +30,7 @@ from typing import IO, Any
 
 from sqlalchemy import ARRAY, any_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from adam.collector import collections_paused
 from adam.iati.exporter import EXPORTED_ID, identifier_for, reporter_of
@@ -452,8 +452,11 @@ class _Importer:
                 wanted[int(found.group(1))] = identifier
         if not wanted:
             return
-        for project in self.session.scalars(select(Project).where(Project.id.in_(sorted(wanted)),
-                                                                  Project.iati_identifier.is_(None))):
+        # The reporting organisation as the exporter picks it (reporter_of), loaded with the projects: no query each.
+        found = select(Project).where(Project.id.in_(sorted(wanted)), Project.iati_identifier.is_(None)).options(
+            selectinload(Project.owner_organisation),
+            selectinload(Project.funders).selectinload(ProjectFunder.organisation))
+        for project in self.session.scalars(found):
             reporter = reporter_of(project)
             identifier = wanted[project.id]
             if identifier_for(project, (reporter.iati_identifier or "") if reporter else "") == identifier:
