@@ -90,8 +90,7 @@ def _axis_label(axis: Axis, kind: str, names: Names) -> str:
 
 def matrix_table(matrix: Matrix, title: str, row_header: str, names: Names = AS_STORED) -> Table:
     t = names.text
-    if names is not AS_STORED:
-        matrix = matrix.countries_in_order(names.country)
+    matrix = matrix.countries_in_order(names.country)  # as the page lists them, by the names shown
     headers = [t(row_header)]
     for column in matrix.columns:
         label = _axis_label(column, matrix.column_filter, names)
