@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 from flask import Flask, has_request_context
 
 DEFAULT_LOCALE = "en"
@@ -46,6 +46,11 @@ def number(value, locale: str | None = None) -> str:  # noqa: ANN001
     return format_decimal(value or 0, locale=locale)
 
 
+def percent(share: float, locale: str | None = None) -> str:
+    """A share (0.78) as a whole percentage in the reader's way: "78%", "78 %" (French), "78 %" (Russian)."""
+    return format_percent(share, locale=locale or current_locale())
+
+
 @functools.lru_cache(maxsize=8192)
 def _medium_date(value: dt.date, locale: str) -> str:
     return format_date(value, format="medium", locale=locale)
@@ -68,5 +73,6 @@ def datetime(value: dt.datetime | None, locale: str | None = None) -> str:
 def register(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(number)
+    app.add_template_filter(percent)
     app.add_template_filter(date)
     app.add_template_filter(datetime)

@@ -12,7 +12,8 @@ from flask_babel import get_locale, gettext, refresh
 from flask_login import current_user
 
 from adam.extensions import babel
-from adam.messages import N_, Message, message_from_data
+from adam.formatting import number, percent
+from adam.messages import N_, Amount, Message, Percent, message_from_data
 from adam.textfold import fold
 
 
@@ -48,10 +49,20 @@ def translate(value) -> str:  # noqa: ANN001
     if isinstance(value, dict):  # a Message as stored data (Message.as_data)
         value = message_from_data(value)
     if isinstance(value, Message):
-        # Parameters that are Messages themselves (a filter's name in "Ignored %(label)s …") are translated too.
-        params = {k: translate(v) if isinstance(v, Message) else v for k, v in value.params.items()}
-        return gettext(value.msgid, **params)
+        # Parameters that are Messages themselves (a filter's name in "Ignored %(label)s …") are translated too,
+        # and numbers are written the reader's way.
+        return gettext(value.msgid, **{k: _parameter(v) for k, v in value.params.items()})
     return gettext(str(value))
+
+
+def _parameter(value):  # noqa: ANN001, ANN202
+    if isinstance(value, Message):
+        return translate(value)
+    if isinstance(value, Percent):
+        return percent(float(value))  # as a plain float: Babel reads str(value)
+    if isinstance(value, Amount):
+        return number(round(value))
+    return value
 
 
 def translate_error(error: Exception) -> str:

@@ -8,9 +8,47 @@ def N_(message: str) -> str:
     return message
 
 
+class Percent(float):
+    """A share (0.78) that a message shows as a percentage: "78%" in English text (exports, the API), and in the
+    reader's own way where the web layer translates the message ("78 %" in French)."""
+
+    def __str__(self) -> str:
+        return f"{self:.0%}"
+
+
+class Amount(float):
+    """A sum of money or a count that a message shows as a whole number with thousands grouped: "1,250,000" in
+    English text, "1 250 000" in French where the web layer translates the message."""
+
+    def __str__(self) -> str:
+        return f"{self:,.0f}"
+
+
+# How typed parameters are stored (Message.as_data): {"percent": 0.78}.
+_KINDS = {"percent": Percent, "amount": Amount}
+
+
+def _param_data(value):  # noqa: ANN001, ANN202
+    if isinstance(value, Message):
+        return value.as_data()
+    for kind, cls in _KINDS.items():
+        if isinstance(value, cls):
+            return {kind: float(value)}
+    return value
+
+
+def _param_from_data(value):  # noqa: ANN001, ANN202
+    if isinstance(value, dict) and len(value) == 1:
+        kind, number = next(iter(value.items()))
+        if kind in _KINDS and isinstance(number, (int, float)):
+            return _KINDS[kind](number)
+    return message_from_data(value)
+
+
 class Message(str):
     """A message with parameters, English as a string, that the web layer can still translate: it keeps its
-    catalogue id and its parameters (raise SomeError(Message("Try again in %(minutes)s minute(s).", minutes=5)))."""
+    catalogue id and its parameters (raise SomeError(Message("Try again in %(minutes)s minute(s).", minutes=5))).
+    Numbers that each language writes its own way are given as Percent or Amount."""
 
     msgid: str
     params: dict
@@ -22,14 +60,13 @@ class Message(str):
 
     def as_data(self) -> dict:
         """The message as JSON-ready data (catalogue id and parameters, nested Messages too), for storage."""
-        return {"msgid": self.msgid,
-                "params": {k: v.as_data() if isinstance(v, Message) else v for k, v in self.params.items()}}
+        return {"msgid": self.msgid, "params": {k: _param_data(v) for k, v in self.params.items()}}
 
 
 def message_from_data(data) -> str:  # noqa: ANN001
     """A stored message back as a Message (see Message.as_data); plain text stays as it is."""
     if isinstance(data, dict) and "msgid" in data:
-        params = {k: message_from_data(v) for k, v in (data.get("params") or {}).items()}
+        params = {k: _param_from_data(v) for k, v in (data.get("params") or {}).items()}
         return Message(data["msgid"], **params)
     return data
 

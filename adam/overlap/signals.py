@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adam.messages import N_, Message
+from adam.messages import N_, Amount, Message, Percent
 from adam.overlap.config import DEFAULT_CONFIG, LABEL_DUPLICATE, LABEL_POSSIBLE, OverlapConfig
 from adam.overlap.features import MAX_DAY, MIN_DAY, ProjectFeatures
 from adam.overlap.text import same_language
@@ -145,7 +145,7 @@ def score_pair(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_co
             share = min(1.0, overlap / shorter) if shorter > 0 else 1.0
             add("time_overlap", p["time_overlap"] * share,
                 Message("They run at the same time for about %(months)s months, %(share)s of the shorter project.",
-                        months=f"{_months(min(overlap, shorter)):.0f}", share=f"{share:.0%}"))
+                        months=f"{_months(min(overlap, shorter)):.0f}", share=Percent(share)))
         else:
             add("time_overlap", p["time_overlap"] * 0.5,
                 N_("Their periods intersect (at least one is open-ended or has no dates)."))
@@ -220,21 +220,21 @@ def score_pair(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_co
         ratio = title_cos
         if ratio >= cfg.text_floor:
             add("title_similarity", p["title_similarity"] * _ramp(ratio, cfg.text_floor, cfg.text_full),
-                Message("Titles are %(share)s similar.", share=f"{ratio:.0%}"))
+                Message("Titles are %(share)s similar.", share=Percent(ratio)))
         if text_cos >= cfg.text_floor:
             add("text_similarity", p["text_similarity"] * _ramp(text_cos, cfg.text_floor, cfg.text_full),
-                Message("Summaries and descriptions are %(share)s similar.", share=f"{text_cos:.0%}"))
+                Message("Summaries and descriptions are %(share)s similar.", share=Percent(text_cos)))
 
     if a.budget_usd and b.budget_usd:
         low, high = sorted((a.budget_usd, b.budget_usd))
         if high > 0 and low / high >= cfg.budget_ratio:
             add("similar_budget", p["similar_budget"], Message("Their budgets are within %(share)s of each other.",
-                                                                   share=f"{1 - cfg.budget_ratio:.0%}"))
+                                                                   share=Percent(1 - cfg.budget_ratio)))
         if link and same_amount(a, b, cfg):
             add("partner_amount", p["partner_amount"],
                 Message("The same amount (USD %(amount)s, within %(share)s) in the records of two organisations that "
                         "name each other: typically a grant as the funder and the implementer record it.",
-                        amount=f"{high:,.0f}", share=f"{1 - cfg.same_amount_ratio:.0%}"))
+                        amount=Amount(high), share=Percent(1 - cfg.same_amount_ratio)))
 
     score = max(0, min(100, sum(s.points for s in signals)))
     # A wide-scope pair needs more, unless the same grant amount ties the records of two partners together.

@@ -208,6 +208,36 @@ def test_overlap_evidence_is_worded_in_the_users_language(app):
         assert translate(Message("Titles are %(share)s similar.", share="85%")) == "Los títulos son similares en un 85%."
 
 
+def test_overlap_evidence_writes_percentages_and_amounts_the_readers_way_even_once_stored(app):
+    import datetime as dt
+
+    from flask_babel import force_locale
+
+    from adam.i18n import translate
+    from adam.messages import message_data, message_from_data
+    from adam.overlap.features import ProjectFeatures
+    from adam.overlap.signals import score_pair
+
+    def grant(pid, owner, partner, start):
+        return ProjectFeatures(id=pid, title="Border post mentoring", starts_on=start, ends_on=dt.date(2024, 12, 31),
+                               countries=frozenset({1}), places=frozenset({1}), funders=frozenset({partner}),
+                               implementers=frozenset({owner}), owner=owner, budget_usd=1_250_000.0)
+
+    result = score_pair(grant(1, 10, 20, dt.date(2024, 1, 1)), grant(2, 20, 10, dt.date(2024, 7, 1)), 0.78, 0.0)
+    said = {s.name: s.explanation for s in result.signals}
+    # English text, as the API and the exports have it, is unchanged
+    assert said["title_similarity"] == "Titles are 78% similar."
+    assert "USD 1,250,000, within 1%" in said["partner_amount"]
+    assert "100% of the shorter project" in said["time_overlap"]
+    stored = [message_from_data(message_data(s)) for s in said.values()]  # as a notification keeps them
+    with app.test_request_context(), force_locale("fr"):
+        shown = [translate(s) for s in stored]
+        assert "Les titres sont semblables à 78\xa0%." in shown
+        assert any("1\u202f250\u202f000" in s and "1\xa0%" in s for s in shown), shown
+    with app.test_request_context(), force_locale("es"):
+        assert "Los títulos son similares en un 78\xa0%." in [translate(s) for s in stored]
+
+
 def test_wtforms_own_messages_and_seeded_reference_names_are_translated(client, session):
     page = client.post("/account/login", data={"email": "", "password": ""},
                        headers={"Accept-Language": "ru"}).get_data(as_text=True)
