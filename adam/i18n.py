@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pycountry
 from flask import Flask, has_request_context, request, session
+from babel.lists import format_list
 from flask_babel import get_locale, gettext, refresh
 from flask_login import current_user
 
 from adam.extensions import babel
 from adam.formatting import number, percent
-from adam.messages import N_, Amount, Message, Percent, message_from_data
+from adam.messages import N_, Amount, Listing, Message, Percent, message_from_data
 from adam.textfold import fold
 
 
@@ -62,6 +63,8 @@ def _parameter(value):  # noqa: ANN001, ANN202
         return percent(float(value))  # as a plain float: Babel reads str(value)
     if isinstance(value, Amount):
         return number(round(value))
+    if isinstance(value, Listing):
+        return format_list([translate(name) for name in value], locale=current_language())
     return value
 
 

@@ -24,13 +24,24 @@ class Amount(float):
         return f"{self:,.0f}"
 
 
-# How typed parameters are stored (Message.as_data): {"percent": 0.78}.
+class Listing(tuple):
+    """Names that come from data (themes, pillars) listed in a message: "Border control, Precursor control" in English
+    text; where the web layer translates the message, each name is translated and the list is joined the reader's
+    way ("Contrôle des frontières et Contrôle des précurseurs")."""
+
+    def __str__(self) -> str:
+        return ", ".join(self)
+
+
+# How typed parameters are stored (Message.as_data): {"percent": 0.78}, {"list": ["Border control"]}.
 _KINDS = {"percent": Percent, "amount": Amount}
 
 
 def _param_data(value):  # noqa: ANN001, ANN202
     if isinstance(value, Message):
         return value.as_data()
+    if isinstance(value, Listing):
+        return {"list": list(value)}
     for kind, cls in _KINDS.items():
         if isinstance(value, cls):
             return {kind: float(value)}
@@ -39,16 +50,18 @@ def _param_data(value):  # noqa: ANN001, ANN202
 
 def _param_from_data(value):  # noqa: ANN001, ANN202
     if isinstance(value, dict) and len(value) == 1:
-        kind, number = next(iter(value.items()))
-        if kind in _KINDS and isinstance(number, (int, float)):
-            return _KINDS[kind](number)
+        kind, data = next(iter(value.items()))
+        if kind in _KINDS and isinstance(data, (int, float)):
+            return _KINDS[kind](data)
+        if kind == "list" and isinstance(data, list):
+            return Listing(str(name) for name in data)
     return message_from_data(value)
 
 
 class Message(str):
     """A message with parameters, English as a string, that the web layer can still translate: it keeps its
     catalogue id and its parameters (raise SomeError(Message("Try again in %(minutes)s minute(s).", minutes=5))).
-    Numbers that each language writes its own way are given as Percent or Amount."""
+    Numbers that each language writes its own way are given as Percent or Amount, lists of names as a Listing."""
 
     msgid: str
     params: dict

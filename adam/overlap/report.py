@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session
 
 from adam.collector import collections_paused
 from adam.overlap.config import DEFAULT_CONFIG, OverlapConfig
-from adam.overlap.check import organisation_names
+from adam.overlap.check import evidence_names
 from adam.overlap.decisions import decision_state, decisions_for
 from adam.overlap.engine import ScoredPair, find_all_overlaps
 from adam.overlap.features import ProjectFeatures, RegionCatalogue, load_features, same_features
 from adam.overlap.index import _engine, built_corpus, register_index, register_snapshot
-from adam.overlap.signals import OverlapSignal
+from adam.overlap.signals import EvidenceNames, OverlapSignal
 
 DECIDED_CHOICES = ("undecided", "decided", "all")
 # Where a report's features came from: the register index this process keeps for the save-time check, brought up
@@ -127,12 +127,12 @@ def _organisation_ids(features: list[ProjectFeatures]) -> set[int]:
 
 
 def register_features(session: Session, regions: RegionCatalogue | None = None
-                      ) -> tuple[list[ProjectFeatures], dict[int, str]]:
+                      ) -> tuple[list[ProjectFeatures], EvidenceNames]:
     """Every live project's features loaded from the database, by id, and the names of the organisations they
-    mention (for the evidence)."""
+    mention and of every theme and pillar (for the evidence)."""
     features = sorted(load_features(session, regions=regions or RegionCatalogue(session)).values(),
                       key=lambda f: f.id)
-    return features, organisation_names(session, _organisation_ids(features))
+    return features, evidence_names(session, _organisation_ids(features))
 
 
 def run_report(session: Session, filters: ReportFilters | None = None, cfg: OverlapConfig = DEFAULT_CONFIG,
@@ -167,7 +167,7 @@ def run_report(session: Session, filters: ReportFilters | None = None, cfg: Over
                 last = _COMPUTED.get(engine)
             same = last is not None and same_features(last.features, features)
             organisation_ids = last.organisation_ids if same else _organisation_ids(features)
-            names = organisation_names(session, organisation_ids)  # read every time: a rename shows at once
+            names = evidence_names(session, organisation_ids)  # read every time: a rename shows at once
             if same and last.cfg == cfg and last.names == names:
                 flagged, scored, source = last.flagged, last.scored, REUSED
                 if progress:

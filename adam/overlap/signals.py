@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adam.messages import N_, Amount, Message, Percent
+from adam.messages import N_, Amount, Listing, Message, Percent
 from adam.overlap.config import DEFAULT_CONFIG, LABEL_DUPLICATE, LABEL_POSSIBLE, OverlapConfig
 from adam.overlap.features import MAX_DAY, MIN_DAY, ProjectFeatures
 from adam.overlap.text import same_language
@@ -14,6 +14,31 @@ class OverlapSignal:
     name: str
     explanation: str
     points: int
+
+
+class EvidenceNames(dict):
+    """Organisation id -> name, for the evidence; and the names of themes and pillars by id, so that the evidence
+    says which subjects two projects share ("Same themes: Border control, Precursor control.")."""
+
+    def __init__(self, organisations=(), themes: dict[int, str] | None = None,  # noqa: ANN001
+                 pillars: dict[int, str] | None = None) -> None:
+        super().__init__(organisations)
+        self.themes = dict(themes or {})
+        self.pillars = dict(pillars or {})
+
+    def __eq__(self, other: object) -> bool:  # a report computed with other names is not reused
+        return (super().__eq__(other) and getattr(other, "themes", {}) == self.themes
+                and getattr(other, "pillars", {}) == self.pillars)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _shared_subjects(ids: frozenset[int], catalogue: dict[int, str], named_one: str, named_many: str,
+                     counted_one: str, counted_many: str) -> Message:
+    """Shared themes or pillars in words: by name when every one is known, otherwise counted."""
+    if all(i in catalogue for i in ids):
+        return Message(named_one if len(ids) == 1 else named_many, names=Listing(sorted(catalogue[i] for i in ids)))
+    return Message(counted_one if len(ids) == 1 else counted_many, count=len(ids))
 
 
 @dataclass(slots=True)
@@ -102,7 +127,7 @@ def score_pair(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_co
                cfg: OverlapConfig = DEFAULT_CONFIG, names: dict[int, str] | None = None) -> PairScore:
     """Score a candidate pair from 0 to 100 with its signals. title_cos/text_cos are TF-IDF cosines."""
     p = cfg.points
-    names = names or {}
+    names = names if names is not None else {}  # an EvidenceNames without organisations still names subjects
     signals: list[OverlapSignal] = []
 
     def add(name: str, points: float, explanation: str) -> None:  # positive signals only
@@ -156,15 +181,17 @@ def score_pair(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_co
         add("same_end", p["same_end"], Message("They end within %(days)s days of each other.", days=tolerance))
 
     # Subject
-    if a.pillars & b.pillars:
-        add("shared_pillar", p["shared_pillar"],
-            Message("Same pillar of the Vienna Declaration (%(count)s pillar in common).", count=1)
-            if len(a.pillars & b.pillars) == 1 else
-            Message("Same pillar of the Vienna Declaration (%(count)s pillars in common).", count=len(a.pillars & b.pillars)))
-    if a.themes & b.themes:
-        add("shared_theme", p["shared_theme"],
-            Message("Same themes (%(count)s theme in common).", count=1) if len(a.themes & b.themes) == 1 else
-            Message("Same themes (%(count)s themes in common).", count=len(a.themes & b.themes)))
+    pillars, themes = a.pillars & b.pillars, a.themes & b.themes
+    if pillars:
+        add("shared_pillar", p["shared_pillar"], _shared_subjects(
+            pillars, getattr(names, "pillars", {}),
+            N_("Same pillar of the Vienna Declaration: %(names)s."), N_("Same pillars of the Vienna Declaration: %(names)s."),
+            N_("Same pillar of the Vienna Declaration (%(count)s pillar in common)."),
+            N_("Same pillar of the Vienna Declaration (%(count)s pillars in common).")))
+    if themes:
+        add("shared_theme", p["shared_theme"], _shared_subjects(
+            themes, getattr(names, "themes", {}), N_("Same theme: %(names)s."), N_("Same themes: %(names)s."),
+            N_("Same themes (%(count)s theme in common)."), N_("Same themes (%(count)s themes in common).")))
     shared_sectors = a.sectors & b.sectors
     if shared_sectors:
         add("shared_sector", p["shared_sector"], Message("Same DAC sectors (%(sectors)s).", sectors=", ".join(sorted(shared_sectors)[:5])))
@@ -173,7 +200,7 @@ def score_pair(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_co
     if institutions:
         add("shared_institution", p["shared_institution"],
             Message("Same beneficiary institution: %(names)s.", names=named(institutions)))
-    if institutions and a.themes & b.themes and overlap > 0:
+    if institutions and themes and overlap > 0:
         add("institution_theme_time", p["institution_theme_time"],
             Message("The same institution (%(names)s) is assisted on the same theme in the same months.",
                     names=named(institutions)))

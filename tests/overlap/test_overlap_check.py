@@ -45,6 +45,17 @@ def test_a_draft_sees_the_same_project_entered_by_another_donor(session):
     assert session.scalars(select(Project).where(Project.title == TITLE)).all() == [existing]  # draft not saved
 
 
+def test_the_evidence_names_the_themes_and_the_pillar_both_projects_share(session):
+    make_project(session, TITLE, donors=("Japan",), themes=("border-control", "container-control"))
+    said = {s.name: s.explanation for s in check_project(session, draft(session))[0].signals}
+    assert said["shared_theme"] == "Same theme: Border control."
+    assert said["shared_pillar"] == "Same pillar of the Vienna Declaration: Regional initiatives."
+    both = draft(session)
+    both.themes = [theme(session, "container-control"), theme(session, "border-control")]
+    said = {s.name: s.explanation for s in check_project(session, both)[0].signals}
+    assert said["shared_theme"] == "Same themes: Border control, Container control."
+
+
 def test_withdrawn_and_other_country_projects_are_never_candidates(session):
     withdrawn = make_project(session, TITLE)
     withdrawn.withdrawn_at = dt.datetime.now(dt.timezone.utc)

@@ -37,6 +37,16 @@ def test_coordinator_sees_all_pairs_side_by_side_with_evidence(client, session):
     assert "Same beneficiary institution" in page and "Record decision" in page
 
 
+def test_the_report_names_the_shared_theme_and_pillar_in_the_readers_language(client, session):
+    two_pairs(session)
+    coordinator = make_user(session, role="coordinator", language="fr")
+    session.commit()
+    login(client, coordinator)
+    page = client.get("/overlaps/").get_data(as_text=True)
+    assert "Même thème : Contrôle des frontières." in page
+    assert "Même pilier de la Déclaration de Vienne : Initiatives régionales." in page
+
+
 def test_focal_point_sees_only_pairs_involving_their_projects_and_cannot_decide(client, session):
     a, b, c, d = two_pairs(session)
     fp = make_user(session, org="Germany")
