@@ -70,6 +70,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", 25)),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "adam@localhost"),
         "PUBLIC_READ_ONLY": os.environ.get("ADAM_PUBLIC_READ_ONLY") == "1",
+        # An IATI upload whose worker has not shown it is alive for this long is shown as interrupted.
+        "IMPORT_JOB_STALE_SECONDS": int(os.environ.get("ADAM_IMPORT_JOB_STALE_SECONDS", 300)),
     }
     config.update(overrides)
     config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])

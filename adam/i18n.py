@@ -27,7 +27,7 @@ DEFAULT_LANGUAGE = "en"
 DATA_LABELS = (
     N_("possible overlap"), N_("likely duplicate"),
     N_("Created"), N_("Updated"), N_("Withdrawn"), N_("Restored"), N_("Merged"),
-    N_("queued"), N_("running"), N_("done"), N_("failed"),
+    N_("queued"), N_("running"), N_("done"), N_("failed"), N_("interrupted"),
     N_("created"), N_("updated"), N_("unchanged"), N_("rejected"), N_("warning"), N_("error"),
     N_("Country x pillar"), N_("Donor x country"), N_("Projects by country"),
     N_("ID"), N_("Start"), N_("End"), N_("Group"), N_("Lane"), N_("Regions"),

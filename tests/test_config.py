@@ -41,3 +41,11 @@ def test_adam_instance_path_moves_the_instance_folder(tmp_path, monkeypatch):
     assert (tmp_path / "elsewhere" / "secret_key").exists()  # the development secret is kept there too
     monkeypatch.delenv("ADAM_INSTANCE_PATH")
     assert create_app({"SECRET_KEY": "x"}).instance_path == str(ROOT / "instance")
+
+
+def test_an_import_job_is_judged_interrupted_after_five_silent_minutes_unless_configured(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x")
+    monkeypatch.delenv("ADAM_IMPORT_JOB_STALE_SECONDS", raising=False)
+    assert load_config(tmp_path)["IMPORT_JOB_STALE_SECONDS"] == 300
+    monkeypatch.setenv("ADAM_IMPORT_JOB_STALE_SECONDS", "900")
+    assert load_config(tmp_path)["IMPORT_JOB_STALE_SECONDS"] == 900

@@ -28,3 +28,24 @@ def test_models_and_migrations_agree(_migrated_app):
                 "compare_type": True, "render_as_batch": True, "include_name": include_in_autogenerate})
             differences = compare_metadata(context, db.metadata)
     assert differences == []
+
+
+def test_users_who_already_follow_countries_have_chosen_after_0006(scratch_database_url):
+    from sqlalchemy import text
+
+    app = make_test_app(scratch_database_url)
+    with app.app_context():
+        upgrade(revision="0005_iati_speed")
+        user = ("INSERT INTO users (id, email, name, role, password_hash, active, created_at, failed_logins) "
+                "VALUES (:id, :email, 'U', 'focal_point', 'x', :yes, CURRENT_TIMESTAMP, 0)")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO countries (id, iso3, iso2, name) VALUES (1, 'TJK', 'TJ', 'Tajikistan')"))
+            for uid in (1, 2):
+                conn.execute(text(user), {"id": uid, "email": f"u{uid}@example.org", "yes": True})
+            conn.execute(text("INSERT INTO followed_countries (user_id, country_id) VALUES (1, 1)"))
+        upgrade(revision="0006_follows_chosen")
+        with db.engine.connect() as conn:
+            chosen = dict(conn.execute(text("SELECT id, follows_chosen FROM users ORDER BY id")).all())
+        assert chosen == {1: True, 2: False}  # user 2 never chose: still follows their organisation's country
+        downgrade(revision="base")
+        db.engine.dispose()

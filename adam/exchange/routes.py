@@ -52,11 +52,12 @@ def index():
     jobs_list = []
     if current_user.is_coordinator:
         jobs_list = db.session.scalars(select(ImportJob).order_by(ImportJob.id.desc()).limit(10)).all()
+    job_statuses = jobs.shown_statuses(jobs_list, current_app.config["IMPORT_JOB_STALE_SECONDS"])
     countries = db.session.scalars(select(Country).order_by(Country.name)).all()
     organisations = db.session.scalars(select(Organisation).where(Organisation.active.is_(True))
                                        .order_by(Organisation.name)).all()
-    return render_template("exchange/index.html", jobs=jobs_list, countries=countries, organisations=organisations,
-                           statuses=STATUSES, upload_form=_iati_form())
+    return render_template("exchange/index.html", jobs=jobs_list, job_statuses=job_statuses, countries=countries,
+                           organisations=organisations, statuses=STATUSES, upload_form=_iati_form())
 
 
 # --- IATI import -----------------------------------------------------------------------------------------------
@@ -98,7 +99,8 @@ def iati_import():
 @coordinator_required
 def iati_job(job_id: int):
     job = db.get_or_404(ImportJob, job_id)
-    return render_template("exchange/iati_job.html", job=job, progress=jobs.progress_of(job))
+    return render_template("exchange/iati_job.html", job=job,
+                           progress=jobs.progress_of(job, current_app.config["IMPORT_JOB_STALE_SECONDS"]))
 
 
 @bp.get("/iati/jobs/<int:job_id>/status")
@@ -107,7 +109,8 @@ def iati_job_status(job_id: int):
     job = db.get_or_404(ImportJob, job_id)
     db.session.refresh(job)
     # The page shows the state in the reader's language while it polls; status stays the code.
-    return jsonify(jobs.progress_of(job) | {"status_label": translate(job.status)})
+    progress = jobs.progress_of(job, current_app.config["IMPORT_JOB_STALE_SECONDS"])
+    return jsonify(progress | {"status_label": translate(progress["status"])})
 
 
 @bp.get("/iati/jobs/<int:job_id>/report.json")

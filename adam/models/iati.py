@@ -32,7 +32,7 @@ class ImportJob(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     file_name: Mapped[str] = mapped_column(String(255))
-    # queued | running | done | failed
+    # queued | running | done | failed; shown as interrupted when its worker is gone (adam.exchange.jobs)
     status: Mapped[str] = mapped_column(String(20), default="queued")
     bytes_done: Mapped[int] = mapped_column(Integer, default=0)
     bytes_total: Mapped[int] = mapped_column(Integer, default=0)
@@ -41,3 +41,5 @@ class ImportJob(Base):
     report: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Last sign of life of the worker: when it started and, on PostgreSQL, after every batch.
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

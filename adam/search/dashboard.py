@@ -32,9 +32,10 @@ def followed_country_ids(session: Session, user: User) -> list[int]:
 
 
 def watched_countries(session: Session, user: User) -> list[Country]:
-    """The countries a user follows; by default the country of their organisation, if it has one."""
+    """The countries a user follows; until they choose, the country of their organisation, if it has one. A user
+    who saved an empty list follows none."""
     ids = followed_country_ids(session, user)
-    if not ids and user.organisation is not None and user.organisation.country_id:
+    if not ids and not user.follows_chosen and user.organisation is not None and user.organisation.country_id:
         ids = [user.organisation.country_id]
     if not ids:
         return []
@@ -42,11 +43,13 @@ def watched_countries(session: Session, user: User) -> list[Country]:
 
 
 def set_followed_countries(session: Session, user: User, country_ids: list[int]) -> None:
-    """Replace the countries a user follows (unknown ids are ignored). Adds and flushes; the caller commits."""
+    """Replace the countries a user follows (unknown ids are ignored; none is a choice too, kept as such). Adds and
+    flushes; the caller commits."""
     known = set(session.scalars(select(Country.id).where(Country.id.in_(country_ids)))) if country_ids else set()
     session.execute(delete(followed_countries).where(followed_countries.c.user_id == user.id))
     if known:
         session.execute(insert(followed_countries), [{"user_id": user.id, "country_id": cid} for cid in sorted(known)])
+    user.follows_chosen = True
     session.flush()
 
 

@@ -254,7 +254,10 @@ def follow():
     if form.validate_on_submit():
         set_followed_countries(db.session, current_user, form.countries.data or [])
         db.session.commit()
-        flash(gettext("The countries you follow were saved."), "success")
+        if form.countries.data:
+            flash(gettext("The countries you follow were saved."), "success")
+        else:
+            flash(gettext("You now follow no country."), "success")
     else:
         flash(gettext("Choose countries from the list."), "danger")
     return redirect(url_for("main.index"))

@@ -17,7 +17,7 @@
           percent.textContent = job.percent;
           activities.textContent = job.activities;
           status.textContent = job.status_label || job.status;
-          if (job.status === "done" || job.status === "failed") {
+          if (job.status !== "queued" && job.status !== "running") {  // done, failed or interrupted
             window.location.reload();
           } else {
             window.setTimeout(poll, 1000);

@@ -1,6 +1,7 @@
 """The IATI pages: upload with background progress (coordinators only), the report, and the export download."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import time
@@ -215,3 +216,87 @@ def test_search_result_exports_as_valid_iati_with_exactly_its_projects(client, s
     assert "nothing to export" in empty.get_data(as_text=True)  # an IATI document needs an activity
     bad = client.get("/exchange/iati/search.xml?country=XXX&start=notadate", follow_redirects=True)
     assert "Nothing exported" in bad.get_data(as_text=True)
+
+
+def _job_left_running(session, user, minutes_ago: float) -> ImportJob:
+    """A job whose worker is gone: the process stopped mid-import and nothing updates the row any more."""
+    started = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=minutes_ago)
+    job = ImportJob(user_id=user.id, file_name="donor.xml", status="running", bytes_total=1000, bytes_done=0,
+                    created_at=started)
+    session.add(job)
+    session.commit()
+    return job
+
+
+def test_a_job_whose_worker_stopped_is_shown_interrupted_when_polled_and_listed(client, session, app, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_JOB_STALE_SECONDS", 300)
+    user = f.make_user(session, "coordinator", org="UNODC")
+    job = _job_left_running(session, user, minutes_ago=30)
+    login(client, user)
+    status = client.get(f"/exchange/iati/jobs/{job.id}/status").get_json()
+    # exchange.js stops polling on any state but queued and running, and reloads the page to show it.
+    assert status["status"] == "interrupted" and status["status_label"] == "interrupted"
+    page = " ".join(client.get(f"/exchange/iati/jobs/{job.id}").get_data(as_text=True).split())
+    assert "data-status-url" not in page  # no more polling
+    assert "An interrupted import stopped before it ended" in page and "Upload the file again" in page
+    listed = client.get("/exchange/").get_data(as_text=True)
+    assert "<td>interrupted</td>" in listed and "<td>running</td>" not in listed
+    script = client.get("/static/js/exchange.js").get_data(as_text=True)
+    assert 'job.status !== "queued" && job.status !== "running"' in script
+
+    user.language = "fr"
+    session.commit()
+    assert client.get(f"/exchange/iati/jobs/{job.id}/status").get_json()["status_label"] == "interrompu"
+    page = " ".join(client.get(f"/exchange/iati/jobs/{job.id}").get_data(as_text=True).split())
+    assert "Importez de nouveau le fichier" in page
+
+
+def test_a_running_job_with_a_recent_heartbeat_is_still_running(client, session, app, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_JOB_STALE_SECONDS", 300)
+    user = f.make_user(session, "coordinator", org="UNODC")
+    job = _job_left_running(session, user, minutes_ago=60)
+    job.heartbeat_at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=30)  # a long import, still beating
+    session.commit()
+    login(client, user)
+    assert client.get(f"/exchange/iati/jobs/{job.id}/status").get_json()["status"] == "running"
+    assert "data-status-url" in client.get(f"/exchange/iati/jobs/{job.id}").get_data(as_text=True)
+    monkeypatch.setitem(app.config, "IMPORT_JOB_STALE_SECONDS", 10)
+    assert client.get(f"/exchange/iati/jobs/{job.id}/status").get_json()["status"] == "interrupted"
+
+
+def test_the_worker_shows_it_is_alive_while_it_imports(client, session, app, monkeypatch, backend):
+    """PostgreSQL: the worker's heartbeat is committed per batch, seen by every process. SQLite allows one writer,
+    which the import is from its first write to its commit: the write lock it holds is its proof of life."""
+    import adam.iati.importer as importer
+    from adam.exchange import jobs
+
+    monkeypatch.setitem(app.config, "IMPORT_JOBS_INLINE", True)
+    login(client, f.make_user(session, "coordinator", org="UNODC"))
+    session.commit()
+    seen = []
+    real_import = importer.import_files
+
+    def import_in_small_batches(s, paths, progress, **options):
+        def watched(done, total, activities):
+            progress(done, total, activities)
+            with db.engine.connect() as conn:
+                job_id, started = conn.execute(select(ImportJob.id, ImportJob.created_at)).one()
+                if backend == "postgresql":
+                    beat = conn.scalar(select(ImportJob.heartbeat_at).where(ImportJob.id == job_id))
+                    seen.append(beat)
+                else:  # an old heartbeat, and yet alive: the import holds the write lock
+                    old = ImportJob(id=job_id, status="running", created_at=started,
+                                    heartbeat_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1))
+                    seen.append(jobs.shown_statuses([old], stale_seconds=1)[job_id])
+        return real_import(s, paths, progress=watched, batch_size=5, **options)
+
+    monkeypatch.setattr(importer, "import_files", import_in_small_batches)
+    before = dt.datetime.now(dt.timezone.utc)
+    upload(client, (FIXTURES / "dportal-ebola-0-sample.xml").read_bytes(), "ebola.xml")
+    assert len(seen) >= 3  # 14 activities in batches of 5, then the end
+    if backend == "postgresql":
+        assert all(beat is not None and beat >= before for beat in seen)
+        assert seen == sorted(seen) and seen[-1] > seen[0]  # moved on with the batches
+    else:
+        assert set(seen) == {"running"}
+    assert session.scalars(select(ImportJob)).one().status == "done"

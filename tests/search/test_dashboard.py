@@ -13,6 +13,17 @@ def _changed(session, project, action="updated", changes=None):
     session.flush()
 
 
+def _signed_in_at_a_tajik_agency(client, session, register):
+    """A focal point of an organisation based in Tajikistan, with a recent change there; signed in."""
+    dca = organisation(session, "Drug Control Agency of Tajikistan")
+    dca.country_id = session.scalar(select(Country.id).where(Country.iso3 == "TJK"))
+    user = make_user(session, "focal_point", dca)
+    _changed(session, register["regional"])
+    session.commit()
+    login(client, user)
+    return user
+
+
 def test_dashboard_lists_my_organisations_projects_only(client, session, register):
     user = make_user(session, "focal_point", "UK")
     session.commit()
@@ -51,12 +62,7 @@ def test_following_an_unknown_country_is_refused_and_changes_nothing(client, ses
 
 
 def test_a_user_follows_their_organisations_country_by_default(client, session, register):
-    dca = organisation(session, "Drug Control Agency of Tajikistan")
-    dca.country_id = session.scalar(select(Country.id).where(Country.iso3 == "TJK"))
-    user = make_user(session, "focal_point", dca)
-    _changed(session, register["regional"])
-    session.commit()
-    login(client, user)
+    _signed_in_at_a_tajik_agency(client, session, register)
     page = client.get("/").get_data(as_text=True)
     assert "Following Tajikistan" in page
     assert "Northern route interdiction network" in page[page.index('id="recent-changes"'):]
@@ -65,3 +71,20 @@ def test_a_user_follows_their_organisations_country_by_default(client, session, 
 def test_follow_needs_login(client, register):
     response = client.post("/search/follow", data={"countries": ["1"]})
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_user_who_clears_every_country_follows_none_not_their_organisations(client, session, register):
+    user = _signed_in_at_a_tajik_agency(client, session, register)
+    assert "Following Tajikistan" in client.get("/").get_data(as_text=True)
+
+    # An empty selection sends no "countries" field at all.
+    page = client.post("/search/follow", data={}, follow_redirects=True).get_data(as_text=True)
+    assert "Following Tajikistan" not in page and 'id="recent-changes"' not in page
+    assert "You now follow no country." in page
+    page = client.get("/").get_data(as_text=True)
+    assert "Following Tajikistan" not in page
+    assert "You follow no country: you cleared the list." in page
+    assert '<details class="follow-countries" open>' in page  # the way back is in sight
+
+    client.post("/search/follow", data={"countries": [str(user.organisation.country_id)]})
+    assert "Following Tajikistan" in client.get("/").get_data(as_text=True)
