@@ -72,7 +72,9 @@ def report():
     form, result = _report()
     pairs, page, projects = [], Page(1, PER_PAGE, 0), {}
     if result is not None:
-        page = Page(max(1, request.args.get("page", 1, type=int)), PER_PAGE, len(result.pairs))
+        page = Page(1, PER_PAGE, len(result.pairs))
+        # A page past the last (the last pair of the last page was just decided, an old link) shows the last one.
+        page.page = min(max(1, request.args.get("page", 1, type=int)), page.pages)
         pairs = result.pairs[(page.page - 1) * PER_PAGE: page.page * PER_PAGE]
         ids = {p.a.id for p in pairs} | {p.b.id for p in pairs}
         projects = {p.id: p for p in db.session.scalars(select(Project).where(Project.id.in_(ids)))} if ids else {}
