@@ -22,3 +22,19 @@ def test_a_page_past_the_last_shows_the_last_page(client, session, monkeypatch):
         assert "No flagged pair in this scope." not in page and "Page 2 of 2" in page
         assert (TITLE in page) == (TITLE in last) != (TITLE in first)
     assert "Page 1 of 2" in client.get("/overlaps/?page=-4").get_data(as_text=True)
+
+
+def test_the_print_view_speaks_the_readers_language_and_the_files_keep_the_stored_words(client, session):
+    a, b, c, d = two_pairs(session)
+    coordinator = make_user(session, role="coordinator", language="fr")
+    session.commit()
+    login(client, coordinator)
+    client.post("/overlaps/decide", data={"project_a": c.id, "project_b": d.id, "decision": "complementary"})
+    page = client.get("/overlaps/print?decided=all").get_data(as_text=True)
+    assert "Tadjikistan" in page and "Kirghizistan" in page  # not Tajikistan, Kyrgyzstan
+    assert "doublon probable" in page and "likely duplicate" not in page
+    assert "Same beneficiary institution" not in page and "Même institution bénéficiaire" in page
+    assert ">undecided<" not in page and ">decided<" not in page and ">complementary<" not in page
+    csv_text = client.get("/overlaps/export.csv?decided=all").get_data(as_text=True)
+    assert "Tajikistan" in csv_text and "likely duplicate" in csv_text and "complementary" in csv_text
+    assert "Same beneficiary institution" in csv_text and ",undecided," in csv_text and ",decided," in csv_text
