@@ -1,10 +1,6 @@
 """The report as rows for CSV and XLSX (the same rows the print view shows)."""
 from __future__ import annotations
 
-import csv
-import io
-
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,7 +8,8 @@ from adam.messages import N_
 from adam.models import Country
 from adam.overlap.features import ProjectFeatures
 from adam.overlap.report import Report
-from adam.search.export import AS_STORED, Names
+from adam.search.export import AS_STORED, Names, Table
+from adam.search.export import to_csv as table_csv, to_xlsx as table_xlsx
 from adam.textfold import fold
 
 HEADERS = ["Rank", "Score", "Label", "State", "Decision", "Project A id", "Project A title", "Project A donors",
@@ -47,28 +44,14 @@ def report_rows(session: Session, report: Report, names: Names = AS_STORED) -> l
     return rows
 
 
-def _safe(value):  # noqa: ANN001, ANN202
-    # Spreadsheet formula injection: text starting with = + - @ is shown as text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+def _table(rows: list[list]) -> Table:
+    return Table("Overlaps", HEADERS, rows)
 
 
-def to_csv(rows: list[list]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HEADERS)
-    for row in rows:
-        writer.writerow([_safe(v) for v in row])
-    return out.getvalue()
+def to_csv(rows: list[list]) -> bytes:
+    """UTF-8 with a BOM (Cyrillic titles open right in spreadsheet programs), formula-like text made inert."""
+    return table_csv(_table(rows))
 
 
 def to_xlsx(rows: list[list]) -> bytes:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Overlaps")
-    ws.append(HEADERS)
-    for row in rows:
-        ws.append([_safe(v) for v in row])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return table_xlsx(_table(rows))

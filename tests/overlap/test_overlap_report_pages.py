@@ -1,8 +1,11 @@
 """The duplicate-check report as its readers meet it: pages, the print view in their language, the exports."""
 from __future__ import annotations
 
+import csv
+import io
+
 from adam.overlap_web import routes
-from tests.factories import make_user
+from tests.factories import make_project, make_user
 from tests.helpers import login
 from tests.overlap.test_overlap_report import TITLE, two_pairs
 
@@ -35,6 +38,26 @@ def test_the_print_view_speaks_the_readers_language_and_the_files_keep_the_store
     assert "doublon probable" in page and "likely duplicate" not in page
     assert "Same beneficiary institution" not in page and "Même institution bénéficiaire" in page
     assert ">undecided<" not in page and ">decided<" not in page and ">complementary<" not in page
-    csv_text = client.get("/overlaps/export.csv?decided=all").get_data(as_text=True)
+    csv_text = client.get("/overlaps/export.csv?decided=all").data.decode("utf-8-sig")
     assert "Tajikistan" in csv_text and "likely duplicate" in csv_text and "complementary" in csv_text
     assert "Same beneficiary institution" in csv_text and ",undecided," in csv_text and ",decided," in csv_text
+
+
+def test_the_csv_file_opens_right_in_a_spreadsheet(client, session):
+    # Without a byte order mark spreadsheet programs read UTF-8 as the local code page: Cyrillic becomes mojibake.
+    title = "Обучение сотрудников таможни профилированию контейнеров в Душанбе"
+    make_project(session, title, donors=("UK",), institutions=("Customs Service of Tajikistan",))
+    make_project(session, title, donors=("Japan",), institutions=("Customs Service of Tajikistan",))
+    login(client, make_user(session, role="coordinator"))
+    session.commit()
+    data = client.get("/overlaps/export.csv").data
+    assert data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Rank", "Score", "Label"] and rows[1][6] == title
+
+
+def test_the_cli_writes_the_same_csv_file(app, session, tmp_path):
+    two_pairs(session)
+    out = tmp_path / "overlaps.csv"
+    assert app.test_cli_runner().invoke(args=["overlap-report", "--out", str(out)]).exit_code == 0
+    assert out.read_bytes().startswith("\ufeffRank,Score".encode())
