@@ -61,3 +61,26 @@ def test_the_cli_writes_the_same_csv_file(app, session, tmp_path):
     out = tmp_path / "overlaps.csv"
     assert app.test_cli_runner().invoke(args=["overlap-report", "--out", str(out)]).exit_code == 0
     assert out.read_bytes().startswith("\ufeffRank,Score".encode())
+
+
+def test_counts_are_written_as_the_reader_writes_numbers(client, session, monkeypatch):
+    run_report = routes.run_report
+
+    def a_large_register(*args, **kwargs):  # as after an IATI import: thousands of projects and of pairs
+        report = run_report(*args, **kwargs)
+        report.projects, report.pairs = 12345, report.pairs * 600
+        return report
+
+    monkeypatch.setattr(routes, "run_report", a_large_register)
+    monkeypatch.setattr(routes, "PER_PAGE", 1)
+    two_pairs(session)
+    coordinator = make_user(session, role="coordinator")
+    session.commit()
+    login(client, coordinator)
+    page = client.get("/overlaps/").get_data(as_text=True)
+    assert "1,200 flagged pairs among 12,345 projects." in page and "Page 1 of 1,200 (1,200 in all)" in page
+    coordinator.language = "fr"
+    session.commit()
+    page = client.get("/overlaps/?page=1200").get_data(as_text=True)
+    assert "1\u202f200 paires signalées parmi 12\u202f345 projets." in page
+    assert "Page 1\u202f200 sur 1\u202f200 (1\u202f200 au total)" in page
