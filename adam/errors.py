@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from adam.messages import N_
@@ -83,9 +84,22 @@ def json_error(error: HTTPException):
     return response
 
 
+# A browser form refused by the CSRF check (flask_wtf says "The CSRF session token is missing." and the like): most
+# often the page was opened before the session ended (the browser was closed and its tabs restored, a sign-out in
+# another tab). Said in the reader's language, with what to do.
+FORM_EXPIRED = N_("This form was sent from a page opened before your session ended or changed, so ADAM could not "
+                  "check that it came from you, and nothing was saved. Go back, reload the page and send it again.")
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
         if wants_json_response():
             return json_error(error)
         return render_template("error.html", error=error), error.code
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(error: CSRFError):
+        if wants_json_response():
+            return json_error(error)
+        return render_template("error.html", error=error, description=FORM_EXPIRED), error.code

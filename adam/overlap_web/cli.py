@@ -67,7 +67,7 @@ def overlap_report(countries, region, pillars, donors, period_start, period_end,
         report = run_report(db.session, filters, progress=progress)
     rows = report_rows(db.session, report)
     if out.suffix.lower() == ".csv":
-        out.write_text(to_csv(rows), encoding="utf-8")
+        out.write_bytes(to_csv(rows))
     else:
         out.write_bytes(to_xlsx(rows))
     click.echo(f"{len(rows)} flagged pairs among {report.projects} projects "

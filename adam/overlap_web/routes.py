@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from adam.extensions import db
-from adam.i18n import translate_error
+from adam.i18n import country_name, translate, translate_error
 from adam.models import Project
 from adam.navigation import add_nav_item
 from adam.overlap.decisions import DecisionError, decide
@@ -18,6 +18,7 @@ from adam.overlap.features import load_features
 from adam.overlap.report import run_report
 from adam.overlap_web.exports import report_rows, to_csv, to_xlsx
 from adam.overlap_web.forms import DecisionForm, ReportFilterForm
+from adam.search.export import Names
 from adam.security import coordinator_required
 
 bp = Blueprint("overlap", __name__, url_prefix="/overlaps")
@@ -72,7 +73,9 @@ def report():
     form, result = _report()
     pairs, page, projects = [], Page(1, PER_PAGE, 0), {}
     if result is not None:
-        page = Page(max(1, request.args.get("page", 1, type=int)), PER_PAGE, len(result.pairs))
+        page = Page(1, PER_PAGE, len(result.pairs))
+        # A page past the last (the last pair of the last page was just decided, an old link) shows the last one.
+        page.page = min(max(1, request.args.get("page", 1, type=int)), page.pages)
         pairs = result.pairs[(page.page - 1) * PER_PAGE: page.page * PER_PAGE]
         ids = {p.a.id for p in pairs} | {p.b.id for p in pairs}
         projects = {p.id: p for p in db.session.scalars(select(Project).where(Project.id.in_(ids)))} if ids else {}
@@ -105,7 +108,10 @@ def print_view():
         abort(422)
     from adam.overlap_web.exports import HEADERS
 
-    return render_template("overlap/print.html", headers=HEADERS, rows=report_rows(db.session, result),
+    # Printed for the reader: labels, states, decisions, countries and evidence in the interface language (the CSV
+    # and XLSX files keep the stored English words).
+    names = Names(text=lambda value, **params: translate(value), country=lambda iso3, name: country_name((iso3, name)))
+    return render_template("overlap/print.html", headers=HEADERS, rows=report_rows(db.session, result, names),
                            report=result)
 
 

@@ -76,6 +76,16 @@ def detail(project_id: int):
                            can_edit=ops.can_edit(current_user, project))
 
 
+def _overlaps_seen(results: list) -> bool:
+    """Whether the user saw every possible overlap before "Save anyway": after a change in the form the check may
+    find other projects, which are shown first. (The warning lists them in the field overlaps_seen; a request
+    without it confirms whatever is found.)"""
+    if "overlaps_seen" not in request.form:
+        return True
+    seen = {part.strip() for part in request.form["overlaps_seen"].split(",")}
+    return all(str(r.other.id) in seen for r in results)
+
+
 def _save(form: ProjectForm, project: Project | None):
     """Validate, run the overlap check, then create or update. Returns a response or None to re-show the form."""
     data = form.to_input()
@@ -85,7 +95,7 @@ def _save(form: ProjectForm, project: Project | None):
         form.apply_errors(exc.errors)
         return None, []
     results = check_draft(db.session, draft, editing=project)
-    if results and not form.confirm_overlaps.data:
+    if results and not (form.confirm_overlaps.data and _overlaps_seen(results)):
         return None, results
     try:
         if project is None:

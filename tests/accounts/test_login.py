@@ -108,7 +108,19 @@ def test_csrf_is_required_on_forms_when_enabled(database_url, _migrated_app):
     app = make_test_app(database_url, WTF_CSRF_ENABLED=True)
     client = app.test_client()
     response = client.post("/account/login", data={"email": "a@example.org", "password": "whatever12345"})
-    assert response.status_code == 400 and b"CSRF" in response.data
+    assert response.status_code == 400 and "reload the page and send it again" in response.get_data(as_text=True)
+
+
+def test_a_form_refused_by_the_csrf_check_says_what_to_do_in_the_readers_language(database_url, _migrated_app):
+    # E.g. the browser was closed and its tabs restored: the session (and its CSRF token) is gone, the page is not.
+    app = make_test_app(database_url, WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    response = client.post("/account/login", data={"email": "a@example.org", "password": "whatever12345",
+                                                   "csrf_token": "from-a-page-of-an-old-session"},
+                           headers={"Accept-Language": "fr"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "CSRF" not in page
+    assert "rechargez la page" in page and "Requête incorrecte" in page
 
 
 def test_security_headers_are_set(client):

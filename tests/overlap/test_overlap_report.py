@@ -114,7 +114,7 @@ def test_exports_and_print_view_carry_the_same_pairs(client, session):
     two_pairs(session)
     login(client, make_user(session, role="coordinator"))
     session.commit()
-    csv_text = client.get("/overlaps/export.csv").get_data(as_text=True)
+    csv_text = client.get("/overlaps/export.csv").data.decode("utf-8-sig")
     assert csv_text.splitlines()[0].startswith("Rank,Score,Label")
     assert len(csv_text.strip().splitlines()) == 3
     wb = load_workbook(io.BytesIO(client.get("/overlaps/export.xlsx").data))
