@@ -7,6 +7,7 @@ from adam.messages import N_, Amount, Listing, Message, Percent
 from adam.overlap.config import DEFAULT_CONFIG, LABEL_DUPLICATE, LABEL_POSSIBLE, OverlapConfig
 from adam.overlap.features import MAX_DAY, MIN_DAY, ProjectFeatures
 from adam.overlap.text import same_language
+from adam.project_vocabulary import ACTIVITY_TYPES
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +206,9 @@ def score_pair(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_co
             Message("The same institution (%(names)s) is assisted on the same theme in the same months.",
                     names=named(institutions)))
     if a.activity_type and a.activity_type == b.activity_type:
-        add("same_activity_type", p["same_activity_type"], Message("Same kind of activity (%(activity)s).", activity=a.activity_type))
+        # by its label, which the web layer translates ("training" is "Training", "Formation" in French)
+        kind = Message(ACTIVITY_TYPES.get(a.activity_type, a.activity_type))
+        add("same_activity_type", p["same_activity_type"], Message("Same kind of activity (%(activity)s).", activity=kind))
 
     # Organisations
     if a.funders & b.funders:

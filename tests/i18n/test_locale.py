@@ -208,7 +208,7 @@ def test_overlap_evidence_is_worded_in_the_users_language(app):
         assert translate(Message("Titles are %(share)s similar.", share="85%")) == "Los títulos son similares en un 85%."
 
 
-def test_overlap_evidence_writes_percentages_and_amounts_the_readers_way_even_once_stored(app):
+def test_overlap_evidence_writes_numbers_and_activity_types_the_readers_way_even_once_stored(app):
     import datetime as dt
 
     from flask_babel import force_locale
@@ -221,7 +221,8 @@ def test_overlap_evidence_writes_percentages_and_amounts_the_readers_way_even_on
     def grant(pid, owner, partner, start):
         return ProjectFeatures(id=pid, title="Border post mentoring", starts_on=start, ends_on=dt.date(2024, 12, 31),
                                countries=frozenset({1}), places=frozenset({1}), funders=frozenset({partner}),
-                               implementers=frozenset({owner}), owner=owner, budget_usd=1_250_000.0)
+                               implementers=frozenset({owner}), owner=owner, budget_usd=1_250_000.0,
+                               activity_type="training")
 
     result = score_pair(grant(1, 10, 20, dt.date(2024, 1, 1)), grant(2, 20, 10, dt.date(2024, 7, 1)), 0.78, 0.0)
     said = {s.name: s.explanation for s in result.signals}
@@ -229,11 +230,13 @@ def test_overlap_evidence_writes_percentages_and_amounts_the_readers_way_even_on
     assert said["title_similarity"] == "Titles are 78% similar."
     assert "USD 1,250,000, within 1%" in said["partner_amount"]
     assert "100% of the shorter project" in said["time_overlap"]
+    assert said["same_activity_type"] == "Same kind of activity (Training)."  # its label, not the stored code
     stored = [message_from_data(message_data(s)) for s in said.values()]  # as a notification keeps them
     with app.test_request_context(), force_locale("fr"):
         shown = [translate(s) for s in stored]
         assert "Les titres sont semblables à 78\xa0%." in shown
         assert any("1\u202f250\u202f000" in s and "1\xa0%" in s for s in shown), shown
+        assert "Même type d'activité (Formation)." in shown
     with app.test_request_context(), force_locale("es"):
         assert "Los títulos son similares en un 78\xa0%." in [translate(s) for s in stored]
 
