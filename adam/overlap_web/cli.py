@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import click
@@ -56,7 +57,7 @@ def overlap_report(countries, region, pillars, donors, period_start, period_end,
         period_start=period_start.date() if period_start else None,
         period_end=period_end.date() if period_end else None, min_score=min_score, decided=decided,
     )
-    with click.progressbar(length=100, label="Comparing projects", file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(length=100, label="Comparing projects", file=sys.stderr) as bar:
         done = [0]
 
         def progress(step: int, steps: int) -> None:
