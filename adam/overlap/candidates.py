@@ -64,6 +64,8 @@ class Corpus:
     linked: np.ndarray  # states links to other activities (the pairs it states are scored in Python: stated_links)
     title_orgs: sp.csr_matrix  # the organisation whose name the title is (ProjectFeatures.title_organisation)
     title_org: np.ndarray      # whether the title is an organisation's name
+    title_countries: sp.csr_matrix  # the countries the title names (ProjectFeatures.title_countries)
+    title_named: np.ndarray         # whether the title names a country
     title_idf: Idf | None = None
     text_idf: Idf | None = None
     # Codes of sectors, activity types and languages: a corpus built with another's codes compares with it.
@@ -115,9 +117,12 @@ class Corpus:
         wide = np.array([f.wide for f in features], dtype=bool)
         linked = np.array([bool(f.related) for f in features], dtype=bool)
         intervals = np.array([f.interval(cfg.undated_years) for f in features], dtype=np.int64).reshape(-1, 2)
+        title_countries = _incidence(n, [f.title_countries for f in features])
+        title_named = np.array([bool(f.title_countries) for f in features], dtype=bool)
         return cls(features, titles, texts, funders, implementers, owners, partners, institutions, owner_ids,
                    intervals[:, 0], intervals[:, 1], countries, places, pillars, themes, sectors, activity, language,
-                   budget, raw_start, raw_end, wide, linked, title_orgs, title_org, title_idf, text_idf, codes)
+                   budget, raw_start, raw_end, wide, linked, title_orgs, title_org, title_countries, title_named,
+                   title_idf, text_idf, codes)
 
     def cosines(self, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Title and text cosines of the row pairs (i[k], j[k])."""
@@ -331,7 +336,7 @@ def _chunk_pairs(corpus: Corpus, left: _Side, a: int, b: int, right: _Side, lo: 
 # may be left out (text_free_sets).
 # (Keys absent from cfg.points are ignored: title_organisation, on main, gives points only with a partner link.)
 OUTSIDE_ZERO = ("stated_link", "shared_institution", "institution_theme_time", "partner_chain", "partner_one_way",
-                "partner_amount", "title_organisation")
+                "partner_amount", "same_grant_terms", "title_organisation")
 DONOR_OR_IMPLEMENTER = ("same_donor", "same_implementer")
 SAME_START = "same_start"
 
@@ -389,9 +394,9 @@ def profile_title_at_least(cfg: OverlapConfig) -> tuple[float, ...]:
     of that profile cannot be flagged unless it shares an institution or has a partner link (0: none).
 
     Why this is lossless: a pair with no shared institution and no partner link gets nothing from OUTSIDE_ZERO
-    (stated links are scored apart, by the worded scorer; partner_amount and title_organisation need a partner
-    link), nothing from the PROFILE signals its profile says give nothing (the profile is computed exactly as
-    signal_points computes them: pair_profiles), and from every other signal at most its ceiling
+    (stated links are scored apart, by the worded scorer; partner_amount, same_grant_terms and title_organisation
+    need a partner link), nothing from the PROFILE signals its profile says give nothing (the profile is computed
+    exactly as signal_points computes them: pair_profiles), and from every other signal at most its ceiling
     (vector.points_at_most), whatever its dates, budget, text and language. Under a cosine c its title gives at
     most title_points(c) (the points do not decrease with the cosine). So when that most stays under the lowest
     threshold for a cosine under c, no such pair of the profile under c is flagged. The cosines are tried

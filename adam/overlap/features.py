@@ -25,6 +25,7 @@ from adam.models.project import (
     project_themes,
 )
 from adam.models.reference import region_countries
+from adam.textfold import fold
 
 # Day numbers standing for "no known start" and "still running".
 MIN_DAY = -(10**9)
@@ -58,6 +59,8 @@ class ProjectFeatures:
     # The organisation whose name the title is ("World Vision Afghanistan"): a record of that organisation's own
     # programme in a country, which the grants it carries out are part of.
     title_organisation: int | None = None
+    # The countries the title names ("Ebola Crisis Response Liberia"), as countries_named gives them.
+    title_countries: frozenset[int] = frozenset()
     label: str = field(default="", repr=False)
 
     @property
@@ -129,6 +132,43 @@ def _names_place(text: str) -> bool:
         return True
     names = _country_names()
     return any(words[i:i + len(name)] == name for i, w in enumerate(words) if w in names for name in names[w])
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+# Country names that are common words in titles ("Réunion de coordination", "New Jersey").
+_NOT_A_COUNTRY_IN_A_TITLE = frozenset({("reunion",), ("jersey",)})
+
+
+def _title_words(text: str) -> list[str]:
+    return _LETTERS.findall(fold(text or ""))
+
+
+@lru_cache(maxsize=1)
+def _country_words() -> dict[str, tuple[tuple[tuple[str, ...], int], ...]]:
+    """Every country's names (ISO, common, official and ADAM's own) as folded words, by their first word, each
+    with the country's column: its rank among ISO 3166's alpha-3 codes (the same in every corpus)."""
+    import pycountry
+
+    from adam.refdata import country_name
+
+    column = {code: k for k, code in enumerate(sorted(c.alpha_3 for c in pycountry.countries))}
+    by_first: dict[str, set[tuple[tuple[str, ...], int]]] = defaultdict(set)
+    for c in pycountry.countries:
+        for n in (c.name, getattr(c, "common_name", None), getattr(c, "official_name", None), country_name(c)):
+            words = tuple(_title_words(n)) if n else ()
+            if words and words not in _NOT_A_COUNTRY_IN_A_TITLE:
+                by_first[words[0]].add((words, column[c.alpha_3]))
+    return {first: tuple(names) for first, names in by_first.items()}
+
+
+def countries_named(title: str | None) -> frozenset[int]:
+    """The countries a title names by one of their names, whole words, case and accents aside ("Ebola Crisis
+    Response Liberia", "BurkinaFaso" not), as columns of _country_words. A name inside a longer one counts too:
+    "South Sudan" names South Sudan and Sudan, so that it meets a title that says "Sudan"."""
+    names = _country_words()
+    words = _title_words(title)
+    return frozenset(column for i, word in enumerate(words) if word in names
+                     for name, column in names[word] if tuple(words[i:i + len(name)]) == name)
 
 
 def _is_tagline(head: str, tail: str) -> bool:
@@ -320,6 +360,7 @@ def features_from_project(project: Project, regions: RegionCatalogue) -> Project
         related=frozenset(r.iati_identifier for r in project.related_activities if r.iati_identifier),
         budget_usd=float(project.budget_usd) if project.budget_usd is not None else None,
         title_organisation=regions.organisation_titled(project.title),
+        title_countries=countries_named(project.title),
     )
 
 
@@ -460,5 +501,6 @@ def load_features(session: Session, ids: Iterable[int] | None = None, regions: R
             related=related.get(pid, empty),
             budget_usd=float(budget_usd) if budget_usd is not None else None,
             title_organisation=titled(title),
+            title_countries=countries_named(title),
         )
     return result

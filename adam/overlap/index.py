@@ -163,7 +163,7 @@ class RegisterIndex:
         self.row_of = {f.id: i for i, f in enumerate(features)}
         self.csc = {name: getattr(c, name).tocsc() for name in
                     ("titles", "texts", "institutions", "funders", "implementers", "owners", "partners",
-                     "countries", "places", "pillars", "themes", "sectors")}
+                     "countries", "places", "pillars", "themes", "sectors", "title_countries")}
         by_place, wide = place_blocks(features)
         self.by_identifier: dict[str, list[int]] = defaultdict(list)
         self.stating: dict[str, list[int]] = defaultdict(list)
@@ -316,6 +316,8 @@ class RegisterIndex:
             li=full(codes["language"].get(language, -1) if language else 0), lj=c.language[rows],
             bi=full(draft.budget_usd or 0.0, np.float64), bj=c.budget[rows],
             title_org=self._title_organisations(draft, rows),
+            other_countries_named=(full(bool(draft.title_countries), bool) & c.title_named[rows]
+                                   & ~_hits(csc["title_countries"], draft.title_countries)[rows]),
         )
 
     def _title_organisations(self, draft: ProjectFeatures, rows: np.ndarray) -> np.ndarray:

@@ -265,6 +265,17 @@ def score_pair(a: ProjectFeatures, b: ProjectFeatures, title_cos: float, text_co
                 Message("The same amount (USD %(amount)s, within %(share)s) in the records of two organisations that "
                         "name each other: typically a grant as the funder and the implementer record it.",
                         amount=Amount(high), share=Percent(1 - cfg.same_amount_ratio)))
+        if (link and high > 0 and low / high >= cfg.identical_amount_ratio and a.starts_on is not None
+                and a.starts_on == b.starts_on and a.ends_on is not None and a.ends_on == b.ends_on):
+            add("same_grant_terms", p["same_grant_terms"],
+                N_("The same start and end days and the same amount, to a thousandth, in the records of two "
+                   "organisations that name each other: one grant, as the funder and the implementer record it."))
+    if (p["titles_name_other_countries"] and a.title_countries and b.title_countries
+            and not a.title_countries & b.title_countries):
+        signals.append(OverlapSignal(
+            "titles_name_other_countries", N_("Each title names a country, and not the same one: typically two "
+                                              "country lines of one programme, not one project entered twice."),
+            int(round(p["titles_name_other_countries"]))))
 
     score = max(0, min(100, sum(s.points for s in signals)))
     # A wide-scope pair needs more, unless the same grant amount ties the records of two partners together.

@@ -65,13 +65,14 @@ class PairInputs:
     bi: np.ndarray | None = None
     bj: np.ndarray | None = None
     title_org: np.ndarray | None = None       # the title of one is the name of an organisation the other names
+    other_countries_named: np.ndarray | None = None  # both titles name countries, none in common
 
 
 # Inputs gathered from per-row arrays (cheap) and from incidence matrices (shares: set intersections).
 ROW_INPUTS = ("wide", "a0", "a1", "b0", "b1", "rs_i", "rs_j", "re_i", "re_j", "act_i", "act_j", "oi", "oj",
               "other_identifier", "li", "lj", "bi", "bj")
 SHARE_INPUTS = ("shared_country", "shared_place", "pillar", "theme", "sector", "institution", "donor",
-                "implementer", "link_ab", "link_ba", "title_org")
+                "implementer", "link_ab", "link_ba", "title_org", "other_countries_named")
 INPUTS = ROW_INPUTS + SHARE_INPUTS
 
 
@@ -97,6 +98,7 @@ def pair_inputs(c: Corpus, i: np.ndarray, j: np.ndarray, known: dict[str, np.nda
         "link_ba": lambda: shares_cross(c.owners, c.partners, j, i),
         "li": lambda: c.language[i], "lj": lambda: c.language[j], "bi": lambda: c.budget[i], "bj": lambda: c.budget[j],
         "title_org": lambda: title_organisations(c, i, j),
+        "other_countries_named": lambda: c.title_named[i] & c.title_named[j] & ~shares(c.title_countries, i, j),
     }
     return PairInputs(**{name: known[name] if name in known else gather[name]()
                          for name in INPUTS if name in wanted or name in known})
@@ -200,6 +202,14 @@ def signal_points(x: PairInputs, title_cos: np.ndarray | None, text_cos: np.ndar
         out["similar_budget"] = _pts(p["similar_budget"], _same_amount_ratio(bi, bj, cfg.budget_ratio))
         if link is not None:
             out["partner_amount"] = _pts(p["partner_amount"], _same_amount(bi, bj, cfg) & (link > 0))
+            if _known(rs_i, rs_j, re_i, re_j):
+                same_days = (rs_i >= 0) & (rs_i == rs_j) & (re_i >= 0) & (re_i == re_j)
+                out["same_grant_terms"] = _pts(
+                    p["same_grant_terms"],
+                    same_days & _same_amount_ratio(bi, bj, cfg.identical_amount_ratio) & (link > 0))
+    if _known(x.other_countries_named):
+        penalty = p["titles_name_other_countries"]
+        out["titles_name_other_countries"] = np.where(x.other_countries_named, np.rint(penalty), 0.0) if penalty else 0.0
     return out
 
 

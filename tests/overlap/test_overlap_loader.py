@@ -21,7 +21,14 @@ from adam.models.project import (
     project_regions,
     project_themes,
 )
-from adam.overlap.features import ProjectFeatures, RegionCatalogue, _as_date, features_from_project, load_features
+from adam.overlap.features import (
+    ProjectFeatures,
+    RegionCatalogue,
+    _as_date,
+    countries_named,
+    features_from_project,
+    load_features,
+)
 from adam.overlap.report import register_features
 from tests.factories import make_project, organisation
 
@@ -79,6 +86,7 @@ def reference_load_features(session, ids=None, regions=None, include_withdrawn=F
             iati_identifier=iati_identifier, related=frozenset(related.get(pid, empty)),
             budget_usd=float(budget_usd) if budget_usd is not None else None,
             title_organisation=regions.organisation_titled(title),
+            title_countries=countries_named(title),
         )
     return result
 

@@ -230,6 +230,10 @@ def test_vectorised_scores_equal_the_worded_ones_for_the_new_signals():
              implementers=frozenset({200, 600})),
         feat(7, owner=200, funders=frozenset({100}), implementers=frozenset({200}), budget_usd=1_000_000.0,
              countries=frozenset(), places=frozenset(), wide=True, iati_identifier="XM-B-3"),
+        # titles that name other countries (Liberia, Guinea), and one that names Guinea among others
+        feat(8, title="Ebola crisis response", owner=700, title_countries=frozenset({10})),
+        feat(9, title="Ebola crisis response", owner=800, title_countries=frozenset({11})),
+        feat(10, title="Ebola crisis response", owner=900, title_countries=frozenset({11, 12})),
     ]
     for cfg in (DEFAULT_CONFIG, OverlapConfig(text_across_languages=False), OverlapConfig(amount_pins_place=False)):
         corpus = Corpus.build(projects, cfg)
@@ -242,7 +246,8 @@ def test_vectorised_scores_equal_the_worded_ones_for_the_new_signals():
             assert s == expected.score, (i, j, names(expected))
             assert (s >= th) == (expected.label is not None)
             seen |= set(names(expected))
-        assert {"partner_amount", "same_publisher", "same_registrant"} <= seen
+        assert {"partner_amount", "same_grant_terms", "same_publisher", "same_registrant",
+                "titles_name_other_countries"} <= seen
 
 
 def test_title_naming_an_organisation_the_other_names_counts_with_a_partner_link():
@@ -276,7 +281,8 @@ def test_the_same_grant_amount_between_partners_pins_a_wide_scope_pair_to_the_no
                  implementers=frozenset({900}), countries=frozenset(), places=frozenset(), wide=True,
                  budget_usd=1_750_000.0)
     implementer = feat(2, title="Rapid response fund for humanitarian emergencies", owner=200,
-                       funders=frozenset({100}), implementers=frozenset({200}), budget_usd=1_749_999.48)
+                       funders=frozenset({100}), implementers=frozenset({200}), budget_usd=1_749_999.48,
+                       ends_on=D(2024, 11, 30))  # not the same end day: same_grant_terms stays out of it
     cfg = DEFAULT_CONFIG
     r = score_pair(donor, implementer, 0.45, 0.0, cfg)
     assert "partner_amount" in names(r) and "partner_one_way" in names(r) and r.wide_scope
@@ -334,3 +340,32 @@ def test_the_same_institution_on_the_same_theme_in_the_same_months_is_flagged_wh
                                for p, q, tc, xc in zip(i, j, t.tolist(), x.tolist())]
     flagged, _ = find_all_overlaps(projects)
     assert [p.key for p in flagged] == [(1, 2)]
+
+
+def test_the_same_grant_terms_between_partners_count_and_titles_naming_other_countries_count_against():
+    from adam.overlap.features import countries_named
+
+    donor = feat(1, owner=100, funders=frozenset({100}), implementers=frozenset({200}), budget_usd=3_440_280.0)
+    implementer = feat(2, owner=200, funders=frozenset({100}), implementers=frozenset({200}), budget_usd=3_440_280.34)
+    assert names(score_pair(donor, implementer, 0.3, 0.0))["same_grant_terms"] == 10
+    # a day apart, a hundredth of the amount apart, or no partner link: not the same grant's terms
+    for other in (feat(2, owner=200, funders=frozenset({100}), implementers=frozenset({200}), budget_usd=3_440_280.0,
+                       starts_on=D(2024, 1, 2)),
+                  feat(2, owner=200, funders=frozenset({100}), implementers=frozenset({200}), budget_usd=3_406_000.0),
+                  feat(2, owner=300, funders=frozenset({300}), implementers=frozenset({300}), budget_usd=3_440_280.0)):
+        assert "same_grant_terms" not in names(score_pair(donor, other, 0.3, 0.0))
+
+    liberia, guinea = countries_named("Ebola Crisis Response Liberia"), countries_named("Ebola crisis response GUINEA")
+    assert liberia and guinea and not liberia & guinea
+    assert guinea < countries_named("Ebola response in Guinea-Bissau and Papua New Guinea")  # names within names
+    assert countries_named("South Sudan: COVID-19") & countries_named("Sudan COVID-19 response")
+    assert countries_named("Côte d'Ivoire") == countries_named("COTE D IVOIRE") != frozenset()
+    assert countries_named("Réunion de coordination régionale") == countries_named("Regional response") == frozenset()
+    a = feat(1, title="Ebola Crisis Response Liberia", owner=100, title_countries=liberia)
+    b = feat(2, title="Ebola Crisis Response Guinea", owner=200, title_countries=guinea)
+    got = names(score_pair(a, b, 0.8, 0.0))
+    assert got["titles_name_other_countries"] == -25
+    # one title naming no country, or both naming the same: no discount
+    assert "titles_name_other_countries" not in names(score_pair(a, feat(2, owner=200), 0.8, 0.0))
+    assert "titles_name_other_countries" not in names(
+        score_pair(a, feat(2, owner=200, title_countries=liberia | guinea), 0.8, 0.0))
