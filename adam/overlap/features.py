@@ -161,12 +161,30 @@ def _country_words() -> dict[str, tuple[tuple[tuple[str, ...], int], ...]]:
     return {first: tuple(names) for first, names in by_first.items()}
 
 
+# ASCII letters kept (lower-cased), every other byte a space: ASCII titles are split into words at C speed.
+_ASCII_WORDS = bytes(code | 0x20 if chr(code).isalpha() else 0x20 for code in range(128)) + b" " * 128
+
+
+@lru_cache(maxsize=1)
+def _country_words_ascii() -> dict[bytes, tuple[tuple[tuple[bytes, ...], int], ...]]:
+    """_country_words with its words as ASCII bytes (the names are ASCII once folded)."""
+    return {first.encode(): tuple((tuple(w.encode() for w in name), column) for name, column in names)
+            for first, names in _country_words().items() if first.isascii()}
+
+
 def countries_named(title: str | None) -> frozenset[int]:
     """The countries a title names by one of their names, whole words, case and accents aside ("Ebola Crisis
     Response Liberia", "BurkinaFaso" not), as columns of _country_words. A name inside a longer one counts too:
-    "South Sudan" names South Sudan and Sudan, so that it meets a title that says "Sudan"."""
-    names = _country_words()
-    words = _title_words(title)
+    "South Sudan" names South Sudan and Sudan, so that it meets a title that says "Sudan".
+
+    Every project's title is read when the register is loaded (3 µs a title with a regular expression, 1 µs so)."""
+    title = title or ""
+    if title.isascii():
+        names, words = _country_words_ascii(), title.encode("ascii").translate(_ASCII_WORDS).split()
+    else:
+        names, words = _country_words(), _title_words(title)
+    if names.keys().isdisjoint(words):
+        return frozenset()
     return frozenset(column for i, word in enumerate(words) if word in names
                      for name, column in names[word] if tuple(words[i:i + len(name)]) == name)
 
