@@ -146,3 +146,13 @@ def test_a_wrong_current_password_is_told_at_the_current_password(client, sessio
     assert weak.status_code == 422 and re.search(r'id="new-error"><li>Use more than digits.</li>', weak.get_data(as_text=True))
     session.expire_all()
     assert session.get(User, user.id).check_password(PASSWORD)
+
+
+def test_login_page_while_signed_in_follows_a_safe_next_target(client, session):
+    user = f.make_user(session, email="fiona@example.org")
+    session.commit()
+    login(client, user)
+    assert client.get("/account/login?next=/projects/").location == "/projects/"
+    assert client.get("/account/login?next=https://evil.example/").location == "/"
+    assert client.get("/account/login?next=//evil.example/").location == "/"
+    assert client.get("/account/login").location == "/"
