@@ -11,7 +11,8 @@ from adam.extensions import db
 from adam.formatting import date as format_date
 from adam.i18n import by_country_name, country_name, translate
 from adam.models import STATUSES, Country, Organisation, Pillar, Project, ProjectChange
-from adam.projects import operations as ops
+from adam.messages import Message
+from adam.projects import operations as ops, reasons
 from adam.projects.forms import ListFilterForm, ProjectForm, WithdrawForm
 from adam.projects.history import history_rows
 from adam.projects.overlap_hooks import after_saved, check_draft
@@ -54,6 +55,13 @@ def _get_project(project_id: int) -> Project:
     return db.get_or_404(Project, project_id)
 
 
+def _reason_shown(stored: str) -> str:
+    # ADAM's own reasons ("Duplicate of project #12") are stored in English: shown in the reader's language; a
+    # person's own words as they wrote them.
+    text = reasons.readable(stored)
+    return translate(text) if isinstance(text, Message) else text
+
+
 @bp.get("/<int:project_id>")
 @public_or_login_required
 def detail(project_id: int):
@@ -72,7 +80,9 @@ def detail(project_id: int):
         if named else {}
     rows = {change.id: history_rows(change.changes, country=lambda name: country_name((iso3.get(name), name)),
                                     date=format_date) for change in shown}
+    notes = {change.id: _reason_shown(change.note) for change in history if change.note}
     return render_template("projects/detail.html", project=project, history=history, history_rows=rows,
+                           history_notes=notes, withdrawn_reason=_reason_shown(project.withdrawn_reason),
                            can_edit=ops.can_edit(current_user, project))
 
 

@@ -110,6 +110,29 @@ def test_decision_silences_the_pair_and_duplicate_withdraws_one_record(client, s
     assert r.status_code == 302 and session.scalars(select(OverlapDecision)).all() == [decision]
 
 
+def test_a_duplicate_withdrawn_from_the_report_says_why_in_the_readers_language(client, session):
+    a, b, c, d = two_pairs(session)
+    login(client, make_user(session, role="coordinator", language="ru"))
+    session.commit()
+    client.post("/overlaps/decide", data={"project_a": a.id, "project_b": b.id, "decision": "duplicate",
+                                          "note": "entered twice", "withdraw": "b"})
+    client.post("/overlaps/decide", data={"project_a": c.id, "project_b": d.id, "decision": "duplicate",
+                                          "note": "", "withdraw": "merge-b"})
+    # English where it is stored (exports, the API); the page in the reader's language, the note as written
+    assert session.get(Project, b.id).withdrawn_reason == f"Duplicate of project #{a.id}: entered twice"
+    page = client.get(f"/projects/{b.id}").get_data(as_text=True)
+    assert "Duplicate of project" not in page and page.count(f"Дубликат проекта #{a.id}: entered twice") == 2
+    merged = client.get(f"/projects/{d.id}").get_data(as_text=True)
+    assert "Merged into" not in merged and f"Объединён с проектом #{c.id}" in merged
+    kept = client.get(f"/projects/{c.id}").get_data(as_text=True)
+    assert "Merged from" not in kept and f"Объединён с ним проект #{d.id}" in kept
+    # a person's own reason stays as written
+    session.get(Project, a.id).withdrawn_at, session.get(Project, a.id).withdrawn_reason = b.created_at, "Merged"
+    session.commit()
+    assert "Withdrawn on" not in client.get(f"/projects/{a.id}").get_data(as_text=True)
+    assert ": Merged</p>" in client.get(f"/projects/{a.id}").get_data(as_text=True)
+
+
 def test_exports_and_print_view_carry_the_same_pairs(client, session):
     two_pairs(session)
     login(client, make_user(session, role="coordinator"))
