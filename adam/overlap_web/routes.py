@@ -121,13 +121,9 @@ def decide_pair():
     form = DecisionForm()
     back = request.referrer or url_for("overlap.report")
     if not form.validate_on_submit():
-        flash(gettext("The decision was not recorded: %(reasons)s", reasons="; ".join(
-            f"{getattr(form, k).label.text}: {', '.join(v)}" for k, v in form.errors.items())), "error")
+        flash(gettext("The decision was not recorded: %(reasons)s", reasons=" ".join(form.problems())), "error")
         return redirect(back)
-    try:
-        ids = [int(form.project_a.data), int(form.project_b.data)]
-    except ValueError:
-        abort(400)
+    ids = [int(form.project_a.data), int(form.project_b.data)]
     features = load_features(db.session, ids)
     if len(features) != 2:
         flash(gettext("The decision was not recorded: one of the projects does not exist or was withdrawn."), "error")

@@ -133,6 +133,26 @@ def test_a_duplicate_withdrawn_from_the_report_says_why_in_the_readers_language(
     assert ": Merged</p>" in client.get(f"/projects/{a.id}").get_data(as_text=True)
 
 
+def test_a_tampered_decision_is_refused_with_a_clear_message_in_the_readers_language(client, session):
+    a, b, c, d = two_pairs(session)
+    login(client, make_user(session, role="coordinator", language="ru"))
+    session.commit()
+    pair_missing = "Пара проектов не указана или неверна: обновите отчёт и попробуйте снова."
+    expected = [
+        ({"project_a": a.id, "project_b": b.id, "decision": "maybe"}, "Выберите решение из списка."),
+        ({"project_a": a.id, "project_b": b.id}, "Выберите решение из списка."),
+        ({"project_a": a.id, "decision": "duplicate"}, pair_missing),
+        ({"project_a": "abc", "project_b": b.id, "decision": "duplicate"}, pair_missing),
+        ({"project_a": a.id, "project_b": b.id, "decision": "duplicate", "withdraw": "zzz"},
+         "Выберите из списка, какую запись оставить, отозвать или объединить."),
+    ]
+    for data, message in expected:
+        response = client.post("/overlaps/decide", data=data, follow_redirects=True)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and f"Решение не записано: {message}</p>" in page, data
+    assert session.scalars(select(OverlapDecision)).all() == []
+
+
 def test_exports_and_print_view_carry_the_same_pairs(client, session):
     two_pairs(session)
     login(client, make_user(session, role="coordinator"))
