@@ -153,6 +153,26 @@ def test_a_tampered_decision_is_refused_with_a_clear_message_in_the_readers_lang
     assert session.scalars(select(OverlapDecision)).all() == []
 
 
+def test_a_reopened_pair_shows_the_earlier_decision_who_made_it_when_and_its_note(client, session):
+    a, b, c, d = two_pairs(session)
+    login(client, make_user(session, role="coordinator", name="Olga Petrova"))
+    session.commit()
+    client.post("/overlaps/decide", data={"project_a": a.id, "project_b": b.id, "decision": "complementary",
+                                          "note": "UK trains, Japan equips"})
+    decided_page = client.get("/overlaps/?decided=all").get_data(as_text=True)
+    session.get(Project, b.id).summary = "Profiling courses, now also in Khujand."  # a material change
+    session.commit()
+    page = client.get("/overlaps/").get_data(as_text=True)
+    when = session.scalars(select(OverlapDecision)).one().decided_at
+    # above the pair's projects (the form below holds the note too)
+    heads = [shown[shown.index('class="overlap-head"'):shown.index('class="overlap-sides"')]
+             for shown in (page, decided_page)]
+    assert "re-opened: a project changed after the decision" in heads[0]
+    for head in heads:
+        assert "Olga Petrova" in head and "UK trains, Japan equips" in head and "Complementary" in head
+        assert str(when.year) in head
+
+
 def test_exports_and_print_view_carry_the_same_pairs(client, session):
     two_pairs(session)
     login(client, make_user(session, role="coordinator"))
