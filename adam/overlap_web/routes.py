@@ -111,8 +111,10 @@ def print_view():
     # Printed for the reader: labels, states, decisions, countries and evidence in the interface language (the CSV
     # and XLSX files keep the stored English words).
     names = Names(text=lambda value, **params: translate(value), country=lambda iso3, name: country_name((iso3, name)))
-    return render_template("overlap/print.html", headers=HEADERS, rows=report_rows(db.session, result, names),
-                           report=result)
+    # By column: "Project A title" as project_a_title (the page groups the 16 columns in four).
+    keys = [header.lower().replace(" ", "_") for header in HEADERS]
+    rows = [dict(zip(keys, row)) for row in report_rows(db.session, result, names)]
+    return render_template("overlap/print.html", rows=rows, report=result)
 
 
 @bp.post("/decide")
