@@ -9,7 +9,7 @@ from pathlib import Path
 import pycountry
 from flask import Flask, has_request_context, request, session
 from babel.lists import format_list
-from flask_babel import get_locale, gettext, refresh
+from flask_babel import get_locale, gettext, ngettext, refresh
 from flask_login import current_user
 
 from adam.extensions import babel
@@ -52,7 +52,10 @@ def translate(value) -> str:  # noqa: ANN001
     if isinstance(value, Message):
         # Parameters that are Messages themselves (a filter's name in "Ignored %(label)s …") are translated too,
         # and numbers are written the reader's way.
-        return gettext(value.msgid, **{k: _parameter(v) for k, v in value.params.items()})
+        params = {k: _parameter(v) for k, v in value.params.items()}
+        if value.plural is not None:
+            return ngettext(value.msgid, value.plural, **params)
+        return gettext(value.msgid, **params)
     return gettext(str(value))
 
 

@@ -60,11 +60,13 @@ def _param_from_data(value):  # noqa: ANN001, ANN202
 
 class Message(str):
     """A message with parameters, English as a string, that the web layer can still translate: it keeps its
-    catalogue id and its parameters (raise SomeError(Message("Try again in %(minutes)s minute(s).", minutes=5))).
-    Numbers that each language writes its own way are given as Percent or Amount, lists of names as a Listing."""
+    catalogue id and its parameters (raise SomeError(Message("Signed in as %(email)s.", email=email))).
+    Numbers that each language writes its own way are given as Percent or Amount, lists of names as a Listing;
+    a message whose words follow a count is made with ngettext below."""
 
     msgid: str
     params: dict
+    plural: str | None = None
 
     def __new__(cls, msgid: str, **params) -> "Message":
         text = super().__new__(cls, msgid % params if params else msgid)
@@ -73,13 +75,28 @@ class Message(str):
 
     def as_data(self) -> dict:
         """The message as JSON-ready data (catalogue id and parameters, nested Messages too), for storage."""
-        return {"msgid": self.msgid, "params": {k: _param_data(v) for k, v in self.params.items()}}
+        data = {"msgid": self.msgid, "params": {k: _param_data(v) for k, v in self.params.items()}}
+        if self.plural is not None:
+            data["plural"] = self.plural
+        return data
+
+
+def ngettext(singular: str, plural: str, num: int, **params) -> Message:  # noqa: ANN003
+    """A Message whose words follow the count `num` ("Try again in %(num)s minute." / "... minutes."): English
+    picks its form here; the web layer picks the reader's (Russian has three). Named like gettext's own function,
+    so that the catalogue extraction keeps both forms."""
+    params["num"] = num
+    text = Message(singular if num == 1 else plural, **params)
+    text.msgid, text.plural = singular, plural
+    return text
 
 
 def message_from_data(data) -> str:  # noqa: ANN001
     """A stored message back as a Message (see Message.as_data); plain text stays as it is."""
     if isinstance(data, dict) and "msgid" in data:
         params = {k: _param_from_data(v) for k, v in (data.get("params") or {}).items()}
+        if data.get("plural") and isinstance(params.get("num"), int):
+            return ngettext(data["msgid"], data["plural"], **params)
         return Message(data["msgid"], **params)
     return data
 

@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from adam.messages import N_, Message
+from adam.messages import N_, Message, ngettext
 from adam.models import ROLES, AuditEvent, Organisation, User, utcnow
 
 MIN_PASSWORD_LENGTH = 10
@@ -53,7 +53,8 @@ def authenticate(session: Session, email: str, password: str, *, max_failures: i
     if user is not None and user.locked_until and _aware(user.locked_until) > now:
         audit(session, "login_locked", user, ip, email=email)
         wait = int((_aware(user.locked_until) - now).total_seconds() // 60) + 1
-        raise AccountError(Message("Too many failed attempts. Try again in %(minutes)s minute(s).", minutes=wait))
+        raise AccountError(ngettext("Too many failed attempts. Try again in %(num)s minute.",
+                                    "Too many failed attempts. Try again in %(num)s minutes.", wait))
     if user is None or not user.check_password(password) or not user.active:
         if user is not None:
             user.failed_logins = (user.failed_logins or 0) + 1

@@ -16,14 +16,16 @@ worker that was only slow still writes its result when it ends).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 
 from adam.extensions import db
 from adam.models import ImportJob, User
@@ -71,6 +73,33 @@ def shown_statuses(jobs: Iterable[ImportJob], stale_seconds: float) -> dict[int,
     if silent and not (db.engine.dialect.name == "sqlite" and _sqlite_writer_active(db.engine)):
         shown.update(dict.fromkeys(silent, INTERRUPTED))
     return shown
+
+
+# The upload of a job whose process stopped mid-import stays on disk (the worker's clean-up below never ran). Each
+# new upload sweeps such folders once this old, when their job is over (done, failed, interrupted) or gone.
+IMPORT_KEEP_SECONDS = 24 * 3600
+_UPLOAD_FOLDER = re.compile(r"job-([0-9]{1,9})-[0-9a-f]+")
+
+
+def sweep_uploads(root: Path, stale_seconds: float, keep_seconds: float = IMPORT_KEEP_SECONDS) -> None:
+    """Delete the upload folders of jobs that ended without deleting them (see IMPORT_KEEP_SECONDS); a job still
+    importing keeps its file however old."""
+    cutoff = time.time() - keep_seconds
+    old: dict[Path, int] = {}
+    for folder in root.iterdir():
+        match = _UPLOAD_FOLDER.fullmatch(folder.name)
+        try:
+            if match and folder.is_dir() and folder.stat().st_mtime < cutoff:
+                old[folder] = int(match.group(1))
+        except OSError:
+            continue  # another request deleted it meanwhile
+    if not old:
+        return
+    found = db.session.scalars(select(ImportJob).where(ImportJob.id.in_(set(old.values())))).all()
+    statuses = shown_statuses(found, stale_seconds)
+    for folder, job_id in old.items():
+        if statuses.get(job_id) not in ("queued", "running"):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def progress_of(job: ImportJob, stale_seconds: float) -> dict:

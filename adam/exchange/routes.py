@@ -74,6 +74,8 @@ def _iati_form() -> IatiUploadForm:
 def iati_import():
     form = _iati_form()
     if form.validate_on_submit():
+        # Before this job's first write: on SQLite, a write lock held here would keep every older job "running".
+        jobs.sweep_uploads(_upload_root("imports"), current_app.config["IMPORT_JOB_STALE_SECONDS"])
         upload = form.file.data
         name = upload_file_name(upload.filename)
         job = ImportJob(user_id=current_user.id, file_name=name, status="queued")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from adam.messages import N_, Message
 from adam.models import DECISIONS, OverlapDecision, Project, ProjectChange, User
 from adam.overlap.features import ProjectFeatures
+from adam.projects import reasons
 
 
 def fingerprint(f: ProjectFeatures) -> str:
@@ -96,7 +97,7 @@ def decide(session: Session, a: ProjectFeatures, b: ProjectFeatures, decision: s
         project = session.get(Project, withdraw_id)
         if project.withdrawn_at is None:
             project.withdrawn_at = dt.datetime.now(dt.timezone.utc)
-            project.withdrawn_reason = f"Duplicate of project #{kept}" + (f": {note.strip()}" if note.strip() else "")
+            project.withdrawn_reason = str(reasons.with_note(reasons.DUPLICATE_OF, note, id=kept))
             project.updated_by_id = user.id
             session.add(ProjectChange(project_id=project.id, user_id=user.id, action="withdrawn",
                                       changes={"withdrawn": [False, True], "duplicate_of": [None, kept]},

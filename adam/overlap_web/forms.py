@@ -5,7 +5,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from adam.i18n import by_country_name, country_name, translate
 from adam.models import DECISIONS, Country, Organisation, Pillar, Region
@@ -46,8 +46,8 @@ class ReportFilterForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    project_a = HiddenField(validators=[InputRequired()])
-    project_b = HiddenField(validators=[InputRequired()])
+    project_a = HiddenField(validators=[InputRequired(), Regexp(r"^[0-9]{1,9}$")])
+    project_b = HiddenField(validators=[InputRequired(), Regexp(r"^[0-9]{1,9}$")])
     decision = SelectField(_l("Decision"), choices=[(key, _l(label)) for key, label in DECISIONS.items()], validators=[InputRequired()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
     withdraw = SelectField(_l("Withdraw a record (duplicates only)"),
@@ -55,3 +55,22 @@ class DecisionForm(FlaskForm):
                                     ("merge-a", _l("Merge the first into the second")),
                                     ("merge-b", _l("Merge the second into the first"))],
                            validators=[Optional()])
+
+    # The form offers only valid values: an error means a tampered or outdated request, so one clear sentence per
+    # field rather than WTForms' "Project B: This field is required."
+    PROBLEMS = {
+        "project_a": _l("The pair of projects is missing or not valid: reload the report and try again."),
+        "project_b": _l("The pair of projects is missing or not valid: reload the report and try again."),
+        "decision": _l("Choose a decision from the list."),
+        "withdraw": _l("Choose from the list which record to keep, withdraw or merge."),
+    }
+
+    def problems(self) -> list[str]:
+        """What is wrong with the request, each problem once, in the interface language."""
+        messages = []
+        for name, errors in self.errors.items():
+            field = getattr(self, name)
+            text = str(self.PROBLEMS.get(name) or f"{field.label.text}: {', '.join(errors)}")
+            if text not in messages:
+                messages.append(text)
+        return messages

@@ -111,8 +111,10 @@ def print_view():
     # Printed for the reader: labels, states, decisions, countries and evidence in the interface language (the CSV
     # and XLSX files keep the stored English words).
     names = Names(text=lambda value, **params: translate(value), country=lambda iso3, name: country_name((iso3, name)))
-    return render_template("overlap/print.html", headers=HEADERS, rows=report_rows(db.session, result, names),
-                           report=result)
+    # By column: "Project A title" as project_a_title (the page groups the 16 columns in four).
+    keys = [header.lower().replace(" ", "_") for header in HEADERS]
+    rows = [dict(zip(keys, row)) for row in report_rows(db.session, result, names)]
+    return render_template("overlap/print.html", rows=rows, report=result)
 
 
 @bp.post("/decide")
@@ -121,13 +123,9 @@ def decide_pair():
     form = DecisionForm()
     back = request.referrer or url_for("overlap.report")
     if not form.validate_on_submit():
-        flash(gettext("The decision was not recorded: %(reasons)s", reasons="; ".join(
-            f"{getattr(form, k).label.text}: {', '.join(v)}" for k, v in form.errors.items())), "error")
+        flash(gettext("The decision was not recorded: %(reasons)s", reasons=" ".join(form.problems())), "error")
         return redirect(back)
-    try:
-        ids = [int(form.project_a.data), int(form.project_b.data)]
-    except ValueError:
-        abort(400)
+    ids = [int(form.project_a.data), int(form.project_b.data)]
     features = load_features(db.session, ids)
     if len(features) != 2:
         flash(gettext("The decision was not recorded: one of the projects does not exist or was withdrawn."), "error")

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adam.messages import N_, Message
+from adam.projects import reasons
 from adam.models import (
     ACTIVITY_TYPES,
     STATUSES,
@@ -465,9 +466,9 @@ def merge_projects(session: Session, kept: Project, merged: Project, user: User 
         kept.updated_by_id = merged.updated_by_id = user.id
     note = note.strip()
     record_change(session, kept, user, "merged", changes,
-                  note=f"Merged from project #{merged.id} “{merged.title}”" + (f": {note}" if note else ""))
+                  note=str(reasons.with_note(reasons.MERGED_FROM, note, id=merged.id, title=merged.title)))
     merged.withdrawn_at = now
-    merged.withdrawn_reason = f"Merged into project #{kept.id}" + (f": {note}" if note else "")
+    merged.withdrawn_reason = str(reasons.with_note(reasons.MERGED_INTO, note, id=kept.id))
     record_change(session, merged, user, "withdrawn", {"withdrawn": [False, True], "merged_into": [None, kept.id]},
                   note=merged.withdrawn_reason)
     session.flush()

@@ -11,7 +11,8 @@ from adam.extensions import db
 from adam.formatting import date as format_date
 from adam.i18n import by_country_name, country_name, translate
 from adam.models import STATUSES, Country, Organisation, Pillar, Project, ProjectChange
-from adam.projects import operations as ops
+from adam.messages import Message
+from adam.projects import operations as ops, reasons
 from adam.projects.forms import ListFilterForm, ProjectForm, WithdrawForm
 from adam.projects.history import history_rows
 from adam.projects.overlap_hooks import after_saved, check_draft
@@ -54,6 +55,25 @@ def _get_project(project_id: int) -> Project:
     return db.get_or_404(Project, project_id)
 
 
+def _readable(changes: dict) -> dict:
+    """Changes ({key: {field: [before, after]}}) as rows in the reader's language: the form's field labels,
+    translated values, local dates (adam.projects.history)."""
+    # Snapshots keep English country names: shown in the reader's language through their ISO codes.
+    named = {name for fields in changes.values() for values in (fields.get("countries") or [])
+             for name in (values or [])}
+    iso3 = dict(db.session.execute(select(Country.name, Country.iso3).where(Country.name.in_(named))).all()) \
+        if named else {}
+    return {key: history_rows(fields, country=lambda name: country_name((iso3.get(name), name)), date=format_date)
+            for key, fields in changes.items()}
+
+
+def _reason_shown(stored: str) -> str:
+    # ADAM's own reasons ("Duplicate of project #12") are stored in English: shown in the reader's language; a
+    # person's own words as they wrote them.
+    text = reasons.readable(stored)
+    return translate(text) if isinstance(text, Message) else text
+
+
 @bp.get("/<int:project_id>")
 @public_or_login_required
 def detail(project_id: int):
@@ -65,14 +85,11 @@ def detail(project_id: int):
     history = db.session.scalars(
         select(ProjectChange).where(ProjectChange.project_id == project.id).order_by(ProjectChange.changed_at.desc(), ProjectChange.id.desc())
     ).all()
-    shown = [change for change in history if change.changes and change.action != "created"]
-    # The history keeps English country names: shown in the reader's language through their ISO codes.
-    named = {name for change in shown for values in (change.changes.get("countries") or []) for name in (values or [])}
-    iso3 = dict(db.session.execute(select(Country.name, Country.iso3).where(Country.name.in_(named))).all()) \
-        if named else {}
-    rows = {change.id: history_rows(change.changes, country=lambda name: country_name((iso3.get(name), name)),
-                                    date=format_date) for change in shown}
+    rows = _readable({change.id: change.changes for change in history
+                      if change.changes and change.action != "created"})
+    notes = {change.id: _reason_shown(change.note) for change in history if change.note}
     return render_template("projects/detail.html", project=project, history=history, history_rows=rows,
+                           history_notes=notes, withdrawn_reason=_reason_shown(project.withdrawn_reason),
                            can_edit=ops.can_edit(current_user, project))
 
 
@@ -172,8 +189,9 @@ def _conflict(project: Project, form: ProjectForm) -> dict:
     last = db.session.scalars(
         select(ProjectChange).where(ProjectChange.project_id == project.id).order_by(ProjectChange.id.desc())
     ).first()
-    fields = {k: (typed.get(k), v) for k, v in saved.items() if typed and typed.get(k) != v}
-    return {"fields": fields, "by": last.user.name if last and last.user else "someone", "at": last.changed_at if last else None}
+    fields = {k: [typed.get(k), v] for k, v in saved.items() if typed and typed.get(k) != v}
+    return {"rows": _readable({"conflict": fields})["conflict"],
+            "by": last.user.name if last and last.user else gettext("someone"), "at": last.changed_at if last else None}
 
 
 @bp.route("/<int:project_id>/withdraw", methods=["GET", "POST"])

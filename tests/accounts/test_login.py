@@ -146,3 +146,31 @@ def test_a_wrong_current_password_is_told_at_the_current_password(client, sessio
     assert weak.status_code == 422 and re.search(r'id="new-error"><li>Use more than digits.</li>', weak.get_data(as_text=True))
     session.expire_all()
     assert session.get(User, user.id).check_password(PASSWORD)
+
+
+def test_login_page_while_signed_in_follows_a_safe_next_target(client, session):
+    user = f.make_user(session, email="fiona@example.org")
+    session.commit()
+    login(client, user)
+    assert client.get("/account/login?next=/projects/").location == "/projects/"
+    assert client.get("/account/login?next=https://evil.example/").location == "/"
+    assert client.get("/account/login?next=//evil.example/").location == "/"
+    assert client.get("/account/login").location == "/"
+
+
+def test_lockout_message_uses_each_languages_plural_forms(client, session):
+    user = f.make_user(session, email="fiona@example.org")
+    session.commit()
+    expected = {
+        "en": {1: "Try again in 1 minute.", 3: "Try again in 3 minutes."},
+        "ru": {1: "через 1 минуту.", 3: "через 3 минуты.", 5: "через 5 минут.", 21: "через 21 минуту."},
+        "fr": {1: "dans 1 minute.", 5: "dans 5 minutes."},
+        "es": {1: "dentro de 1 minuto.", 5: "dentro de 5 minutos."},
+    }
+    for language, by_wait in expected.items():
+        for minutes, text in by_wait.items():
+            user.locked_until = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=minutes - 1, seconds=30)
+            session.commit()
+            page = client.post("/account/login", data={"email": "fiona@example.org", "password": PASSWORD},
+                               headers={"Accept-Language": language}).get_data(as_text=True)
+            assert text in page and "(s)" not in page, (language, minutes)

@@ -163,3 +163,16 @@ def test_a_notification_s_open_button_is_readable(page, live_server):
     lighter, darker = sorted((luminance(colours["text"]), luminance(colours["background"])), reverse=True)
     assert (lighter + 0.05) / (darker + 0.05) >= 4.5, colours  # WCAG AA for text
     assert colours["header"] == [255, 255, 255]  # "Sign out" in the dark header stays white
+
+
+def test_the_printed_duplicate_check_fits_the_page_width(page, live_server):
+    base, _ = live_server
+    sign_in(page, base, "coordinator@adam.example")
+    # an A4 page in landscape, less its margins (273 mm at 96 px per inch), then a laptop screen
+    for width, media in ((1031, "print"), (1280, "screen")):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.emulate_media(media=media)
+        page.goto(f"{base}/overlaps/print?decided=all")
+        assert page.locator("table.print-table tbody tr").count() > 1
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, (media, overflow)

@@ -193,6 +193,19 @@ def test_domain_messages_stay_english_outside_the_web_pages():
                       "Ignored pillar 'x': not a valid identifier."]
 
 
+def test_plural_messages_keep_both_forms_once_stored_and_take_the_readers_form(app):
+    from flask_babel import force_locale
+
+    from adam.i18n import translate
+    from adam.messages import message_data, message_from_data, ngettext
+
+    wait = message_from_data(message_data(ngettext("Too many failed attempts. Try again in %(num)s minute.",
+                                                   "Too many failed attempts. Try again in %(num)s minutes.", 2)))
+    assert wait == "Too many failed attempts. Try again in 2 minutes."
+    with app.test_request_context(), force_locale("ru"):
+        assert translate(wait) == "Слишком много неудачных попыток. Повторите через 2 минуты."
+
+
 def test_overlap_evidence_is_worded_in_the_users_language(app):
     from flask_babel import force_locale
 

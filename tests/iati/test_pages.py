@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import shutil
 import time
 
 from lxml import etree
@@ -300,3 +301,43 @@ def test_the_worker_shows_it_is_alive_while_it_imports(client, session, app, mon
     else:
         assert set(seen) == {"running"}
     assert session.scalars(select(ImportJob)).one().status == "done"
+
+
+def test_a_new_upload_sweeps_the_files_left_by_jobs_that_ended_without_deleting_them(client, session, app,
+                                                                                      monkeypatch):
+    import os
+    from pathlib import Path
+
+    monkeypatch.setitem(app.config, "IMPORT_JOBS_INLINE", True)
+    monkeypatch.setitem(app.config, "IMPORT_JOB_STALE_SECONDS", 300)
+    user = f.make_user(session, "coordinator", org="UNODC")
+    dead = _job_left_running(session, user, minutes_ago=3 * 24 * 60)  # its process died mid-import
+    alive = _job_left_running(session, user, minutes_ago=2 * 24 * 60)  # a very long import, still beating
+    alive.heartbeat_at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=30)
+    done = _job_left_running(session, user, minutes_ago=2 * 24 * 60)
+    done.status = "done"
+    recent = _job_left_running(session, user, minutes_ago=30)  # interrupted, but within the day
+    session.commit()
+    root = Path(app.instance_path) / "imports"
+    root.mkdir(parents=True, exist_ok=True)
+    two_days_ago = time.time() - 2 * 24 * 3600
+    folders = {}
+    for name, job_id, age in (("dead", dead.id, two_days_ago), ("alive", alive.id, two_days_ago),
+                              ("done", done.id, two_days_ago), ("recent", recent.id, time.time()),
+                              ("gone", 999_999, two_days_ago)):
+        folder = folders[name] = root / f"job-{job_id}-ab12cd34"
+        folder.mkdir()
+        (folder / "donor.xml").write_text("<iati-activities/>")
+        os.utime(folder, (age, age))
+    other = root / "notes.txt"  # not an upload folder: left alone
+    other.write_text("x")
+    os.utime(other, (two_days_ago, two_days_ago))
+    login(client, user)
+    try:
+        assert upload(client, document(activity("XM-SWEEP-1")).encode()).status_code == 302
+        left = {name for name, folder in folders.items() if folder.exists()}
+        assert left == {"alive", "recent"} and other.exists()
+    finally:
+        for folder in folders.values():
+            shutil.rmtree(folder, ignore_errors=True)
+        other.unlink(missing_ok=True)

@@ -110,6 +110,69 @@ def test_decision_silences_the_pair_and_duplicate_withdraws_one_record(client, s
     assert r.status_code == 302 and session.scalars(select(OverlapDecision)).all() == [decision]
 
 
+def test_a_duplicate_withdrawn_from_the_report_says_why_in_the_readers_language(client, session):
+    a, b, c, d = two_pairs(session)
+    login(client, make_user(session, role="coordinator", language="ru"))
+    session.commit()
+    client.post("/overlaps/decide", data={"project_a": a.id, "project_b": b.id, "decision": "duplicate",
+                                          "note": "entered twice", "withdraw": "b"})
+    client.post("/overlaps/decide", data={"project_a": c.id, "project_b": d.id, "decision": "duplicate",
+                                          "note": "", "withdraw": "merge-b"})
+    # English where it is stored (exports, the API); the page in the reader's language, the note as written
+    assert session.get(Project, b.id).withdrawn_reason == f"Duplicate of project #{a.id}: entered twice"
+    page = client.get(f"/projects/{b.id}").get_data(as_text=True)
+    assert "Duplicate of project" not in page and page.count(f"Дубликат проекта #{a.id}: entered twice") == 2
+    merged = client.get(f"/projects/{d.id}").get_data(as_text=True)
+    assert "Merged into" not in merged and f"Объединён с проектом #{c.id}" in merged
+    kept = client.get(f"/projects/{c.id}").get_data(as_text=True)
+    assert "Merged from" not in kept and f"Объединён с ним проект #{d.id}" in kept
+    # a person's own reason stays as written
+    session.get(Project, a.id).withdrawn_at, session.get(Project, a.id).withdrawn_reason = b.created_at, "Merged"
+    session.commit()
+    assert "Withdrawn on" not in client.get(f"/projects/{a.id}").get_data(as_text=True)
+    assert ": Merged</p>" in client.get(f"/projects/{a.id}").get_data(as_text=True)
+
+
+def test_a_tampered_decision_is_refused_with_a_clear_message_in_the_readers_language(client, session):
+    a, b, c, d = two_pairs(session)
+    login(client, make_user(session, role="coordinator", language="ru"))
+    session.commit()
+    pair_missing = "Пара проектов не указана или неверна: обновите отчёт и попробуйте снова."
+    expected = [
+        ({"project_a": a.id, "project_b": b.id, "decision": "maybe"}, "Выберите решение из списка."),
+        ({"project_a": a.id, "project_b": b.id}, "Выберите решение из списка."),
+        ({"project_a": a.id, "decision": "duplicate"}, pair_missing),
+        ({"project_a": "abc", "project_b": b.id, "decision": "duplicate"}, pair_missing),
+        ({"project_a": a.id, "project_b": b.id, "decision": "duplicate", "withdraw": "zzz"},
+         "Выберите из списка, какую запись оставить, отозвать или объединить."),
+    ]
+    for data, message in expected:
+        response = client.post("/overlaps/decide", data=data, follow_redirects=True)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and f"Решение не записано: {message}</p>" in page, data
+    assert session.scalars(select(OverlapDecision)).all() == []
+
+
+def test_a_reopened_pair_shows_the_earlier_decision_who_made_it_when_and_its_note(client, session):
+    a, b, c, d = two_pairs(session)
+    login(client, make_user(session, role="coordinator", name="Olga Petrova"))
+    session.commit()
+    client.post("/overlaps/decide", data={"project_a": a.id, "project_b": b.id, "decision": "complementary",
+                                          "note": "UK trains, Japan equips"})
+    decided_page = client.get("/overlaps/?decided=all").get_data(as_text=True)
+    session.get(Project, b.id).summary = "Profiling courses, now also in Khujand."  # a material change
+    session.commit()
+    page = client.get("/overlaps/").get_data(as_text=True)
+    when = session.scalars(select(OverlapDecision)).one().decided_at
+    # above the pair's projects (the form below holds the note too)
+    heads = [shown[shown.index('class="overlap-head"'):shown.index('class="overlap-sides"')]
+             for shown in (page, decided_page)]
+    assert "re-opened: a project changed after the decision" in heads[0]
+    for head in heads:
+        assert "Olga Petrova" in head and "UK trains, Japan equips" in head and "Complementary" in head
+        assert str(when.year) in head
+
+
 def test_exports_and_print_view_carry_the_same_pairs(client, session):
     two_pairs(session)
     login(client, make_user(session, role="coordinator"))

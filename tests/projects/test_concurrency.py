@@ -45,3 +45,23 @@ def test_second_save_on_a_stale_version_is_refused_and_keeps_what_was_typed(app,
     assert session.get(Project, project.id).title == "Bob's title"
     titles = [c.changes["title"] for c in session.scalars(select(ProjectChange).where(ProjectChange.action == "updated").order_by(ProjectChange.id))]
     assert titles[0][1] == "Alice's title" and titles[1] == ["Alice's title", "Bob's title"]
+
+
+def test_the_conflict_table_names_fields_and_values_in_the_readers_language(app, session):
+    alice = f.make_user(session, org="UK", name="Alice")
+    bob = f.make_user(session, org="UK", name="Bob", language="fr")
+    project = f.make_project(session, donors=("UK",))
+    session.commit()
+    loaded_version = project.version
+    alice_client, bob_client = app.test_client(), app.test_client()
+    login(alice_client, alice)
+    login(bob_client, bob)
+    assert alice_client.post(f"/projects/{project.id}/edit", data=form_data(
+        session, title="Alice's title", status="ongoing", planned_start_on="2025-04-01",
+        version=str(loaded_version))).status_code == 302
+    html = bob_client.post(f"/projects/{project.id}/edit", data=form_data(
+        session, title="Bob's title", version=str(loaded_version))).get_data(as_text=True)
+    table = html[html.index('<table class="data compact">'):html.index("</table>")]
+    assert "<td>Titre</td>" in table and "<td>Statut</td>" in table and "<td>Début prévu</td>" in table
+    assert "En cours" in table and "En préparation" in table and "1 avr. 2025" in table
+    assert "planned start on" not in table and "ongoing" not in table
