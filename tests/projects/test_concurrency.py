@@ -7,15 +7,21 @@ from tests.helpers import login
 from tests.projects.test_pages import form_data
 
 
-def test_second_save_on_a_stale_version_is_refused_and_keeps_what_was_typed(app, session):
+def two_editors(app, session, **bob):
+    """Alice and Bob of one organisation, each signed in on a client of their own, and a project both opened at
+    the same version: (Alice's client, Bob's client, the project, that version)."""
     alice = f.make_user(session, org="UK", name="Alice")
-    bob = f.make_user(session, org="UK", name="Bob")
+    bob = f.make_user(session, org="UK", name="Bob", **bob)
     project = f.make_project(session, donors=("UK",))
     session.commit()
-    loaded_version = project.version
     alice_client, bob_client = app.test_client(), app.test_client()
     login(alice_client, alice)
     login(bob_client, bob)
+    return alice_client, bob_client, project, project.version
+
+
+def test_second_save_on_a_stale_version_is_refused_and_keeps_what_was_typed(app, session):
+    alice_client, bob_client, project, loaded_version = two_editors(app, session)
 
     first = alice_client.post(f"/projects/{project.id}/edit",
                               data=form_data(session, title="Alice's title", version=str(loaded_version)))
@@ -48,14 +54,7 @@ def test_second_save_on_a_stale_version_is_refused_and_keeps_what_was_typed(app,
 
 
 def test_the_conflict_table_names_fields_and_values_in_the_readers_language(app, session):
-    alice = f.make_user(session, org="UK", name="Alice")
-    bob = f.make_user(session, org="UK", name="Bob", language="fr")
-    project = f.make_project(session, donors=("UK",))
-    session.commit()
-    loaded_version = project.version
-    alice_client, bob_client = app.test_client(), app.test_client()
-    login(alice_client, alice)
-    login(bob_client, bob)
+    alice_client, bob_client, project, loaded_version = two_editors(app, session, language="fr")
     assert alice_client.post(f"/projects/{project.id}/edit", data=form_data(
         session, title="Alice's title", status="ongoing", planned_start_on="2025-04-01",
         version=str(loaded_version))).status_code == 302
