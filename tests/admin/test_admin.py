@@ -3,7 +3,7 @@ import html
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from adam.models import AuditEvent, Organisation, OrganisationAlias, Theme, User, normalise_name
 from tests import factories as f
@@ -156,3 +156,21 @@ def test_a_seeded_theme_s_form_is_headed_by_its_translated_name(client, session)
     page = client.get(f"/admin/themes/{theme.id}").get_data(as_text=True)
     assert "<h1>Unités cynophiles</h1>" in page and "<title>Unités cynophiles · ADAM</title>" in page
     assert 'value="Canine units"' in page  # the name itself, as stored, is what the form edits
+
+
+@pytest.mark.parametrize("url, data, message", [
+    ("/admin/organisations/new", {"name": "Org A", "type": "other", "aliases": "fr: " + "x" * 300},
+     "An alias may have at most 255 characters"),
+    ("/admin/organisations/new", {"name": "Org\x00A", "type": "other"}, "must not contain the NUL character"),
+    ("/admin/themes/new", {"name": "Dogs\x00", "pillar_id": ""}, "must not contain the NUL character"),
+    ("/admin/users/new", {"email": "new@example.org", "name": "N\x00", "role": "coordinator",
+                          "password": "long enough pass"}, "must not contain the NUL character"),
+])
+def test_what_the_database_cannot_store_is_refused_with_a_message(client, session, admin, url, data, message):
+    # PostgreSQL refused both with a 500 (an alias longer than its column, a NUL character in any text).
+    organisations = session.scalar(select(func.count()).select_from(Organisation))
+    response = client.post(url, data=data)
+    assert response.status_code == 422
+    assert message in response.data.decode()
+    assert session.scalar(select(func.count()).select_from(Organisation)) == organisations
+    assert session.scalar(select(User).where(User.email == "new@example.org")) is None
