@@ -321,7 +321,7 @@ def snapshot(project: Project) -> dict:
         ],
         implementers=[o.name for o in project.implementers],
         beneficiary_institutions=[o.name for o in project.beneficiary_institutions],
-        links=[link.url for link in project.links],
+        links=[link.url + (f" ({link.label})" if link.label else "") for link in project.links],
         locations=[loc.name for loc in project.locations],
     )
     return state

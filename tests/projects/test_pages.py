@@ -186,6 +186,18 @@ def test_links_with_labels_are_saved_shown_and_offered_again_on_edit(client, ses
     assert 'name="links-0-label"' in form and 'value="Terms of reference"' in form
 
 
+def test_a_changed_link_label_is_in_the_history(client, session):
+    login(client, f.make_user(session, org="UK"))
+    url = "https://example.org/tor.pdf"
+    client.post("/projects/new", data=form_data(session, **{"links-0-url": url, "links-0-label": "Draft ToR"}))
+    project = session.scalars(select(Project)).one()
+    response = client.post(f"/projects/{project.id}/edit", data=form_data(
+        session, version=str(project.version), **{"links-0-url": url, "links-0-label": "Final ToR"}))
+    assert response.status_code == 302
+    change = session.scalars(select(ProjectChange).where(ProjectChange.action == "updated")).one()
+    assert change.changes == {"links": [[f"{url} (Draft ToR)"], [f"{url} (Final ToR)"]]}
+
+
 def test_a_link_that_is_not_a_web_address_is_refused_and_nothing_is_saved(client, session):
     login(client, f.make_user(session, org="UK"))
     response = client.post("/projects/new", data=form_data(session, **{"links-0-url": "javascript:alert(1)",
