@@ -311,16 +311,17 @@ def _plain(value):
 def snapshot(project: Project) -> dict:
     """The project's user-visible state as JSON-friendly values (labels, not ids), for the change history."""
     state = {name: _plain(getattr(project, name)) for name in SCALAR_FIELDS}
+    # Sets in a fixed order: the form sends them in the reader's order, the database gives them in its own.
     state.update(
-        countries=[c.name for c in project.countries],
-        regions=[r.name for r in project.regions],
-        pillars=[p.name for p in project.pillars],
-        themes=[t.name for t in project.themes],
+        countries=sorted(c.name for c in project.countries),
+        regions=sorted(r.name for r in project.regions),
+        pillars=[p.name for p in sorted(project.pillars, key=lambda p: p.number)],
+        themes=sorted(t.name for t in project.themes),
         donors=[
             f.organisation.name + (f" ({_plain(f.amount)})" if f.amount is not None else "") for f in project.funders
         ],
-        implementers=[o.name for o in project.implementers],
-        beneficiary_institutions=[o.name for o in project.beneficiary_institutions],
+        implementers=sorted(o.name for o in project.implementers),
+        beneficiary_institutions=sorted(o.name for o in project.beneficiary_institutions),
         links=[link.url + (f" ({link.label})" if link.label else "") for link in project.links],
         locations=[loc.name for loc in project.locations],
     )

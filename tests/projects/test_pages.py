@@ -144,6 +144,25 @@ def test_places_within_countries_are_saved_and_shown(client, session):
     assert "TJK: Khorog" in edit
 
 
+def test_saving_unchanged_choices_in_another_order_records_no_change(client, session):
+    # The form lists countries in the reader's alphabetical order and routes before regions; the project keeps
+    # them in English name order. Saving without a change recorded "changed" countries and regions, and a version.
+    user = f.make_user(session, org="UK")
+    project = f.make_project(session, countries=("DEU", "AUT"), regions=("central-asia", "route-northern"),
+                             themes=("precursor-control",), pillars=(3,), start=dt.date(2025, 3, 1),
+                             end=dt.date(2025, 12, 31), budget=120000, currency="EUR", activity_type="training",
+                             status="pipeline", summary="Identification kits and courses on acetic anhydride.",
+                             title="Precursor control training for the Customs Service of Tajikistan")
+    project.funders[0].amount, project.funders[0].currency = 100000, "EUR"
+    session.commit()
+    login(client, user)
+    data = form_data(session, countries=[str(f.country(session, c).id) for c in ("DEU", "AUT")],
+                     regions=[str(f.region(session, r).id) for r in ("route-northern", "central-asia")],
+                     version=str(project.version))
+    assert client.post(f"/projects/{project.id}/edit", data=data).status_code == 302
+    assert [c.changes for c in session.scalars(select(ProjectChange).where(ProjectChange.action == "updated"))] == []
+
+
 def test_a_place_outside_the_recipient_countries_is_refused(client, session):
     user = f.make_user(session, org="UK")
     session.commit()
