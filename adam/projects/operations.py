@@ -323,7 +323,8 @@ def snapshot(project: Project) -> dict:
         implementers=sorted(o.name for o in project.implementers),
         beneficiary_institutions=sorted(o.name for o in project.beneficiary_institutions),
         links=[link.url + (f" ({link.label})" if link.label else "") for link in project.links],
-        locations=[loc.name for loc in project.locations],
+        # As the form writes them ("TJK: Khorog"), so that moving a place to another country is a change too.
+        locations=[(f"{loc.country.iso3}: " if loc.country is not None else "") + loc.name for loc in project.locations],
     )
     return state
 
@@ -367,8 +368,10 @@ def apply_input(project: Project, resolved: ResolvedInput) -> None:
     current_links = {(link.url, link.label): link for link in project.links}
     project.links = [current_links.get((u, lab)) or ProjectLink(url=u, label=lab) for u, lab in data.links]
     current_places = {(loc.country_id, loc.name): loc for loc in project.locations}
+    countries = {c.id: c for c in resolved.countries}
     project.locations = [
-        current_places.get((c, n.strip())) or ProjectLocation(country_id=c, name=n.strip()) for c, n in data.locations
+        current_places.get((c, n.strip())) or ProjectLocation(country_id=c, country=countries.get(c), name=n.strip())
+        for c, n in data.locations
     ]
     project.refresh_effective_dates()
 
@@ -477,7 +480,7 @@ def merge_projects(session: Session, kept: Project, merged: Project, user: User 
                       currency=f.currency) for f in merged.funders], key=lambda f: f.organisation_id)
     kept.links = union(kept.links, [ProjectLink(url=x.url, label=x.label) for x in merged.links],
                        key=lambda x: x.url)
-    kept.locations = union(kept.locations, [ProjectLocation(country_id=x.country_id, name=x.name)
+    kept.locations = union(kept.locations, [ProjectLocation(country_id=x.country_id, country=x.country, name=x.name)
                                             for x in merged.locations], key=lambda x: (x.country_id, x.name))
     kept.sectors = union(kept.sectors, [ProjectSector(vocabulary=x.vocabulary, code=x.code, percentage=x.percentage)
                                         for x in merged.sectors], key=lambda x: (x.vocabulary, x.code))

@@ -142,6 +142,12 @@ def test_places_within_countries_are_saved_and_shown(client, session):
     assert "Khorog (Tajikistan)" in client.get(f"/projects/{project.id}").data.decode()
     edit = client.get(f"/projects/{project.id}/edit").data.decode()
     assert "TJK: Khorog" in edit
+    # Moving a place to the other country is a change of its own in the history.
+    response = client.post(f"/projects/{project.id}/edit", data=form_data(
+        session, countries=two, places="AFG: Khorog\nAFG: Ishkashim", version=str(project.version)))
+    assert response.status_code == 302
+    change = session.scalars(select(ProjectChange).where(ProjectChange.action == "updated")).one()
+    assert change.changes == {"locations": [["TJK: Khorog", "AFG: Ishkashim"], ["AFG: Khorog", "AFG: Ishkashim"]]}
 
 
 def test_saving_unchanged_choices_in_another_order_records_no_change(client, session):
