@@ -48,7 +48,7 @@ def test_admin_creates_a_focal_point_and_deactivates_them(client, session, admin
     log = client.get("/admin/audit").get_data(as_text=True)
     assert "permissions changed" in log
     # a change reads as one, not as Python's text of the stored dict ("changes: {'active': [True, False]}")
-    assert "active: Yes → No" in log and "{" not in log.split("<tbody>")[1].split("</tbody>")[0]
+    assert "Active: Yes → No" in log and "{" not in log.split("<tbody>")[1].split("</tbody>")[0]
 
 
 def test_focal_point_needs_an_organisation_and_a_strong_password(client, session, admin):
@@ -174,3 +174,14 @@ def test_what_the_database_cannot_store_is_refused_with_a_message(client, sessio
     assert message in response.data.decode()
     assert session.scalar(select(func.count()).select_from(Organisation)) == organisations
     assert session.scalar(select(User).where(User.email == "new@example.org")) is None
+
+
+def test_the_audit_log_details_read_in_the_readers_language(client, session, admin):
+    uk = f.organisation(session, "UK")
+    assert client.post("/admin/users/new", data={
+        "email": "new.focal@example.org", "name": "New Focal", "role": "focal_point",
+        "organisation_id": str(uk.id), "password": "a long passphrase", "active": "y"}).status_code == 302
+    log = client.get("/admin/audit", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    detail = html.unescape(log.split("<tbody>")[1].split("</tbody>")[0])
+    # was "target: new.focal@example.org; role: focal_point"
+    assert "Rôle: Point focal de donateur" in detail and "focal_point" not in detail and "target" not in detail
