@@ -1,5 +1,5 @@
 """Administration forms: users, organisations, themes."""
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
@@ -7,11 +7,23 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from adam.models import ORGANISATION_TYPES, ROLES
 
 
+class AdminForm(FlaskForm):
+    """Refuses the NUL character in every text field: PostgreSQL cannot store it (a crafted request was a 500)."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, str) and "\x00" in field.data:
+                field.errors = [*field.errors, gettext("The text must not contain the NUL character.")]
+                valid = False
+        return valid
+
+
 def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class UserForm(FlaskForm):
+class UserForm(AdminForm):
     email = StringField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[(key, _l(label)) for key, label in ROLES.items()])
@@ -20,7 +32,7 @@ class UserForm(FlaskForm):
     active = BooleanField(_l("Active"), default=True)
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(AdminForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
     acronym = StringField(_l("Acronym"), validators=[Optional(), Length(max=40)])
     type = SelectField(_l("Type"), choices=[(key, _l(label)) for key, label in ORGANISATION_TYPES.items()])
@@ -33,13 +45,13 @@ class OrganisationForm(FlaskForm):
     active = BooleanField(_l("Active"), default=True)
 
 
-class ThemeForm(FlaskForm):
+class ThemeForm(AdminForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     pillar_id = SelectField(_l("Pillar (empty: cross-cutting)"), coerce=_optional_int, validators=[Optional()])
     active = BooleanField(_l("Active"), default=True)
 
 
-class SiteSettingsForm(FlaskForm):
+class SiteSettingsForm(AdminForm):
     public_read_only = BooleanField(_l(
         "Open the public read-only view: anyone, without signing in, may search the register, read the matrices, "
         "map and timeline and a project's public facts (no contact person, no change history, no withdrawn "

@@ -11,6 +11,9 @@ from adam.models import ALIAS_LANGUAGES, Organisation, OrganisationAlias, Theme,
 from adam.refdata import set_aliases
 
 
+MAX_ALIAS = 255  # OrganisationAlias.alias and .key
+
+
 class ReferenceDataError(ValueError):
     """One or more messages (each a str, translatable by the web layer), read as one sentence by str()."""
 
@@ -59,6 +62,10 @@ def save_organisation(session: Session, organisation: Organisation | None, *, na
             raise ReferenceDataError(Message("%(other)s already has the IATI identifier %(identifier)s.", other=other.name,
                                              identifier=iati_identifier))
     aliases = parse_aliases(aliases_text)
+    too_long = [alias for alias, _ in aliases if len(alias) > MAX_ALIAS]
+    if too_long:  # the column holds 255 characters: PostgreSQL refused a longer one with a 500
+        raise ReferenceDataError(Message("An alias may have at most %(count)s characters: %(alias)s…",
+                                         count=MAX_ALIAS, alias=too_long[0][:40]))
     problems = alias_conflicts(session, organisation, [name, acronym or ""] + [a for a, _ in aliases])
     if problems:
         raise ReferenceDataError(*problems)

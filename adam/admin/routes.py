@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -11,7 +11,7 @@ from adam.admin import operations as ops
 from adam.admin.forms import OrganisationForm, SiteSettingsForm, ThemeForm, UserForm
 from adam.extensions import db
 from adam.i18n import by_country_name, country_name, translate, translate_error
-from adam.models import AuditEvent, Country, Organisation, Pillar, Theme, User
+from adam.models import ROLES, AuditEvent, Country, Organisation, Pillar, Theme, User
 from adam.security import admin_required, coordinator_required
 from adam.sitesettings import public_view_open, set_public_view
 
@@ -142,11 +142,26 @@ def theme_form(theme_id: int | None = None):
     return render_template("admin/theme_form.html", form=form, theme=theme), status
 
 
+# The keys an event's detail is stored with (adam.accounts.operations.audit), as the reader reads them.
+AUDIT_LABELS = {"target": _l("User account"), "role": _l("Role"), "email": _l("E-mail"), "name": _l("Token name"),
+                "prefix": _l("Token prefix"), "active": _l("Active"), "organisation": _l("Organisation")}
+
+
+def _audit_label(key: str) -> str:
+    label = AUDIT_LABELS.get(key)
+    return str(label) if label is not None else key.replace("_", " ")
+
+
+def _audit_text(key: str, value: object) -> object:
+    """A stored value in the reader's language: a role by its name (the rest as stored, or yes/no)."""
+    return translate(ROLES[value]) if key == "role" and value in ROLES else value
+
+
 @bp.get("/audit")
 @admin_required
 def audit_log():
     page = db.paginate(select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()), per_page=50, error_out=False)
-    return render_template("admin/audit.html", page=page)
+    return render_template("admin/audit.html", page=page, audit_label=_audit_label, audit_text=_audit_text)
 
 
 @bp.route("/settings", methods=["GET", "POST"])

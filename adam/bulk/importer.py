@@ -190,9 +190,14 @@ def dry_run(session: Session, rows: list[SheetRow], user: User | None) -> BulkRe
     lookup = _Lookup(session)
     results: list[RowResult] = []
     identifiers: dict[str, int] = {}
+    seen_rows: dict[tuple, int] = {}
     for row in rows:
         errors: list[str] = []
         data = row_input(row, lookup, errors)
+        # A row pasted twice would register the same project twice.
+        first_line = seen_rows.setdefault((tuple(sorted(row.values.items())), tuple(row.extra)), row.line)
+        if first_line != row.line:
+            errors.append(Message("The same as row %(line)s: remove one of them.", line=first_line))
         if user is not None and not can_create(user):
             errors.append(N_("You may not register projects."))
         if data.iati_identifier:

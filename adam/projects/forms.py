@@ -24,7 +24,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from adam.i18n import by_country_name, country_name, translate
-from adam.models import ACTIVITY_TYPES, STATUSES, Country, Currency, Organisation, Pillar, Region, Theme
+from adam.models import ACTIVITY_TYPES, STATUSES, Country, Currency, Organisation, Pillar, Project, Region, Theme
 from adam.projects.operations import DonorInput, ProjectInput
 
 DONOR_ROWS = 3
@@ -87,7 +87,12 @@ class ProjectForm(FlaskForm):
     # Set by the "Save anyway" button once the user has seen the possible overlaps.
     confirm_overlaps = BooleanField(_l("I have reviewed the possible overlaps and want to save"))
 
-    def load_choices(self, session: Session) -> None:
+    def load_choices(self, session: Session, project: Project | None = None) -> None:
+        """Active themes and organisations, and those the project being edited names already: one deactivated
+        after it was named stays offered (and chosen), or saving any other change would silently drop it."""
+        named_themes = [t.id for t in project.themes] if project is not None else []
+        named_orgs = [*project.organisation_ids(), *(o.id for o in project.beneficiary_institutions)] \
+            if project is not None else []
         countries = by_country_name(session.scalars(select(Country)).all())
         self.countries.choices = [(c.id, country_name(c)) for c in countries]
         self._country_codes = {c.iso3: c.id for c in countries} | {c.iso2: c.id for c in countries}
@@ -96,10 +101,12 @@ class ProjectForm(FlaskForm):
             (r.id, translate(r.name) + (" (" + gettext("route") + ")" if r.kind == "route" else "")) for r in session.scalars(select(Region).order_by(Region.kind.desc(), Region.name))
         ]
         self.pillars.choices = [(p.id, f"{p.number}. {translate(p.name)}") for p in session.scalars(select(Pillar).order_by(Pillar.number))]
-        themes = session.scalars(select(Theme).where(Theme.active.is_(True)).order_by(Theme.name)).all()
+        themes = session.scalars(select(Theme).where(Theme.active.is_(True) | Theme.id.in_(named_themes))
+                                 .order_by(Theme.name)).all()
         self.themes.choices = [(t.id, translate(t.name) + (" (" + gettext("cross-cutting") + ")" if t.pillar_id is None else ""))
                                for t in themes]
-        organisations = session.scalars(select(Organisation).where(Organisation.active.is_(True)).order_by(Organisation.name)).all()
+        organisations = session.scalars(select(Organisation).where(
+            Organisation.active.is_(True) | Organisation.id.in_(named_orgs)).order_by(Organisation.name)).all()
         funders = [(o.id, o.label) for o in organisations if o.type != "recipient_agency"]
         self.implementers.choices = [(o.id, o.label) for o in organisations]
         self.institutions.choices = [(o.id, o.label) for o in organisations if o.type in ("recipient_agency", "other", "ngo")]

@@ -35,6 +35,14 @@ from adam.models import (
 )
 
 
+# Numeric(18, 2): PostgreSQL refuses a larger amount (SQLite would keep it, and sums would stop adding up).
+MAX_AMOUNT = Decimal("9999999999999999.99")
+
+
+def _storable(amount: Decimal) -> bool:
+    return amount.is_finite() and abs(amount) <= MAX_AMOUNT
+
+
 class ProjectValidationError(ValueError):
     """Input that breaks a rule; errors maps field names to messages."""
 
@@ -173,6 +181,13 @@ def validate(session: Session, data: ProjectInput, user: User | None = None,
     def err(key: str, message: str) -> None:
         errors.setdefault(key, []).append(message)
 
+    # PostgreSQL cannot store the NUL character (a crafted request or a damaged spreadsheet may carry one).
+    texts = {key: [getattr(data, key) or ""] for key in ("title", "summary", "description", "contact_name",
+                                                          "contact_email", "iati_identifier")}
+    texts.update(links=[part for link in data.links for part in link], locations=[name for _, name in data.locations])
+    for key, values in texts.items():
+        if any("\x00" in value for value in values):
+            err(key, N_("The text must not contain the NUL character."))
     data.title = (data.title or "").strip()
     if not data.title:
         err("title", N_("A title is required."))
@@ -197,8 +212,12 @@ def validate(session: Session, data: ProjectInput, user: User | None = None,
         except (InvalidOperation, TypeError, ValueError):
             err("budget_amount", N_("The budget must be a number."))
         else:
-            if data.budget_amount < 0:
+            if data.budget_amount.is_nan():
+                err("budget_amount", N_("The budget must be a number."))
+            elif data.budget_amount < 0:
                 err("budget_amount", N_("The budget must not be negative."))
+            elif not _storable(data.budget_amount):
+                err("budget_amount", N_("The budget is too large."))
             if not data.budget_currency:
                 err("budget_currency", N_("Give the currency of the budget."))
     if data.budget_currency:
@@ -207,6 +226,10 @@ def validate(session: Session, data: ProjectInput, user: User | None = None,
         if currency is None:
             err("budget_currency", Message("Unknown currency %(value)r: use an ISO 4217 code such as USD or EUR.",
                                            value=data.budget_currency))
+        elif "budget_amount" not in errors and isinstance(data.budget_amount, Decimal):
+            usd = usd_value(data.budget_amount, currency)
+            if usd is not None and not _storable(usd):
+                err("budget_amount", N_("The budget is too large."))
 
     countries = _load(session, Country, data.country_ids, "country", errors, "countries")
     regions = _load(session, Region, data.region_ids, "region", errors, "regions")
@@ -226,8 +249,13 @@ def validate(session: Session, data: ProjectInput, user: User | None = None,
             err("donors", N_("Each donor may be named once."))
             continue
         seen.add(donor.organisation_id)
-        if donor.amount is not None and Decimal(donor.amount) < 0:
+        amount = None if donor.amount is None else Decimal(donor.amount)
+        if amount is not None and amount.is_nan():
+            err("donors", N_("A donor's amount must be a number."))
+        elif amount is not None and amount < 0:
             err("donors", N_("A donor's amount must not be negative."))
+        elif amount is not None and not _storable(amount):
+            err("donors", N_("A donor's amount is too large."))
         if donor.organisation_id in by_id:
             donors.append((by_id[donor.organisation_id], donor.amount))
     implementers = _load(session, Organisation, data.implementer_ids, "organisation", errors, "implementers")
@@ -283,18 +311,20 @@ def _plain(value):
 def snapshot(project: Project) -> dict:
     """The project's user-visible state as JSON-friendly values (labels, not ids), for the change history."""
     state = {name: _plain(getattr(project, name)) for name in SCALAR_FIELDS}
+    # Sets in a fixed order: the form sends them in the reader's order, the database gives them in its own.
     state.update(
-        countries=[c.name for c in project.countries],
-        regions=[r.name for r in project.regions],
-        pillars=[p.name for p in project.pillars],
-        themes=[t.name for t in project.themes],
+        countries=sorted(c.name for c in project.countries),
+        regions=sorted(r.name for r in project.regions),
+        pillars=[p.name for p in sorted(project.pillars, key=lambda p: p.number)],
+        themes=sorted(t.name for t in project.themes),
         donors=[
             f.organisation.name + (f" ({_plain(f.amount)})" if f.amount is not None else "") for f in project.funders
         ],
-        implementers=[o.name for o in project.implementers],
-        beneficiary_institutions=[o.name for o in project.beneficiary_institutions],
-        links=[link.url for link in project.links],
-        locations=[loc.name for loc in project.locations],
+        implementers=sorted(o.name for o in project.implementers),
+        beneficiary_institutions=sorted(o.name for o in project.beneficiary_institutions),
+        links=[link.url + (f" ({link.label})" if link.label else "") for link in project.links],
+        # As the form writes them ("TJK: Khorog"), so that moving a place to another country is a change too.
+        locations=[(f"{loc.country.iso3}: " if loc.country is not None else "") + loc.name for loc in project.locations],
     )
     return state
 
@@ -338,8 +368,10 @@ def apply_input(project: Project, resolved: ResolvedInput) -> None:
     current_links = {(link.url, link.label): link for link in project.links}
     project.links = [current_links.get((u, lab)) or ProjectLink(url=u, label=lab) for u, lab in data.links]
     current_places = {(loc.country_id, loc.name): loc for loc in project.locations}
+    countries = {c.id: c for c in resolved.countries}
     project.locations = [
-        current_places.get((c, n.strip())) or ProjectLocation(country_id=c, name=n.strip()) for c, n in data.locations
+        current_places.get((c, n.strip())) or ProjectLocation(country_id=c, country=countries.get(c), name=n.strip())
+        for c, n in data.locations
     ]
     project.refresh_effective_dates()
 
@@ -448,7 +480,7 @@ def merge_projects(session: Session, kept: Project, merged: Project, user: User 
                       currency=f.currency) for f in merged.funders], key=lambda f: f.organisation_id)
     kept.links = union(kept.links, [ProjectLink(url=x.url, label=x.label) for x in merged.links],
                        key=lambda x: x.url)
-    kept.locations = union(kept.locations, [ProjectLocation(country_id=x.country_id, name=x.name)
+    kept.locations = union(kept.locations, [ProjectLocation(country_id=x.country_id, country=x.country, name=x.name)
                                             for x in merged.locations], key=lambda x: (x.country_id, x.name))
     kept.sectors = union(kept.sectors, [ProjectSector(vocabulary=x.vocabulary, code=x.code, percentage=x.percentage)
                                         for x in merged.sectors], key=lambda x: (x.vocabulary, x.code))

@@ -160,7 +160,7 @@ def edit(project_id: int):
     if not ops.can_edit(current_user, project):
         abort(403)
     form = ProjectForm()
-    form.load_choices(db.session)
+    form.load_choices(db.session, project)
     results, conflict = [], None
     if request.method == "GET":
         form.fill_from_input(ops.ProjectInput.from_project(project))

@@ -3,7 +3,7 @@ import html
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from adam.models import AuditEvent, Organisation, OrganisationAlias, Theme, User, normalise_name
 from tests import factories as f
@@ -48,7 +48,7 @@ def test_admin_creates_a_focal_point_and_deactivates_them(client, session, admin
     log = client.get("/admin/audit").get_data(as_text=True)
     assert "permissions changed" in log
     # a change reads as one, not as Python's text of the stored dict ("changes: {'active': [True, False]}")
-    assert "active: Yes → No" in log and "{" not in log.split("<tbody>")[1].split("</tbody>")[0]
+    assert "Active: Yes → No" in log and "{" not in log.split("<tbody>")[1].split("</tbody>")[0]
 
 
 def test_focal_point_needs_an_organisation_and_a_strong_password(client, session, admin):
@@ -156,3 +156,32 @@ def test_a_seeded_theme_s_form_is_headed_by_its_translated_name(client, session)
     page = client.get(f"/admin/themes/{theme.id}").get_data(as_text=True)
     assert "<h1>Unités cynophiles</h1>" in page and "<title>Unités cynophiles · ADAM</title>" in page
     assert 'value="Canine units"' in page  # the name itself, as stored, is what the form edits
+
+
+@pytest.mark.parametrize("url, data, message", [
+    ("/admin/organisations/new", {"name": "Org A", "type": "other", "aliases": "fr: " + "x" * 300},
+     "An alias may have at most 255 characters"),
+    ("/admin/organisations/new", {"name": "Org\x00A", "type": "other"}, "must not contain the NUL character"),
+    ("/admin/themes/new", {"name": "Dogs\x00", "pillar_id": ""}, "must not contain the NUL character"),
+    ("/admin/users/new", {"email": "new@example.org", "name": "N\x00", "role": "coordinator",
+                          "password": "long enough pass"}, "must not contain the NUL character"),
+])
+def test_what_the_database_cannot_store_is_refused_with_a_message(client, session, admin, url, data, message):
+    # PostgreSQL refused both with a 500 (an alias longer than its column, a NUL character in any text).
+    organisations = session.scalar(select(func.count()).select_from(Organisation))
+    response = client.post(url, data=data)
+    assert response.status_code == 422
+    assert message in response.data.decode()
+    assert session.scalar(select(func.count()).select_from(Organisation)) == organisations
+    assert session.scalar(select(User).where(User.email == "new@example.org")) is None
+
+
+def test_the_audit_log_details_read_in_the_readers_language(client, session, admin):
+    uk = f.organisation(session, "UK")
+    assert client.post("/admin/users/new", data={
+        "email": "new.focal@example.org", "name": "New Focal", "role": "focal_point",
+        "organisation_id": str(uk.id), "password": "a long passphrase", "active": "y"}).status_code == 302
+    log = client.get("/admin/audit", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    detail = html.unescape(log.split("<tbody>")[1].split("</tbody>")[0])
+    # was "target: new.focal@example.org; role: focal_point"
+    assert "Rôle: Point focal de donateur" in detail and "focal_point" not in detail and "target" not in detail

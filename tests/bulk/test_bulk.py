@@ -153,3 +153,14 @@ def test_a_row_with_more_values_than_named_columns_is_an_error(session):
     buffer = io.BytesIO()
     book.save(buffer)
     assert dry_run(session, read_spreadsheet("p.xlsx", buffer.getvalue()), coordinator).ok  # cells never shift there
+
+
+def test_a_row_repeated_in_the_file_is_an_error_not_a_second_project(session):
+    user = f.make_user(session, org="UK")
+    row = "Precursor kits,TJK,3,UK,UNODC,2025-01-01,2025-12-31,1000,EUR,pipeline"
+    other = "Precursor kits,UZB,3,UK,UNODC,2025-01-01,2025-12-31,1000,EUR,pipeline"
+    report = dry_run(session, read_spreadsheet("p.csv", csv_bytes(row, other, row)), user)
+    assert [r.errors for r in report.rows] == [[], [], ["The same as row 2: remove one of them."]]
+    with pytest.raises(BulkImportError):
+        commit(session, read_spreadsheet("p.csv", csv_bytes(row, row)), user)
+    assert projects(session) == 0

@@ -142,6 +142,31 @@ def test_places_within_countries_are_saved_and_shown(client, session):
     assert "Khorog (Tajikistan)" in client.get(f"/projects/{project.id}").data.decode()
     edit = client.get(f"/projects/{project.id}/edit").data.decode()
     assert "TJK: Khorog" in edit
+    # Moving a place to the other country is a change of its own in the history.
+    response = client.post(f"/projects/{project.id}/edit", data=form_data(
+        session, countries=two, places="AFG: Khorog\nAFG: Ishkashim", version=str(project.version)))
+    assert response.status_code == 302
+    change = session.scalars(select(ProjectChange).where(ProjectChange.action == "updated")).one()
+    assert change.changes == {"locations": [["TJK: Khorog", "AFG: Ishkashim"], ["AFG: Khorog", "AFG: Ishkashim"]]}
+
+
+def test_saving_unchanged_choices_in_another_order_records_no_change(client, session):
+    # The form lists countries in the reader's alphabetical order and routes before regions; the project keeps
+    # them in English name order. Saving without a change recorded "changed" countries and regions, and a version.
+    user = f.make_user(session, org="UK")
+    project = f.make_project(session, countries=("DEU", "AUT"), regions=("central-asia", "route-northern"),
+                             themes=("precursor-control",), pillars=(3,), start=dt.date(2025, 3, 1),
+                             end=dt.date(2025, 12, 31), budget=120000, currency="EUR", activity_type="training",
+                             status="pipeline", summary="Identification kits and courses on acetic anhydride.",
+                             title="Precursor control training for the Customs Service of Tajikistan")
+    project.funders[0].amount, project.funders[0].currency = 100000, "EUR"
+    session.commit()
+    login(client, user)
+    data = form_data(session, countries=[str(f.country(session, c).id) for c in ("DEU", "AUT")],
+                     regions=[str(f.region(session, r).id) for r in ("route-northern", "central-asia")],
+                     version=str(project.version))
+    assert client.post(f"/projects/{project.id}/edit", data=data).status_code == 302
+    assert [c.changes for c in session.scalars(select(ProjectChange).where(ProjectChange.action == "updated"))] == []
 
 
 def test_a_place_outside_the_recipient_countries_is_refused(client, session):
@@ -184,6 +209,18 @@ def test_links_with_labels_are_saved_shown_and_offered_again_on_edit(client, ses
     form = client.get(f"/projects/{project.id}/edit").get_data(as_text=True)
     # the label is an input of its own, filled in, beside its link
     assert 'name="links-0-label"' in form and 'value="Terms of reference"' in form
+
+
+def test_a_changed_link_label_is_in_the_history(client, session):
+    login(client, f.make_user(session, org="UK"))
+    url = "https://example.org/tor.pdf"
+    client.post("/projects/new", data=form_data(session, **{"links-0-url": url, "links-0-label": "Draft ToR"}))
+    project = session.scalars(select(Project)).one()
+    response = client.post(f"/projects/{project.id}/edit", data=form_data(
+        session, version=str(project.version), **{"links-0-url": url, "links-0-label": "Final ToR"}))
+    assert response.status_code == 302
+    change = session.scalars(select(ProjectChange).where(ProjectChange.action == "updated")).one()
+    assert change.changes == {"links": [[f"{url} (Draft ToR)"], [f"{url} (Final ToR)"]]}
 
 
 def test_a_link_that_is_not_a_web_address_is_refused_and_nothing_is_saved(client, session):

@@ -36,6 +36,14 @@ def focal(client, session):
         ({"title": ""}, "This field is required"),
         ({"status": "finished"}, "Not a valid choice"),
         ({"donors-0-organisation_id": "", "implementers": []}, "must be among the donors or implementers"),
+        # Beyond what Numeric(18, 2) holds: PostgreSQL refused them with a 500, SQLite failed on infinity.
+        ({"budget_amount": "1e20"}, "The budget is too large"),
+        ({"budget_amount": "Infinity"}, "The budget is too large"),
+        ({"budget_amount": "9500000000000000"}, "The budget is too large"),  # its USD figure is beyond
+        ({"donors-0-amount": "1e20"}, "amount is too large"),
+        ({"donors-0-amount": "Infinity"}, "amount is too large"),
+        ({"summary": "Kits\x00 and courses"}, "must not contain the NUL character"),
+        ({"links-0-url": "https://example.org/\x00"}, "must not contain the NUL character"),
     ],
 )
 def test_invalid_project_is_refused_with_a_field_message_and_nothing_saved(client, session, focal, overrides, message):
