@@ -1,11 +1,32 @@
 """Command-line commands: reference data, demo data, users."""
 from __future__ import annotations
 
+import os
+
 import click
 from flask import Flask
 from sqlalchemy import select
 
 from adam.extensions import db
+
+
+class OutputPath(click.Path):
+    """A file a command writes: its folder must exist and be writable, checked before the command does any work
+    (an import, a report), so that a typo in the path is a usage error rather than a traceback at the end."""
+
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003 - click.Path's own options
+        super().__init__(dir_okay=False, writable=True, **kwargs)
+
+    def convert(self, value, param, ctx):  # noqa: ANN001, ANN201 - click's signature
+        path = super().convert(value, param, ctx)
+        if self.allow_dash and str(path) == "-":
+            return path
+        folder = os.path.dirname(os.path.abspath(os.fsdecode(path)))
+        if not os.path.isdir(folder):
+            self.fail(f"the folder {folder!r} does not exist.", param, ctx)
+        if not os.access(folder, os.W_OK):
+            self.fail(f"the folder {folder!r} is not writable.", param, ctx)
+        return path
 
 
 def register(app: Flask) -> None:
@@ -59,7 +80,7 @@ def register(app: Flask) -> None:
         click.echo(f"Created {user.role} {user.email}.")
 
     @app.cli.command("backup")
-    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+    @click.argument("path", type=OutputPath())
     def backup_command(path: str) -> None:
         """Write the whole database to PATH (JSON lines; gzip when PATH ends in .gz)."""
         from pathlib import Path

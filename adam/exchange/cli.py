@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
+from adam.cli import OutputPath
 from adam.extensions import db
 
 
@@ -36,7 +37,7 @@ def register(app: Flask) -> None:
     @click.option("--ignore-links", is_flag=True, help="Do not record the links to other activities.")
     @click.option("--default-country", "default_countries", multiple=True, metavar="ISO|FILE=ISO",
                   help="Country for activities that name none (aid registers); FILE=ISO for one file.")
-    @click.option("--report", "report_path", type=click.Path(dir_okay=False, writable=True),
+    @click.option("--report", "report_path", type=OutputPath(),
                   help="Write the full report (every activity with something to say) as JSON.")
     @click.option("--dry-run", is_flag=True, help="Read and check everything, then roll back.")
     @click.option("--overlap-check/--no-overlap-check", default=True, show_default=True,
@@ -99,7 +100,7 @@ def register(app: Flask) -> None:
             click.echo(f"Report written to {report_path}.")
 
     @app.cli.command("export-iati")
-    @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    @click.option("-o", "--output", default="-", type=OutputPath(allow_dash=True),
                   show_default=True, help="File to write (- for standard output).")
     @click.option("--country", "countries", multiple=True, metavar="ISO3", help="Recipient country (repeatable).")
     @click.option("--organisation", default=None, help="Donor, implementer or owner: name, acronym, IATI ref or id.")
