@@ -22,3 +22,18 @@ def test_an_output_file_in_a_missing_folder_is_a_usage_error_before_any_work(app
     assert result.exit_code == 2, result.output
     assert "no-such-folder" in result.output and "does not exist" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_import_iati_exits_with_1_when_a_file_could_not_be_read_and_still_imports_the_others(app, session, tmp_path):
+    from adam.models import Project
+    from tests.iati.xml import activity, document
+
+    good = tmp_path / "good.xml"
+    good.write_text(document(activity("XM-CLI-1")), encoding="utf-8")
+    broken = tmp_path / "broken.xml"
+    broken.write_text("<iati-activities><iati-activity>", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["import-iati", "--no-overlap-check", str(good), str(broken)])
+    assert result.exit_code == 1, result.output
+    assert "broken.xml: not readable as IATI XML" in result.output
+    session.expire_all()
+    assert session.query(Project).filter_by(iati_identifier="XM-CLI-1").count() == 1

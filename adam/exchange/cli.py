@@ -98,6 +98,9 @@ def register(app: Flask) -> None:
             Path(report_path).write_text(json.dumps(report.as_dict(limit=None), indent=1, ensure_ascii=False),
                                          encoding="utf-8")
             click.echo(f"Report written to {report_path}.")
+        if report.file_errors:
+            # The other files' activities are saved; a script still learns that something was not imported.
+            sys.exit(1)
 
     @app.cli.command("export-iati")
     @click.option("-o", "--output", default="-", type=OutputPath(allow_dash=True),
