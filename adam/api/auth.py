@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, g, request
-from werkzeug.exceptions import Unauthorized
+from werkzeug.exceptions import Unauthorized, UnsupportedMediaType
 
 from adam.api import tokens
 from adam.extensions import db
@@ -37,6 +37,16 @@ def authenticate_request() -> None:
         # Only the token's last-used stamp (at most once a minute); saved now so a failed request keeps it too.
         db.session.commit()
     g.api_user = user
+    require_json_body()
+
+
+def require_json_body() -> None:
+    """A request body must be JSON: read as JSON or not at all, a form (what curl -d sends) would otherwise be taken
+    for an empty body and answered "title: missing". A request without a body needs no content type."""
+    if request.method in ("POST", "PUT", "PATCH") and request.content_length and not request.is_json:
+        raise UnsupportedMediaType(
+            "Send the body as JSON, with the header Content-Type: application/json "
+            f"(this request said {request.mimetype or 'nothing'}).")
 
 
 def api_user() -> User:

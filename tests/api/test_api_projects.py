@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
+import pytest
 from sqlalchemy import select
 
 from adam.models import Project, ProjectChange
@@ -147,6 +149,25 @@ def test_create_with_malformed_body_is_422_and_saves_nothing(client, session, fo
     errors = response.get_json()["errors"]
     assert {"title", "budget_amount", "planned_start_on", "contact_email", "status", "extra"} <= set(errors)
     assert session.scalar(select(Project.id)) is None
+
+
+@pytest.mark.parametrize("content_type", [None, "application/x-www-form-urlencoded", "text/plain"])
+def test_a_body_that_is_not_sent_as_json_is_415_not_a_missing_title(client, session, focal_headers, content_type):
+    # curl -d sends a form by default: the body's title must not be reported as missing.
+    body = json.dumps(_payload(session))
+    headers = {**focal_headers, **({"Content-Type": content_type} if content_type else {})}
+    response = client.post("/api/v1/projects/", headers=headers, data=body)
+    assert response.status_code == 415
+    assert response.mimetype == "application/problem+json"
+    assert "Content-Type: application/json" in response.get_json()["detail"]
+    assert session.scalar(select(Project.id)) is None
+
+
+def test_a_withdrawal_without_a_body_needs_no_content_type(client, session, coordinator_headers):
+    project = make_project(session)
+    session.commit()
+    response = client.post(f"/api/v1/projects/{project.id}/withdraw", headers={**coordinator_headers, "If-Match": 'W/"1"'})
+    assert response.status_code == 200
 
 
 def test_create_rejects_nul_characters_instead_of_failing_in_the_database(client, session, focal_headers):
