@@ -167,7 +167,7 @@ def test_a_withdrawal_without_a_body_needs_no_content_type(client, session, coor
     project = make_project(session)
     session.commit()
     response = client.post(f"/api/v1/projects/{project.id}/withdraw", headers={**coordinator_headers, "If-Match": 'W/"1"'})
-    assert response.status_code == 200
+    assert response.status_code == 200, response.get_json()
 
 
 def test_create_rejects_nul_characters_instead_of_failing_in_the_database(client, session, focal_headers):
@@ -238,6 +238,17 @@ def test_withdraw_hides_project_from_the_list(client, session, coordinator_heade
     stale = client.post(f"/api/v1/projects/{project.id}/withdraw", headers={**coordinator_headers, "If-Match": 'W/"1"'},
                         json={})
     assert stale.status_code == 412
+
+
+def test_withdraw_without_if_match_or_version_is_428_and_withdraws_nothing(client, session, coordinator_headers):
+    # As for updates: a withdrawal must say which version it was based on, or it may undo an edit it never saw.
+    project = make_project(session)
+    session.commit()
+    response = client.post(f"/api/v1/projects/{project.id}/withdraw", headers=coordinator_headers,
+                           json={"reason": "Entered twice"})
+    assert response.status_code == 428
+    assert "If-Match" in response.get_json()["detail"]
+    assert client.get(f"/api/v1/projects/{project.id}", headers=coordinator_headers).get_json()["withdrawn_at"] is None
 
 
 def test_list_sorts_and_budget_filters_as_the_search_page_does(client, session, coordinator_headers):
