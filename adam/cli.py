@@ -29,6 +29,23 @@ class OutputPath(click.Path):
         return path
 
 
+def _email(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """The address the user signs in with: checked as the user pages check it."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise click.BadParameter(f"not a valid e-mail address: {exc}") from exc
+    return value.strip()
+
+
+def _name(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    if not value.strip():
+        raise click.BadParameter("give the user's name")
+    return value.strip()
+
+
 def register(app: Flask) -> None:
     @app.cli.command("refdata")
     def refdata_command() -> None:
@@ -55,8 +72,8 @@ def register(app: Flask) -> None:
             click.echo(f"  {email:<28} {role} ({org})")
 
     @app.cli.command("create-user")
-    @click.option("--email", prompt=True)
-    @click.option("--name", prompt=True)
+    @click.option("--email", prompt=True, callback=_email)
+    @click.option("--name", prompt=True, callback=_name)
     @click.option("--role", type=click.Choice(["admin", "coordinator", "focal_point"]), default="admin", show_default=True)
     @click.option("--organisation", default="", help="Name or acronym of the user's organisation.")
     @click.password_option()

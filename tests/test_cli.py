@@ -37,3 +37,30 @@ def test_import_iati_exits_with_1_when_a_file_could_not_be_read_and_still_import
     assert "broken.xml: not readable as IATI XML" in result.output
     session.expire_all()
     assert session.query(Project).filter_by(iati_identifier="XM-CLI-1").count() == 1
+
+
+@pytest.mark.parametrize("email, name, complaint", [
+    ("not-an-address", "Ada Admin", "e-mail address"),
+    ("", "Ada Admin", "e-mail address"),
+    ("ada@example.org", "   ", "name"),
+])
+def test_create_user_refuses_an_address_or_name_no_one_could_sign_in_with(app, session, email, name, complaint):
+    from adam.models import User
+
+    result = app.test_cli_runner().invoke(args=["create-user", "--email", email, "--name", name,
+                                                "--password", "a long enough password 42"])
+    assert result.exit_code == 2, result.output
+    assert complaint in result.output
+    session.expire_all()
+    assert session.query(User).filter(User.role == "admin").count() == 0
+
+
+def test_create_user_creates_the_first_administrator(app, session):
+    from adam.models import User
+
+    result = app.test_cli_runner().invoke(args=["create-user", "--email", " Ada@Example.org ", "--name", " Ada ",
+                                                "--password", "a long enough password 42"])
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    user = session.query(User).filter_by(email="ada@example.org").one()
+    assert (user.name, user.role) == ("Ada", "admin")
