@@ -64,3 +64,19 @@ def test_create_user_creates_the_first_administrator(app, session):
     session.expire_all()
     user = session.query(User).filter_by(email="ada@example.org").one()
     assert (user.name, user.role) == ("Ada", "admin")
+
+
+@pytest.mark.parametrize("value", ["XXX", "one.xml=QQ"])
+def test_import_iati_refuses_an_unknown_default_country_before_importing(app, session, tmp_path, value):
+    # Ignored, it left the register's activities without any country and said nothing.
+    from adam.models import Project
+    from tests.iati.xml import activity, document
+
+    path = tmp_path / "one.xml"
+    path.write_text(document(activity("XM-NO-COUNTRY")), encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["import-iati", "--no-overlap-check", "--default-country", value,
+                                                str(path)])
+    assert result.exit_code == 2, result.output
+    assert "unknown country" in result.output
+    session.expire_all()
+    assert session.query(Project).count() == 0

@@ -31,6 +31,21 @@ def _default_countries(values: tuple[str, ...]) -> str | dict[str, str] | None:
     return overall
 
 
+def _check_countries(default_country: str | dict[str, str] | None) -> None:
+    """Every --default-country code names a country (ISO alpha-2 or alpha-3), checked before anything is imported."""
+    from sqlalchemy import or_, select
+
+    from adam.models import Country
+
+    codes = set(default_country.values()) if isinstance(default_country, dict) else {default_country} - {None}
+    for code in sorted(codes):
+        wanted = code.strip().upper()
+        known = select(Country.id).where(or_(Country.iso2 == wanted, Country.iso3 == wanted))
+        if db.session.scalars(known).first() is None:
+            raise click.BadParameter(f"unknown country code {code!r} (give ISO 3166 alpha-3, e.g. NGA)",
+                                     param_hint="--default-country")
+
+
 def register(app: Flask) -> None:
     @app.cli.command("import-iati")
     @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
@@ -53,6 +68,7 @@ def register(app: Flask) -> None:
         if not files:
             raise click.ClickException("no XML files found")
         default_country = _default_countries(default_countries)
+        _check_countries(default_country)
         total = sum(Path(f).stat().st_size for f in files)
         with click.progressbar(length=total, label=f"Importing {len(files)} file(s)", file=sys.stderr,
                                show_pos=False, show_percent=True) as bar:
