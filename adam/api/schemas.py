@@ -261,7 +261,8 @@ class DonorInSchema(StrictSchema):
 
 class ProjectInSchema(StrictSchema):
     """A whole project (POST). PUT and PATCH take the same fields; a field they leave out keeps its value, so
-    an update never drops data it does not mention (send an empty list or null to clear a field)."""
+    an update never drops data it does not mention (to clear a field send [] for a list, "" for a text, null
+    for a date, an amount or a code)."""
 
     title = Text(required=True, validate=validate.Length(min=1, max=300))
     summary = Text(load_default="", validate=validate.Length(max=20_000))
