@@ -408,3 +408,18 @@ def test_donor_amounts_follow_the_budget_currency_unless_they_have_their_own(cli
     # a new amount is in the budget currency, as the form and the API say
     donors = [{"organisation_id": uk, "amount": "90000"}, {"organisation_id": jp, "amount": "20000"}]
     assert patch(3, donors=donors) == {uk: (90_000, "GBP"), jp: (20_000, "GBP")}
+
+
+@pytest.mark.parametrize("url, field", [
+    ("/api/v1/projects/?date_from=2026-01-01&date_to=2020-01-01", "date_to"),
+    ("/api/v1/projects/?budget_min=100000&budget_max=10", "budget_max"),
+    ("/api/v1/overlaps/report?date_from=2026-01-01&date_to=2020-01-01", "date_to"),
+])
+def test_an_upside_down_range_is_422_not_a_different_question(client, session, coordinator_headers, url, field):
+    # Read as it came, 2026..2020 listed the projects running through all of 2020-2026; the search page swaps the
+    # two dates and says so, an API client is told.
+    make_project(session, start=dt.date(2019, 1, 1), end=dt.date(2027, 1, 1))
+    session.commit()
+    response = client.get(url, headers=coordinator_headers)
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == [field]
