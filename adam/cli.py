@@ -58,7 +58,7 @@ def register(app: Flask) -> None:
         click.echo("Reference data loaded.")
 
     @app.cli.command("demo")
-    @click.option("--count", default=200, show_default=True, help="How many projects.")
+    @click.option("--count", default=200, show_default=True, type=click.IntRange(min=0), help="How many projects.")
     def demo_command(count: int) -> None:
         """Load demo users and realistic projects with planted overlaps (idempotent)."""
         from adam.demo import DEMO_PASSWORD, DEMO_USERS, load_demo

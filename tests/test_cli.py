@@ -80,3 +80,13 @@ def test_import_iati_refuses_an_unknown_default_country_before_importing(app, se
     assert "unknown country" in result.output
     session.expire_all()
     assert session.query(Project).count() == 0
+
+
+@pytest.mark.parametrize("args, complaint", [
+    (["overlap-report", "--from", "2026-01-01", "--to", "2020-01-01", "--out", "{tmp}/o.csv"], "--to"),
+    (["demo", "--count", "-5"], "--count"),
+])
+def test_arguments_that_make_no_sense_are_usage_errors(app, session, tmp_path, args, complaint):
+    result = app.test_cli_runner().invoke(args=[a.format(tmp=tmp_path) for a in args])
+    assert result.exit_code == 2, result.output
+    assert complaint in result.output

@@ -40,6 +40,8 @@ def overlap_report(countries, region, pillars, donors, period_start, period_end,
     """Write the duplicate-check report (ranked pairs with their evidence)."""
     if out.suffix.lower() not in (".csv", ".xlsx"):
         raise click.BadParameter("--out must end in .csv or .xlsx")
+    if period_start and period_end and period_end < period_start:
+        raise click.BadParameter("--to must not be before --from")
     region_id = None
     if region:
         region_id = db.session.scalars(select(Region.id).where(Region.code == region)).first()
