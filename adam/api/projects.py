@@ -8,11 +8,12 @@ import re
 from urllib.parse import urlencode
 
 from flask import Response, request, url_for
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy.orm.exc import StaleDataError
 
 from adam.api import queries
 from adam.api.auth import api_user, authenticate_request
+from adam.api.blueprint import Blueprint
 from adam.api.schemas import ProjectInSchema, ProjectOutSchema, ProjectPageSchema, ProjectQuerySchema, WithdrawSchema
 from adam.extensions import db
 from adam.models import Project

@@ -423,3 +423,17 @@ def test_an_upside_down_range_is_422_not_a_different_question(client, session, c
     response = client.get(url, headers=coordinator_headers)
     assert response.status_code == 422
     assert list(response.get_json()["errors"]) == [field]
+
+
+def test_a_body_too_large_for_any_project_is_413(client, session, focal_headers):
+    body = json.dumps({**_payload(session), "description": "x" * (3 * 1024 * 1024)})
+    response = client.post("/api/v1/projects/", headers={**focal_headers, "Content-Type": "application/json"}, data=body)
+    assert response.status_code == 413 and response.mimetype == "application/problem+json"
+    assert session.scalar(select(Project.id)) is None
+
+
+def test_json_nested_too_deeply_is_400_not_a_server_error(client, session, focal_headers):
+    body = '{"title": "x", "links": ' + "[" * 50_000 + "]" * 50_000 + "}"
+    response = client.post("/api/v1/projects/", headers={**focal_headers, "Content-Type": "application/json"}, data=body)
+    assert response.status_code == 400 and response.mimetype == "application/problem+json"
+    assert response.get_json()["errors"] == {"_schema": ["Invalid JSON body (nested too deeply)."]}
