@@ -1,11 +1,49 @@
 """Command-line commands: reference data, demo data, users."""
 from __future__ import annotations
 
+import os
+
 import click
 from flask import Flask
 from sqlalchemy import select
 
 from adam.extensions import db
+
+
+class OutputPath(click.Path):
+    """A file a command writes: its folder must exist and be writable, checked before the command does any work
+    (an import, a report), so that a typo in the path is a usage error rather than a traceback at the end."""
+
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003 - click.Path's own options
+        super().__init__(dir_okay=False, writable=True, **kwargs)
+
+    def convert(self, value, param, ctx):  # noqa: ANN001, ANN201 - click's signature
+        path = super().convert(value, param, ctx)
+        if self.allow_dash and str(path) == "-":
+            return path
+        folder = os.path.dirname(os.path.abspath(os.fsdecode(path)))
+        if not os.path.isdir(folder):
+            self.fail(f"the folder {folder!r} does not exist.", param, ctx)
+        if not os.access(folder, os.W_OK):
+            self.fail(f"the folder {folder!r} is not writable.", param, ctx)
+        return path
+
+
+def _email(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """The address the user signs in with: checked as the user pages check it."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise click.BadParameter(f"not a valid e-mail address: {exc}") from exc
+    return value.strip()
+
+
+def _name(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    if not value.strip():
+        raise click.BadParameter("give the user's name")
+    return value.strip()
 
 
 def register(app: Flask) -> None:
@@ -20,7 +58,7 @@ def register(app: Flask) -> None:
         click.echo("Reference data loaded.")
 
     @app.cli.command("demo")
-    @click.option("--count", default=200, show_default=True, help="How many projects.")
+    @click.option("--count", default=200, show_default=True, type=click.IntRange(min=0), help="How many projects.")
     def demo_command(count: int) -> None:
         """Load demo users and realistic projects with planted overlaps (idempotent)."""
         from adam.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
@@ -34,8 +72,8 @@ def register(app: Flask) -> None:
             click.echo(f"  {email:<28} {role} ({org})")
 
     @app.cli.command("create-user")
-    @click.option("--email", prompt=True)
-    @click.option("--name", prompt=True)
+    @click.option("--email", prompt=True, callback=_email)
+    @click.option("--name", prompt=True, callback=_name)
     @click.option("--role", type=click.Choice(["admin", "coordinator", "focal_point"]), default="admin", show_default=True)
     @click.option("--organisation", default="", help="Name or acronym of the user's organisation.")
     @click.password_option()
@@ -59,7 +97,7 @@ def register(app: Flask) -> None:
         click.echo(f"Created {user.role} {user.email}.")
 
     @app.cli.command("backup")
-    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+    @click.argument("path", type=OutputPath())
     def backup_command(path: str) -> None:
         """Write the whole database to PATH (JSON lines; gzip when PATH ends in .gz)."""
         from pathlib import Path

@@ -78,6 +78,9 @@ def json_error(error: HTTPException):
     detail = data.get("message") or error.description or ""
     if errors and not data.get("message"):
         detail = "The request is not valid; see errors for each field."
+    if error.code == 429:  # flask-limiter describes only the limit ("600 per 1 minute")
+        detail = (f"Too many requests: the limit is {error.description}. Try again after the number of seconds in "
+                  "the Retry-After header.")
     response = problem(error.code or 500, error.name, detail, **extra)
     for name, value in (data.get("headers") or {}).items():
         response.headers[name] = value

@@ -1,10 +1,11 @@
 """/api/v1/overlaps: the check of a draft (closest projects, scored, with evidence) and the duplicate report."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy import select
 
 from adam.api.auth import api_user, authenticate_request
+from adam.api.blueprint import Blueprint
 from adam.api.projects import FIELD_NAMES, _to_input
 from adam.api.schemas import OverlapCheckSchema, OverlapReportQuerySchema, OverlapReportSchema, ProjectInSchema
 from adam.extensions import db

@@ -8,11 +8,12 @@ import re
 from urllib.parse import urlencode
 
 from flask import Response, request, url_for
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from sqlalchemy.orm.exc import StaleDataError
 
 from adam.api import queries
 from adam.api.auth import api_user, authenticate_request
+from adam.api.blueprint import Blueprint
 from adam.api.schemas import ProjectInSchema, ProjectOutSchema, ProjectPageSchema, ProjectQuerySchema, WithdrawSchema
 from adam.extensions import db
 from adam.models import Project
@@ -61,6 +62,19 @@ def _if_match_version() -> int | None:
     if header.strip() == "*":
         return None
     return int(match.group(1)) if match else -1
+
+
+def _expected_version(project: Project, payload: dict) -> int:
+    """The version a change was based on: If-Match (stale: 412) or the body's version; neither is a 428."""
+    wanted = _if_match_version()
+    if wanted is not None:
+        if wanted != project.version:
+            abort(412, message=f"The project is at version {project.version}, your If-Match names another; "
+                               "read it again and reapply your change.")
+        return wanted
+    if payload.get("version") is None:
+        abort(428, message="Send If-Match with the ETag you read, or the version field, so that no edit is lost.")
+    return payload["version"]
 
 
 def _to_input(payload: dict, base: ops.ProjectInput | None = None) -> ops.ProjectInput:
@@ -164,16 +178,7 @@ def _update(project_id: int, payload: dict, partial: bool):
     project = _get(project_id)
     if not ops.can_edit(user, project):
         abort(403, message="You may edit only projects that your organisation funds or implements.")
-    wanted = _if_match_version()
-    if wanted is not None:
-        if wanted != project.version:
-            abort(412, message=f"The project is at version {project.version}, your If-Match names another; "
-                               "read it again and reapply your change.")
-        expected = wanted
-    elif "version" in payload:
-        expected = payload["version"]
-    else:
-        abort(428, message="Send If-Match with the ETag you read, or the version field, so that no edit is lost.")
+    expected = _expected_version(project, payload)
     # PUT and PATCH alike start from the project as it is: a field the request does not mention keeps its value
     # (marshmallow filled in defaults for the fields left out; they are not what the client said).
     sent = request.get_json(silent=True) or {}
@@ -234,16 +239,14 @@ def patch_project(payload: dict, project_id: int):
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
 @blp.alt_response(412, response="PRECONDITION_FAILED")
+@blp.alt_response(428, response="PRECONDITION_REQUIRED")
 def withdraw_project(payload: dict, project_id: int):
     """Withdraw a project: it leaves lists and overlap checks but stays in the history (never deleted)."""
     user = api_user()
     project = _get(project_id)
     if not ops.can_edit(user, project):
         abort(403, message="You may withdraw only projects that your organisation funds or implements.")
-    wanted = _if_match_version()
-    if wanted is not None and wanted != project.version:
-        abort(412, message=f"The project is at version {project.version}, your If-Match names another.")
-    expected = wanted if wanted is not None else payload.get("version")
+    expected = _expected_version(project, payload)
     try:
         ops.withdraw_project(db.session, project, user, payload["reason"], expected)
         db.session.commit()

@@ -1,11 +1,11 @@
 """/api/v1 reference data: countries, regions, organisations, pillars, themes and currencies (read-only)."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from adam.api.auth import api_user, authenticate_request
+from adam.api.blueprint import Blueprint
 from adam.api.schemas import (
     CountrySchema,
     CurrencySchema,

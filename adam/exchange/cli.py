@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
+from adam.cli import OutputPath
 from adam.extensions import db
 
 
@@ -30,13 +31,28 @@ def _default_countries(values: tuple[str, ...]) -> str | dict[str, str] | None:
     return overall
 
 
+def _check_countries(default_country: str | dict[str, str] | None) -> None:
+    """Every --default-country code names a country (ISO alpha-2 or alpha-3), checked before anything is imported."""
+    from sqlalchemy import or_, select
+
+    from adam.models import Country
+
+    codes = set(default_country.values()) if isinstance(default_country, dict) else {default_country} - {None}
+    for code in sorted(codes):
+        wanted = code.strip().upper()
+        known = select(Country.id).where(or_(Country.iso2 == wanted, Country.iso3 == wanted))
+        if db.session.scalars(known).first() is None:
+            raise click.BadParameter(f"unknown country code {code!r} (give ISO 3166 alpha-3, e.g. NGA)",
+                                     param_hint="--default-country")
+
+
 def register(app: Flask) -> None:
     @app.cli.command("import-iati")
     @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
     @click.option("--ignore-links", is_flag=True, help="Do not record the links to other activities.")
     @click.option("--default-country", "default_countries", multiple=True, metavar="ISO|FILE=ISO",
                   help="Country for activities that name none (aid registers); FILE=ISO for one file.")
-    @click.option("--report", "report_path", type=click.Path(dir_okay=False, writable=True),
+    @click.option("--report", "report_path", type=OutputPath(),
                   help="Write the full report (every activity with something to say) as JSON.")
     @click.option("--dry-run", is_flag=True, help="Read and check everything, then roll back.")
     @click.option("--overlap-check/--no-overlap-check", default=True, show_default=True,
@@ -52,6 +68,7 @@ def register(app: Flask) -> None:
         if not files:
             raise click.ClickException("no XML files found")
         default_country = _default_countries(default_countries)
+        _check_countries(default_country)
         total = sum(Path(f).stat().st_size for f in files)
         with click.progressbar(length=total, label=f"Importing {len(files)} file(s)", file=sys.stderr,
                                show_pos=False, show_percent=True) as bar:
@@ -97,9 +114,12 @@ def register(app: Flask) -> None:
             Path(report_path).write_text(json.dumps(report.as_dict(limit=None), indent=1, ensure_ascii=False),
                                          encoding="utf-8")
             click.echo(f"Report written to {report_path}.")
+        if report.file_errors:
+            # The other files' activities are saved; a script still learns that something was not imported.
+            sys.exit(1)
 
     @app.cli.command("export-iati")
-    @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    @click.option("-o", "--output", default="-", type=OutputPath(allow_dash=True),
                   show_default=True, help="File to write (- for standard output).")
     @click.option("--country", "countries", multiple=True, metavar="ISO3", help="Recipient country (repeatable).")
     @click.option("--organisation", default=None, help="Donor, implementer or owner: name, acronym, IATI ref or id.")

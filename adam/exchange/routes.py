@@ -1,6 +1,7 @@
 """Exchange pages: IATI upload with progress (coordinators), IATI export, spreadsheet bulk import."""
 from __future__ import annotations
 
+import re
 import secrets
 import shutil
 import tempfile
@@ -130,13 +131,20 @@ def iati_job_report(job_id: int):
 @login_required
 def iati_export():
     """IATI 2.03 XML of the projects matching the filters (the same parameters a search page can pass on)."""
+    # An empty value is the form's "any"; a value that cannot be read is refused rather than dropped (dropped, the
+    # filter would be gone and the whole register exported).
+    ids = [v.strip() for v in request.args.getlist("id") if v.strip()]
+    statuses = [v for v in request.args.getlist("status") if v]
     try:
+        unreadable = [v for v in ids if not re.fullmatch(r"-?[0-9]+", v)] + [v for v in statuses if v not in STATUSES]
+        if unreadable:
+            raise ExportError(f"unknown project id or status {', '.join(unreadable)}")
         query = export_query(
             db.session,
-            ids=request.args.getlist("id", type=int),
+            ids=[int(v) for v in ids],
             countries=[c for c in request.args.getlist("country") if c],
             organisation=request.args.get("organisation") or None,
-            statuses=[s for s in request.args.getlist("status") if s in STATUSES],
+            statuses=statuses,
             include_withdrawn=current_user.is_coordinator and request.args.get("withdrawn") == "1",
         )
     except ExportError as exc:

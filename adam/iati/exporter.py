@@ -50,9 +50,13 @@ def _text(parent: etree._Element, tag: str, text: str, **attrs: str) -> etree._E
     return element
 
 
+# Characters XML 1.0 cannot carry: most control characters (pasted text sometimes has them), U+FFFE and U+FFFF.
+# Lone surrogates never reach here (the database and the forms refuse them).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _clean_xml(text: str) -> str:
-    # XML 1.0 cannot carry most control characters; pasted text sometimes has them.
-    return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
+    return _NOT_XML.sub("", text)
 
 
 def _org(parent: etree._Element, tag: str, org: Organisation, **attrs: str) -> etree._Element:
@@ -65,7 +69,7 @@ def _money(value: Decimal) -> str:
 
 def identifier_for(project: Project, reporting_ref: str = "") -> str:
     if project.iati_identifier:
-        return project.iati_identifier
+        return _clean_xml(project.iati_identifier)
     return f"{reporting_ref}-ADAM-{project.id}" if reporting_ref else f"ADAM-{project.id}"
 
 

@@ -410,6 +410,9 @@ def parse_activity(element: etree._Element, file: str, position: int) -> ParsedA
     return activity
 
 
+ACTIVITY_ROOTS = ("iati-activities", "iati-activity")
+
+
 def iter_activities(source: str | Path | IO[bytes], name: str | None = None) -> Iterator[ParsedActivity | FileError]:
     """Yield every activity of one file, in order; a file that breaks off yields a FileError after what it had.
 
@@ -432,6 +435,11 @@ def iter_activities(source: str | Path | IO[bytes], name: str | None = None) -> 
                 if parent is not None:
                     while element.getprevious() is not None:
                         del parent[0]
+        root = context.root
+        if not position and root is not None and etree.QName(root).localname not in ACTIVITY_ROOTS:
+            # A web page or an organisation file would otherwise read as an IATI file without activities.
+            yield FileError(name, Message("not IATI activity XML: its root element is <%(root)s>, not "
+                                          "<iati-activities>", root=etree.QName(root).localname))
     except etree.XMLSyntaxError as exc:
         if position:
             yield FileError(name, Message("not readable as IATI XML after activity %(position)s: %(error)s",

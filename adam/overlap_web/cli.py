@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
+from adam.cli import OutputPath
 from adam.extensions import db
 from adam.models import Country, Organisation, Pillar, Region
 from adam.overlap.report import DECIDED_CHOICES, ReportFilters, run_report
@@ -33,12 +34,14 @@ def _lookup(model, column, values, what: str) -> set[int]:  # noqa: ANN001
 @click.option("--to", "period_end", type=click.DateTime(["%Y-%m-%d"]), help="Period end (YYYY-MM-DD).")
 @click.option("--min-score", type=click.IntRange(0, 100), default=0)
 @click.option("--decided", type=click.Choice(DECIDED_CHOICES), default="undecided")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--out", "out", required=True, type=OutputPath(path_type=Path),
               help="Output file: .csv or .xlsx")
 def overlap_report(countries, region, pillars, donors, period_start, period_end, min_score, decided, out):  # noqa: ANN001
     """Write the duplicate-check report (ranked pairs with their evidence)."""
     if out.suffix.lower() not in (".csv", ".xlsx"):
         raise click.BadParameter("--out must end in .csv or .xlsx")
+    if period_start and period_end and period_end < period_start:
+        raise click.BadParameter("--to must not be before --from")
     region_id = None
     if region:
         region_id = db.session.scalars(select(Region.id).where(Region.code == region)).first()

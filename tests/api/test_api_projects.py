@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
+import pytest
 from sqlalchemy import select
 
 from adam.models import Project, ProjectChange
@@ -149,6 +151,25 @@ def test_create_with_malformed_body_is_422_and_saves_nothing(client, session, fo
     assert session.scalar(select(Project.id)) is None
 
 
+@pytest.mark.parametrize("content_type", [None, "application/x-www-form-urlencoded", "text/plain"])
+def test_a_body_that_is_not_sent_as_json_is_415_not_a_missing_title(client, session, focal_headers, content_type):
+    # curl -d sends a form by default: the body's title must not be reported as missing.
+    body = json.dumps(_payload(session))
+    headers = {**focal_headers, **({"Content-Type": content_type} if content_type else {})}
+    response = client.post("/api/v1/projects/", headers=headers, data=body)
+    assert response.status_code == 415
+    assert response.mimetype == "application/problem+json"
+    assert "Content-Type: application/json" in response.get_json()["detail"]
+    assert session.scalar(select(Project.id)) is None
+
+
+def test_a_withdrawal_without_a_body_needs_no_content_type(client, session, coordinator_headers):
+    project = make_project(session)
+    session.commit()
+    response = client.post(f"/api/v1/projects/{project.id}/withdraw", headers={**coordinator_headers, "If-Match": 'W/"1"'})
+    assert response.status_code == 200, response.get_json()
+
+
 def test_create_rejects_nul_characters_instead_of_failing_in_the_database(client, session, focal_headers):
     response = client.post("/api/v1/projects/", headers=focal_headers, json=_payload(session, title="Bad\x00title"))
     assert response.status_code == 422
@@ -217,6 +238,17 @@ def test_withdraw_hides_project_from_the_list(client, session, coordinator_heade
     stale = client.post(f"/api/v1/projects/{project.id}/withdraw", headers={**coordinator_headers, "If-Match": 'W/"1"'},
                         json={})
     assert stale.status_code == 412
+
+
+def test_withdraw_without_if_match_or_version_is_428_and_withdraws_nothing(client, session, coordinator_headers):
+    # As for updates: a withdrawal must say which version it was based on, or it may undo an edit it never saw.
+    project = make_project(session)
+    session.commit()
+    response = client.post(f"/api/v1/projects/{project.id}/withdraw", headers=coordinator_headers,
+                           json={"reason": "Entered twice"})
+    assert response.status_code == 428
+    assert "If-Match" in response.get_json()["detail"]
+    assert client.get(f"/api/v1/projects/{project.id}", headers=coordinator_headers).get_json()["withdrawn_at"] is None
 
 
 def test_list_sorts_and_budget_filters_as_the_search_page_does(client, session, coordinator_headers):
@@ -376,3 +408,32 @@ def test_donor_amounts_follow_the_budget_currency_unless_they_have_their_own(cli
     # a new amount is in the budget currency, as the form and the API say
     donors = [{"organisation_id": uk, "amount": "90000"}, {"organisation_id": jp, "amount": "20000"}]
     assert patch(3, donors=donors) == {uk: (90_000, "GBP"), jp: (20_000, "GBP")}
+
+
+@pytest.mark.parametrize("url, field", [
+    ("/api/v1/projects/?date_from=2026-01-01&date_to=2020-01-01", "date_to"),
+    ("/api/v1/projects/?budget_min=100000&budget_max=10", "budget_max"),
+    ("/api/v1/overlaps/report?date_from=2026-01-01&date_to=2020-01-01", "date_to"),
+])
+def test_an_upside_down_range_is_422_not_a_different_question(client, session, coordinator_headers, url, field):
+    # Read as it came, 2026..2020 listed the projects running through all of 2020-2026; the search page swaps the
+    # two dates and says so, an API client is told.
+    make_project(session, start=dt.date(2019, 1, 1), end=dt.date(2027, 1, 1))
+    session.commit()
+    response = client.get(url, headers=coordinator_headers)
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == [field]
+
+
+def test_a_body_too_large_for_any_project_is_413(client, session, focal_headers):
+    body = json.dumps({**_payload(session), "description": "x" * (3 * 1024 * 1024)})
+    response = client.post("/api/v1/projects/", headers={**focal_headers, "Content-Type": "application/json"}, data=body)
+    assert response.status_code == 413 and response.mimetype == "application/problem+json"
+    assert session.scalar(select(Project.id)) is None
+
+
+def test_json_nested_too_deeply_is_400_not_a_server_error(client, session, focal_headers):
+    body = '{"title": "x", "links": ' + "[" * 50_000 + "]" * 50_000 + "}"
+    response = client.post("/api/v1/projects/", headers={**focal_headers, "Content-Type": "application/json"}, data=body)
+    assert response.status_code == 400 and response.mimetype == "application/problem+json"
+    assert response.get_json()["errors"] == {"_schema": ["Invalid JSON body (nested too deeply)."]}

@@ -198,6 +198,10 @@ def test_api_is_rate_limited_per_token_with_a_problem_response(database_url, _mi
         assert codes == [200, 200, 200, 429]
         limited = client.get("/api/v1/pillars", headers={"Authorization": f"Bearer {mine}"})
         assert limited.mimetype == "application/problem+json" and limited.json["status"] == 429
+        # The detail says what the limit is and when to try again, not only "3 per 1 minute".
+        assert limited.headers["Retry-After"].isdigit()
+        assert limited.json["detail"] == ("Too many requests: the limit is 3 per 1 minute. Try again after the number "
+                                          "of seconds in the Retry-After header.")
         # Another client's allowance is its own.
         assert client.get("/api/v1/pillars", headers={"Authorization": f"Bearer {theirs}"}).status_code == 200
         db.session.remove()

@@ -143,3 +143,16 @@ def test_importing_adam_s_own_export_updates_its_projects_instead_of_duplicating
     buffer = io.BytesIO(other)
     buffer.name = "other.xml"
     assert import_files(session, [buffer]).created == 1
+
+
+def test_text_that_xml_cannot_carry_is_left_out_of_the_export(session, schema):
+    # U+FFFE and U+FFFF are not XML characters, nor a control character in an identifier typed in a form or the API:
+    # the export drops them instead of failing half-way through the file.
+    project = rich_project(session, "Bad \x01 title", iati_identifier="XM-\x02DAC-1")
+    project.summary, project.description = "Sum\ufffemary", "Desc\uffffription \x1f"
+    session.flush()
+    xml = export_bytes([project])
+    assert_valid(schema, xml)
+    activity = etree.fromstring(xml)[0]
+    assert activity.findtext("iati-identifier") == "XM-DAC-1"
+    assert [d.findtext("narrative") for d in activity.findall("description")] == ["Summary", "Description "]

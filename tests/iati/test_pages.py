@@ -169,6 +169,16 @@ def test_export_of_an_id_out_of_range_is_refused_not_a_crash(client, session):
         assert response.status_code == 200 and "Nothing exported" in response.get_data(as_text=True), query
 
 
+def test_export_with_a_filter_it_cannot_read_is_refused_not_the_whole_register(client, session):
+    # Dropped, id=abc or status=bogus exported every project instead of the one asked for.
+    f.make_project(session, "Border posts Tajikistan")
+    login(client, f.make_user(session, "focal_point"))
+    for query in ("id=abc", "id=1.5", "id=--1", "status=bogus"):
+        response = client.get(f"/exchange/iati/export.xml?{query}", follow_redirects=True)
+        assert response.status_code == 200 and "Nothing exported" in response.get_data(as_text=True), query
+    assert client.get("/exchange/iati/export.xml?status=&id=").mimetype == "application/xml"
+
+
 def test_exchange_page_shows_imports_to_coordinators_only(client, session):
     login(client, f.make_user(session, "focal_point"))
     page = client.get("/exchange/").get_data(as_text=True)

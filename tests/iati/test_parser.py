@@ -5,6 +5,8 @@ import datetime as dt
 import io
 from decimal import Decimal
 
+import pytest
+
 from adam.iati.parser import FileError, ParsedActivity, iter_activities
 from tests.iati.xml import FIXTURES, activity, document, write
 
@@ -135,6 +137,21 @@ def test_a_file_that_is_not_xml_is_one_file_error():
     items = list(iter_activities(FIXTURES / "dportal-empty-result.xml"))
     assert len(items) == 1 and isinstance(items[0], FileError)
     assert "not readable as IATI XML" in items[0].message
+
+
+@pytest.mark.parametrize("xml, root", [
+    (b"<html><body><p>Not found</p></body></html>", "html"),
+    (b'<iati-organisations version="2.03"><iati-organisation/></iati-organisations>', "iati-organisations"),
+])
+def test_xml_that_is_not_iati_activity_xml_is_one_file_error(xml, root):
+    # Read silently, such a file would look like an IATI file without activities ("0 activities").
+    items = list(iter_activities(io.BytesIO(xml), "page.xml"))
+    assert len(items) == 1 and isinstance(items[0], FileError)
+    assert f"<{root}>" in items[0].message and "iati-activities" in items[0].message
+
+
+def test_an_iati_file_without_activities_is_no_error():
+    assert list(iter_activities(io.BytesIO(b'<iati-activities version="2.03"/>'), "empty.xml")) == []
 
 
 def test_a_truncated_file_yields_what_it_had_then_an_error():
