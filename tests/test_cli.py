@@ -90,3 +90,19 @@ def test_arguments_that_make_no_sense_are_usage_errors(app, session, tmp_path, a
     result = app.test_cli_runner().invoke(args=[a.format(tmp=tmp_path) for a in args])
     assert result.exit_code == 2, result.output
     assert complaint in result.output
+
+
+def test_import_iati_reads_the_xml_files_of_a_folder_whatever_the_case_of_their_suffix(app, session, tmp_path):
+    from adam.models import Project
+    from tests.iati.xml import activity, document
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "lower.xml").write_text(document(activity("XM-DIR-1")), encoding="utf-8")
+    (tmp_path / "UPPER.XML").write_text(document(activity("XM-DIR-2")), encoding="utf-8")
+    (tmp_path / "sub" / "mixed.Xml").write_text(document(activity("XM-DIR-3")), encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("not IATI", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["import-iati", "--no-overlap-check", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    imported = {p.iati_identifier for p in session.query(Project).filter(Project.iati_identifier.like("XM-DIR-%"))}
+    assert imported == {"XM-DIR-1", "XM-DIR-2", "XM-DIR-3"}

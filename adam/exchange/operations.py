@@ -101,14 +101,15 @@ def upload_file_name(filename: str | None, default: str = "upload.xml") -> str:
 
 
 def expand_paths(paths: Iterable[str]) -> list[str]:
-    """Files as given, and the *.xml files under any directory, in a stable order."""
+    """Files as given, and the *.xml files (any case) under any directory, in a stable order."""
     from pathlib import Path
 
     found: list[str] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(str(p) for p in sorted(path.rglob("*.xml")))
+            # *.xml whatever the case of the suffix (DPORTAL.XML, as some systems write it)
+            found.extend(str(p) for p in sorted(path.rglob("*")) if p.suffix.lower() == ".xml" and p.is_file())
         else:
             found.append(str(path))
     return found
