@@ -31,6 +31,20 @@ class ConfigError(RuntimeError):
     pass
 
 
+def _whole_number(name: str, default: int) -> int:
+    """A setting that must be a whole number of at least 0: a clear refusal naming it, not a ValueError."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ConfigError(f"{name} must be a whole number of 0 or more, not {raw!r}")
+    return value
+
+
 def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     """Build the settings dictionary for create_app.
 
@@ -60,18 +74,18 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SECURE": production,
         "PROJECTS_PER_PAGE": 25,
         # Failed-login throttling: after LOGIN_MAX_FAILURES failures the account waits LOGIN_LOCK_SECONDS.
-        "LOGIN_MAX_FAILURES": int(os.environ.get("ADAM_LOGIN_MAX_FAILURES", 5)),
-        "LOGIN_LOCK_SECONDS": int(os.environ.get("ADAM_LOGIN_LOCK_SECONDS", 300)),
+        "LOGIN_MAX_FAILURES": _whole_number("ADAM_LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCK_SECONDS": _whole_number("ADAM_LOGIN_LOCK_SECONDS", 300),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_LOGIN": os.environ.get("ADAM_RATELIMIT_LOGIN", "20 per minute"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_API": os.environ.get("ADAM_RATELIMIT_API", "600 per minute"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
-        "MAIL_PORT": int(os.environ.get("MAIL_PORT", 25)),
+        "MAIL_PORT": _whole_number("MAIL_PORT", 25),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "adam@localhost"),
         "PUBLIC_READ_ONLY": os.environ.get("ADAM_PUBLIC_READ_ONLY") == "1",
         # An IATI upload whose worker has not shown it is alive for this long is shown as interrupted.
-        "IMPORT_JOB_STALE_SECONDS": int(os.environ.get("ADAM_IMPORT_JOB_STALE_SECONDS", 300)),
+        "IMPORT_JOB_STALE_SECONDS": _whole_number("ADAM_IMPORT_JOB_STALE_SECONDS", 300),
     }
     config.update(overrides)
     config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])

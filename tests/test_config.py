@@ -49,3 +49,16 @@ def test_an_import_job_is_judged_interrupted_after_five_silent_minutes_unless_co
     assert load_config(tmp_path)["IMPORT_JOB_STALE_SECONDS"] == 300
     monkeypatch.setenv("ADAM_IMPORT_JOB_STALE_SECONDS", "900")
     assert load_config(tmp_path)["IMPORT_JOB_STALE_SECONDS"] == 900
+
+
+def test_a_number_setting_that_is_not_one_is_refused_by_name(tmp_path, monkeypatch):
+    monkeypatch.setenv("ADAM_LOGIN_MAX_FAILURES", "abc")
+    with pytest.raises(ConfigError, match="ADAM_LOGIN_MAX_FAILURES must be a whole number of 0 or more, not 'abc'"):
+        load_config(tmp_path)
+    monkeypatch.setenv("ADAM_LOGIN_MAX_FAILURES", "-3")
+    with pytest.raises(ConfigError, match="ADAM_LOGIN_MAX_FAILURES"):
+        load_config(tmp_path)
+    monkeypatch.setenv("ADAM_LOGIN_MAX_FAILURES", " 7 ")
+    monkeypatch.setenv("MAIL_PORT", "")
+    config = load_config(tmp_path)
+    assert config["LOGIN_MAX_FAILURES"] == 7 and config["MAIL_PORT"] == 25
