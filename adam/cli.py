@@ -5,7 +5,7 @@ import os
 
 import click
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from adam.extensions import db
 
@@ -80,13 +80,19 @@ def register(app: Flask) -> None:
     def create_user_command(email: str, name: str, role: str, organisation: str, password: str) -> None:
         """Create a user (the first administrator, for example)."""
         from adam.accounts.operations import AccountError, create_user
-        from adam.models import Organisation
+        from adam.models import Organisation, OrganisationAlias, normalise_name
 
         org = None
         if organisation:
-            org = db.session.scalar(
-                select(Organisation).where((Organisation.acronym == organisation) | (Organisation.name == organisation))
-            )
+            # its name, acronym or an alias, case and accents aside ("unodc", "ONUDC")
+            key = normalise_name(organisation)
+            aliased = select(OrganisationAlias.organisation_id).where(OrganisationAlias.key == key)
+            org = db.session.scalars(
+                select(Organisation).where(
+                    (func.lower(Organisation.acronym) == organisation.strip().lower())
+                    | (func.lower(Organisation.name) == organisation.strip().lower()) | Organisation.id.in_(aliased))
+                .order_by(Organisation.id)
+            ).first()
             if org is None:
                 raise click.ClickException(f"No organisation named {organisation!r}.")
         try:

@@ -106,3 +106,20 @@ def test_import_iati_reads_the_xml_files_of_a_folder_whatever_the_case_of_their_
     session.expire_all()
     imported = {p.iati_identifier for p in session.query(Project).filter(Project.iati_identifier.like("XM-DIR-%"))}
     assert imported == {"XM-DIR-1", "XM-DIR-2", "XM-DIR-3"}
+
+
+def test_create_user_finds_the_organisation_whatever_the_case(app, session):
+    from adam.models import User
+
+    unodc = f.organisation(session, "UNODC", "multilateral")
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["create-user", "--email", "focal@example.org", "--name", "Focal",
+                                                "--role", "focal_point", "--organisation", " unodc ",
+                                                "--password", "a long enough password 42"])
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    assert session.query(User).filter_by(email="focal@example.org").one().organisation_id == unodc.id
+    refused = app.test_cli_runner().invoke(args=["create-user", "--email", "other@example.org", "--name", "Other",
+                                                 "--organisation", "No such body",
+                                                 "--password", "a long enough password 42"])
+    assert refused.exit_code == 1 and "No organisation named 'No such body'" in refused.output
