@@ -435,20 +435,22 @@ def update_project(session: Session, project: Project, data: ProjectInput, user:
 
 
 def withdraw_project(session: Session, project: Project, user: User | None, reason: str = "",
-                     expected_version: int | None = None) -> None:
-    """Withdraw a project: it leaves lists and overlap checks but is never deleted; history keeps it."""
+                     expected_version: int | None = None) -> bool:
+    """Withdraw a project: it leaves lists and overlap checks but is never deleted; history keeps it.
+    Whether it changed anything (False: it was withdrawn already)."""
     if user is not None and not can_edit(user, project):
         raise PermissionDenied(N_("You may withdraw only projects that your organisation funds or implements."))
     if expected_version is not None and project.version != expected_version:
         raise StaleProjectError(project, expected_version)
     if project.withdrawn_at is not None:
-        return
+        return False
     project.withdrawn_at = utcnow()
     project.withdrawn_reason = reason.strip()
     if user is not None:
         project.updated_by_id = user.id
     record_change(session, project, user, "withdrawn", {"withdrawn": [False, True]}, note=reason.strip())
     session.flush()
+    return True
 
 
 def merge_projects(session: Session, kept: Project, merged: Project, user: User | None, note: str = "") -> dict:
@@ -507,12 +509,16 @@ def merge_projects(session: Session, kept: Project, merged: Project, user: User 
     return changes
 
 
-def restore_project(session: Session, project: Project, user: User | None) -> None:
+def restore_project(session: Session, project: Project, user: User | None) -> bool:
+    """Bring a withdrawn project back; whether it changed anything (False: it was not withdrawn)."""
     if user is not None and not can_edit(user, project):
         raise PermissionDenied(N_("You may restore only projects that your organisation funds or implements."))
     if project.withdrawn_at is None:
-        return
+        return False
     project.withdrawn_at = None
     project.withdrawn_reason = ""
+    if user is not None:
+        project.updated_by_id = user.id
     record_change(session, project, user, "restored", {"withdrawn": [True, False]})
     session.flush()
+    return True

@@ -205,13 +205,16 @@ def withdraw(project_id: int):
         form.version.data = project.version
     if form.validate_on_submit():
         try:
-            ops.withdraw_project(db.session, project, current_user, form.reason.data, form.version.data)
+            withdrawn = ops.withdraw_project(db.session, project, current_user, form.reason.data, form.version.data)
             db.session.commit()
         except (ops.StaleProjectError, StaleDataError):
             db.session.rollback()
             flash(gettext("The project was changed by someone else meanwhile; review it and withdraw again."), "warning")
             return redirect(url_for("projects.detail", project_id=project.id))
-        flash(gettext("Project withdrawn. It stays in the history and can be restored."), "success")
+        if withdrawn:
+            flash(gettext("Project withdrawn. It stays in the history and can be restored."), "success")
+        else:
+            flash(gettext("This project was withdrawn already; nothing changed."), "info")
         return redirect(url_for("projects.detail", project_id=project.id))
     return render_template("projects/withdraw.html", form=form, project=project), (422 if request.method == "POST" else 200)
 
@@ -222,7 +225,10 @@ def restore(project_id: int):
     project = _get_project(project_id)
     if not ops.can_edit(current_user, project):
         abort(403)
-    ops.restore_project(db.session, project, current_user)
+    restored = ops.restore_project(db.session, project, current_user)
     db.session.commit()
-    flash(gettext("Project restored."), "success")
+    if restored:
+        flash(gettext("Project restored."), "success")
+    else:
+        flash(gettext("This project is not withdrawn; nothing changed."), "info")
     return redirect(url_for("projects.detail", project_id=project.id))

@@ -130,6 +130,31 @@ def test_withdraw_keeps_the_project_and_restore_brings_it_back(client, session):
     assert actions == ["withdrawn", "restored"]
 
 
+def test_withdrawing_or_restoring_twice_says_nothing_changed_and_restore_names_who_did_it(client, session):
+    user = f.make_user(session, org="UK")
+    project = f.make_project(session, donors=("UK",))
+    session.commit()
+    login(client, user)
+    form = {"reason": "Entered twice", "version": project.version}
+    assert "Project withdrawn." in client.post(f"/projects/{project.id}/withdraw", data=form,
+                                               follow_redirects=True).get_data(as_text=True)
+    session.expire_all()
+    again = client.post(f"/projects/{project.id}/withdraw", data={**form, "version": session.get(Project, project.id).version},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "This project was withdrawn already; nothing changed." in again and "Project withdrawn." not in again
+    session.expire_all()
+    restored = session.get(Project, project.id)
+    restored.updated_by_id = None
+    session.commit()
+    assert "Project restored." in client.post(f"/projects/{project.id}/restore", follow_redirects=True).get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Project, project.id).updated_by_id == user.id
+    twice = client.post(f"/projects/{project.id}/restore", follow_redirects=True).get_data(as_text=True)
+    assert "This project is not withdrawn; nothing changed." in twice and "Project restored." not in twice
+    actions = session.scalars(select(ProjectChange.action).order_by(ProjectChange.id)).all()
+    assert actions == ["withdrawn", "restored"]
+
+
 def test_places_within_countries_are_saved_and_shown(client, session):
     user = f.make_user(session, org="UK")
     session.commit()
