@@ -89,8 +89,13 @@ def save_organisation(session: Session, organisation: Organisation | None, *, na
 
 def save_theme(session: Session, theme: Theme | None, *, name: str, pillar_id: int | None, active: bool) -> Theme:
     name = name.strip()
+    # Two themes of one name could not be told apart in a form, a filter or a spreadsheet (which names them).
+    key = normalise_name(name)
+    if any(normalise_name(other) == key
+           for other in session.scalars(select(Theme.name).where(Theme.id != (theme.id if theme else None)))):
+        raise ReferenceDataError(Message("A theme like “%(name)s” exists already.", name=name))
     if theme is None:
-        code = re.sub(r"[^a-z0-9]+", "-", normalise_name(name)).strip("-")[:60] or "theme"
+        code = re.sub(r"[^a-z0-9]+", "-", key).strip("-")[:60] or "theme"
         if session.scalar(select(Theme.id).where(Theme.code == code)):
             raise ReferenceDataError(Message("A theme like “%(name)s” exists already.", name=name))
         theme = Theme(code=code)

@@ -104,6 +104,23 @@ def test_coordinator_adds_a_theme_and_focal_point_cannot(client, session):
     assert client.post("/admin/themes/new", data={"name": "Postal consignments"}).status_code == 422
 
 
+def test_a_theme_cannot_be_renamed_to_another_themes_name(client, session):
+    coordinator = f.make_user(session, role="coordinator")
+    session.commit()
+    login(client, coordinator)
+    canine = f.theme(session, "canine-units")
+    response = client.post(f"/admin/themes/{canine.id}", data={"name": " border  CONTROL ", "active": "y"})
+    assert response.status_code == 422
+    assert "A theme like “border  CONTROL” exists already." in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Theme, canine.id).name == "Canine units"
+    # its own name is no clash (saved as it was: the seeded themes are shared with the other tests)
+    kept = {"name": "Canine units", "pillar_id": str(canine.pillar_id), "active": "y"}
+    assert client.post(f"/admin/themes/{canine.id}", data=kept).status_code == 302
+    session.expire_all()
+    assert session.get(Theme, canine.id).pillar.number == 1
+
+
 def _options(page: str, select_id: str) -> list[str]:
     block = re.search(rf'<select[^>]*id="{select_id}"[^>]*>(.*?)</select>', page, re.S).group(1)
     return [html.unescape(text) for text in re.findall(r"<option[^>]*>(.*?)</option>", block)]
