@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adam.messages import N_, Message
+from adam.messages import N_, Message, ngettext
 from adam.bulk.columns import REQUIRED
 from adam.bulk.spreadsheet import SheetRow
 from adam.models import Country, Organisation, OrganisationAlias, Pillar, Project, Region, Theme, User, normalise_name
@@ -35,7 +35,11 @@ FIELD_COLUMNS = {
 
 
 class BulkImportError(RuntimeError):
-    """A commit was attempted while some rows still have errors: nothing was written."""
+    """A commit was attempted while some rows still have errors: nothing was written. Its arguments are messages
+    (the web page translates each: adam.i18n.translate_error)."""
+
+    def __str__(self) -> str:
+        return " ".join(str(arg) for arg in self.args)
 
 
 @dataclass
@@ -221,12 +225,15 @@ def commit(session: Session, rows: list[SheetRow], user: User | None) -> list[Pr
     back (rows are checked before the first write, so that is the rare case of a rule failing at save time).
     Adds and flushes; the caller commits once."""
     report = dry_run(session, rows, user)
-    if not report.ok:
-        raise BulkImportError(Message("%(count)s row(s) have errors; nothing was imported.", count=report.error_count))
+    if not report.ok:  # the page says that nothing was imported, in the reader's language
+        raise BulkImportError(ngettext("%(num)s row has errors.", "%(num)s rows have errors.", report.error_count))
     created = []
-    try:
-        for result in report.rows:
+    for result in report.rows:
+        try:
             created.append(create_project(session, result.data, user))  # type: ignore[arg-type]
-    except (ProjectValidationError, PermissionDenied) as exc:
-        raise BulkImportError(f"{exc}; nothing was imported.") from exc
+        except ProjectValidationError as exc:
+            said = [message for messages in exc.errors.values() for message in messages]
+            raise BulkImportError(Message("Row %(line)s:", line=result.line), *said) from exc
+        except PermissionDenied as exc:
+            raise BulkImportError(Message("Row %(line)s:", line=result.line), *exc.args) from exc
     return created

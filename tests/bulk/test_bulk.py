@@ -78,7 +78,7 @@ def test_commit_is_all_or_nothing(session):
     session.commit()
     bad = read_spreadsheet("p.csv", csv_bytes("Fine,TJK,1,UK,UNODC,2025-01-01,2025-12-31,,,ongoing",
                                               "Broken,XXX,1,UK,UNODC,2025-01-01,2025-12-31,,,ongoing"))
-    with pytest.raises(BulkImportError, match="1 row\\(s\\) have errors; nothing was imported"):
+    with pytest.raises(BulkImportError, match="^1 row has errors.$"):  # the page adds "Nothing was imported:"
         commit(session, bad, coordinator)
     assert projects(session) == 0
 
@@ -164,3 +164,20 @@ def test_a_row_repeated_in_the_file_is_an_error_not_a_second_project(session):
     with pytest.raises(BulkImportError):
         commit(session, read_spreadsheet("p.csv", csv_bytes(row, row)), user)
     assert projects(session) == 0
+
+
+def test_a_refused_commit_is_worded_in_the_readers_language_with_its_plural(app):
+    from flask_babel import force_locale
+
+    from adam.i18n import translate_error
+    from adam.messages import Message, ngettext
+
+    with app.test_request_context(), force_locale("ru"):
+        for count, said in ((1, "1 строка содержит ошибки."), (3, "3 строки содержат ошибки."),
+                            (5, "5 строк содержат ошибки.")):
+            error = BulkImportError(ngettext("%(num)s row has errors.", "%(num)s rows have errors.", count))
+            assert translate_error(error) == said
+    with app.test_request_context(), force_locale("fr"):
+        error = BulkImportError(Message("Row %(line)s:", line=4), "title: required.")
+        assert str(error) == "Row 4: title: required."
+        assert translate_error(error).startswith("Ligne 4 :")
