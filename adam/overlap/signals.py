@@ -28,8 +28,14 @@ class EvidenceNames(dict):
         self.pillars = dict(pillars or {})
 
     def __eq__(self, other: object) -> bool:  # a report computed with other names is not reused
-        return (super().__eq__(other) and getattr(other, "themes", {}) == self.themes
+        if not isinstance(other, dict):
+            return NotImplemented
+        return (dict.__eq__(self, other) and getattr(other, "themes", {}) == self.themes
                 and getattr(other, "pillars", {}) == self.pillars)
+
+    def __ne__(self, other: object) -> bool:  # dict's own __ne__ would ignore the subjects
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
 
     __hash__ = None  # type: ignore[assignment]
 

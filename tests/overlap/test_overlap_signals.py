@@ -369,3 +369,14 @@ def test_the_same_grant_terms_between_partners_count_and_titles_naming_other_cou
     assert "titles_name_other_countries" not in names(score_pair(a, feat(2, owner=200), 0.8, 0.0))
     assert "titles_name_other_countries" not in names(
         score_pair(a, feat(2, owner=200, title_countries=liberia | guinea), 0.8, 0.0))
+
+
+def test_evidence_names_are_equal_only_with_the_same_organisations_themes_and_pillars():
+    from adam.overlap.signals import EvidenceNames
+
+    names = EvidenceNames({1: "UNODC"}, themes={2: "Border control"}, pillars={3: "Regional initiatives"})
+    assert names == EvidenceNames({1: "UNODC"}, themes={2: "Border control"}, pillars={3: "Regional initiatives"})
+    assert names != EvidenceNames({1: "UNODC"}, themes={2: "Container control"}, pillars={3: "Regional initiatives"})
+    assert names != {1: "UNODC"}  # a plain dict of organisations names no subjects
+    assert EvidenceNames() != None and EvidenceNames() != []  # noqa: E711
+    assert EvidenceNames({1: "UNODC"}) == {1: "UNODC"}
